@@ -1,0 +1,236 @@
+"""newsletter.toml -> a typed Config, with one clear error line for every mistake."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import NewsletterError
+from .model import CallToAction, Edition, Site, SocialLink
+
+CONFIG_NAME = "newsletter.toml"
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    """How `newsletter import` reads articles."""
+
+    profile_dirs: tuple[Path, ...] = ()
+    site_index: tuple[str, ...] = ()  # sitemaps or feeds (paths or URLs) to resolve related links
+    default_profile: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    sender: str = ""
+    reply_to: str = ""
+    list_id: str = ""
+    unsubscribe_mailto: str = ""
+    dkim_key_file: str = ""
+    dkim_selector: str = ""
+    dkim_domain: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    database: Path = Path("state/newsletter.db")
+    outbox: Path = Path("state/outbox")
+    transport: str = "auto"  # auto: smtp when NEWSLETTER_SMTP_URL is set, else outbox
+    connections: int = 4
+    rate_per_second: float = 0.0
+    hourly_cap: int = 0
+    max_attempts: int = 6
+    bounce_on_permanent_failure: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Inputs past these limits are refused with a clear error instead of being processed."""
+
+    max_source_bytes: int = 5_000_000
+    max_email_bytes: int = 102_000
+    fetch_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    site: Site
+    importing: ImportConfig = field(default_factory=ImportConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    def path(self, p: Path | str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(p)
+        return p if p.is_absolute() else self.root / p
+
+
+class _Table:
+    """Reads one TOML table, naming the file and key in every error."""
+
+    def __init__(self, data: dict[str, Any], where: str, path: str):
+        self.data, self.where, self.path = data, where, path
+
+    def _err(self, key: str, what: str) -> NewsletterError:
+        return NewsletterError(f"[{self.where}] {key}: {what}", path=self.path)
+
+    def str(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self._err(key, "is required; add it as a quoted string")
+        if not isinstance(value, str):
+            raise self._err(key, "must be a string")
+        return value
+
+    def int(self, key: str, default: int) -> int:
+        value = self.data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self._err(key, "must be a whole number ≥ 0")
+        return value
+
+    def float(self, key: str, default: float) -> float:
+        value = self.data.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise self._err(key, "must be a number ≥ 0")
+        return float(value)
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._err(key, "must be true or false")
+        return value
+
+    def strs(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._err(key, "must be a list of strings")
+        return tuple(value)
+
+    def table(self, key: str) -> _Table:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            raise self._err(key, "must be a table")
+        return _Table(value, f"{self.where}.{key}" if self.where else key, self.path)
+
+    def tables(self, key: str) -> list[_Table]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self._err(key, f"must be an array of tables ([[{self.where}.{key}]])")
+        return [_Table(v, f"{self.where}.{key}", self.path) for v in value]
+
+
+def _absolute_base(url: str, t: _Table) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise t._err("base_url", "must be an absolute http(s) URL, e.g. https://example.org/news/")
+    return url if url.endswith("/") else url + "/"
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read newsletter.toml (default: in the current folder)."""
+    path = Path(path) if path else Path.cwd() / CONFIG_NAME
+    if path.is_dir():
+        path = path / CONFIG_NAME
+    if not path.exists():
+        raise NewsletterError(
+            f"no {CONFIG_NAME} here; run from the newsletter's folder or pass --config",
+            path=str(path),
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise NewsletterError("is not UTF-8 text", path=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        line = getattr(e, "lineno", None)
+        msg = str(e).split(" (at line")[0]
+        raise NewsletterError(f"invalid TOML: {msg}", path=str(path), line=line) from None
+    return config_from_dict(data, path)
+
+
+def config_from_dict(data: dict[str, Any], path: Path) -> Config:
+    top = _Table(data, "", str(path))
+    s = top.table("site")
+    language = s.str("language", "en")
+    editions: dict[str, Edition] = {}
+    eds = top.table("editions")
+    for lang in eds.data:
+        e = eds.table(lang)
+        cta = None
+        if "call_to_action" in e.data:
+            c = e.table("call_to_action")
+            cta = CallToAction(c.str("title"), c.str("text"), c.str("button"), c.str("url"))
+        editions[lang] = Edition(
+            language=lang,
+            call_to_action=cta,
+            search_url=e.str("search_url", "") or None,
+            related_heading=e.str("related_heading", "") or None,
+        )
+    site = Site(
+        title=s.str("title"),
+        base_url=_absolute_base(s.str("base_url"), s),
+        language=language,
+        feed_id=s.str("feed_id"),
+        subtitle=s.str("subtitle", ""),
+        author=s.str("author", ""),
+        icon=s.str("icon", "") or None,
+        logo=s.str("logo", "") or None,
+        rights=s.str("rights", ""),
+        imprint=s.str("imprint", ""),
+        feed_size=max(1, s.int("feed_size", 50)),
+        subscribe_url=s.str("subscribe_url", "") or None,
+        unsubscribe_url=s.str("unsubscribe_url", ""),
+        social=tuple(SocialLink(t.str("name"), t.str("url")) for t in s.tables("social")),
+        editions=editions,
+    )
+    if site.unsubscribe_url and "{token}" not in site.unsubscribe_url:
+        raise s._err("unsubscribe_url", "must contain {token}")
+    root = path.parent
+    i = top.table("import")
+    importing = ImportConfig(
+        profile_dirs=tuple(root / p for p in i.strs("profile_dirs")),
+        site_index=i.strs("site_index"),
+        default_profile=i.str("default_profile", "") or None,
+    )
+    m = top.table("email")
+    email = EmailConfig(
+        sender=m.str("from", ""),
+        reply_to=m.str("reply_to", ""),
+        list_id=m.str("list_id", ""),
+        unsubscribe_mailto=m.str("unsubscribe_mailto", ""),
+        dkim_key_file=m.str("dkim_key_file", ""),
+        dkim_selector=m.str("dkim_selector", ""),
+        dkim_domain=m.str("dkim_domain", ""),
+    )
+    d = top.table("delivery")
+    delivery = DeliveryConfig(
+        database=Path(d.str("database", "state/newsletter.db")),
+        outbox=Path(d.str("outbox", "state/outbox")),
+        transport=d.str("transport", "auto"),
+        connections=max(1, d.int("connections", 4)),
+        rate_per_second=d.float("rate_per_second", 0.0),
+        hourly_cap=d.int("hourly_cap", 0),
+        max_attempts=max(1, d.int("max_attempts", 6)),
+        bounce_on_permanent_failure=d.bool("bounce_on_permanent_failure", True),
+    )
+    if delivery.transport not in ("auto", "outbox", "smtp"):
+        raise d._err("transport", "must be one of auto, outbox, smtp")
+    lim = top.table("limits")
+    limits = Limits(
+        max_source_bytes=lim.int("max_source_bytes", 5_000_000),
+        max_email_bytes=lim.int("max_email_bytes", 102_000),
+        fetch_timeout=lim.float("fetch_timeout", 20.0),
+    )
+    return Config(root=root, site=site, importing=importing, email=email, delivery=delivery, limits=limits)

@@ -1,0 +1,53 @@
+"""Localized labels and dates for every output, from templates/labels.toml and Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+
+from ..errors import NewsletterError
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The words of one language; `get` falls back to English, then to the key itself."""
+
+    language: str
+    words: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.words.get(key, key)
+
+    def date(self, when: dt.datetime | dt.date) -> str:
+        day = when.date() if isinstance(when, dt.datetime) else when
+        fmt = self.words.get("date_format", "long")
+        try:
+            return format_date(day, format=fmt, locale=self.language)
+        except Exception:  # an unknown locale: fall back to ISO, never fail a build on a date
+            return day.isoformat()
+
+
+@lru_cache(maxsize=16)
+def _catalog(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise NewsletterError(f"invalid labels file: {e}", path=str(path)) from None
+    return {lang: {k: str(v) for k, v in table.items()} for lang, table in data.items()}
+
+
+def labels_for(templates_dir: Path, language: str) -> Labels:
+    """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps."""
+    catalog = _catalog(templates_dir / "labels.toml")
+    base = language.split("-")[0].lower()
+    words = dict(catalog.get("en", {}))
+    words.update(catalog.get(base, {}))
+    words.update(catalog.get(language, {}))
+    return Labels(language=language.replace("-", "_"), words=words)

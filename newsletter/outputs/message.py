@@ -1,0 +1,100 @@
+"""A complete email message for one issue and one recipient (RFC 5322, 2047, 2369, 8058).
+
+The build writes one with a sample recipient as `message.eml`; delivery composes the same
+message per subscriber from the built HTML and text, substituting only the personal parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, parseaddr
+
+from ..errors import NewsletterError
+
+#: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
+UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The parts of a message that are the same for every recipient of an issue."""
+
+    subject: str
+    sender: str
+    reply_to: str
+    list_id: str
+    unsubscribe_mailto: str
+    issue_id: str
+    language: str
+    date: dt.datetime
+
+
+def safe_header(value: str, what: str) -> str:
+    """Refuse CR/LF and other control characters in a header value (header injection)."""
+    if any(ord(c) < 32 or c == "\x7f" for c in value):
+        raise NewsletterError(f"{what} contains a line break or control character: {value!r}")
+    return value
+
+
+def message_id(issue_id: str, recipient: str, sender: str) -> str:
+    """A stable Message-ID per issue and recipient, so a resend is recognisably the same mail."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "newsletter.invalid"
+    digest = hashlib.sha256(f"{issue_id}\0{recipient.lower()}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def domain_of(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2]
+
+
+def compose_message(
+    env: Envelope,
+    *,
+    html: str,
+    text: str,
+    to_address: str,
+    to_name: str = "",
+    unsubscribe_url: str,
+    subject_prefix: str = "",
+) -> EmailMessage:
+    """One multipart/alternative message, quoted-printable so no line exceeds 998 octets."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = safe_header(env.sender, "the sender address")
+    safe_header(to_name, "the recipient's name")
+    safe_header(to_address, "the recipient's address")
+    try:
+        local, _, domain = to_address.rpartition("@")
+        msg["To"] = Address(display_name=to_name, username=local, domain=domain) if to_name else to_address
+    except (ValueError, IndexError):
+        raise NewsletterError(f"invalid recipient address: {to_address!r}") from None
+    if env.reply_to:
+        msg["Reply-To"] = safe_header(env.reply_to, "the reply-to address")
+    msg["Subject"] = safe_header(subject_prefix + env.subject, "the subject")
+    msg["Date"] = format_datetime(env.date)
+    msg["Message-ID"] = message_id(env.issue_id, to_address, env.sender)
+    msg["Content-Language"] = env.language
+    if env.list_id:
+        msg["List-Id"] = safe_header(env.list_id, "the list id")
+    unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
+    if env.unsubscribe_mailto:
+        unsub.append(f"<mailto:{env.unsubscribe_mailto}?subject=unsubscribe>")
+    msg["List-Unsubscribe"] = ", ".join(unsub)
+    if unsubscribe_url.startswith("https://"):
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["Precedence"] = "bulk"
+    msg.set_content(text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url), cte="quoted-printable")
+    msg.add_alternative(
+        html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url), subtype="html", cte="quoted-printable"
+    )
+    return msg
+
+
+def sender_display(sender: str) -> str:
+    name, addr = parseaddr(sender)
+    return formataddr((name, addr))

@@ -1,0 +1,87 @@
+"""The one HTML sanitizer: one allow-list, used for every piece of HTML any output writes.
+
+Whatever a source brings in (a scraped page, an editor's inline HTML in Markdown) passes
+through `clean_html` before it reaches the model, so outputs can trust `Block.html`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "em", "figcaption",
+    "figure", "h2", "h3", "h4", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s",
+    "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# A 1×1 image or one from a known counter is a tracking pixel, not content.
+_TRACKER_HOSTS = re.compile(
+    r"//([^/]*\.)?(google-analytics\.com|doubleclick\.net|facebook\.com/tr|pixel\.|stats\.wp\.com"
+    r"|list-manage\.com/track|mailchimp\.com/track|matomo|piwik)",
+    re.I,
+)
+_PIXEL_SIZE = re.compile(r"""(?:width|height)\s*=\s*["']?\s*[01]\s*(?:px)?\s*["'\s/>]""", re.I)
+
+
+def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
+    if attribute in ("href", "src", "cite") and value.strip().lower().startswith(
+        ("javascript:", "data:", "vbscript:")
+    ):
+        return None
+    if element == "img" and attribute == "src" and _TRACKER_HOSTS.search(value):
+        return None
+    return value
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+
+
+def _strip_pixels(html: str) -> str:
+    def keep(m: re.Match[str]) -> str:
+        tag = m.group(0)
+        if _PIXEL_SIZE.search(tag) or "src=" not in tag:
+            return ""
+        return tag
+
+    return _IMG.sub(keep, html)
+
+
+def clean_html(html: str) -> str:
+    """Sanitized HTML: allowed tags and attributes only, safe URL schemes, no tracking pixels.
+
+    Links get rel="noopener noreferrer"; script, style, iframe and their contents are removed.
+    """
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "noscript",
+            "template",
+            "svg",
+            "math",
+        },
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_drop_trackers,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return _strip_pixels(cleaned)

@@ -1,0 +1,454 @@
+"""Issue files: Markdown with YAML front matter, read into the model and written back.
+
+The format (one file per issue in `issues/`)::
+
+    ---
+    id: "tag:novastan.org,2025-11-20:kasachstan-abraham-abkommen"
+    title: "…"
+    date: 2025-11-20T08:00:00+01:00
+    language: de
+    authors: [Joseph Fischer]
+    translators: [Margaret Bullich]
+    summary: "…"
+    tags: [Kasachstan]
+    related:
+      - {title: "…", url: "https://…"}
+    ---
+    First paragraph …
+
+    ## A subheading
+
+    <!-- related: 1 -->
+
+`<!-- related: N -->` marks where the N-th related link stood in the article; Markdown
+renderers show nothing there, the outputs show the link (inline) and the block of all of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import yaml
+from bs4 import BeautifulSoup, NavigableString, Tag
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..errors import NewsletterError
+from ..model import Article, Block, Issue, Link, Person, RelatedLink, Section
+from ..sanitize import clean_html
+from .decode import decode_source, read_limited
+
+try:
+    _Loader: Any = yaml.CSafeLoader  # ten times faster than the pure-Python loader
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
+
+RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+REQUIRED = ("id", "title", "date", "language")
+SLUG_FROM_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
+
+_md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """An ASCII slug: "Kasachstan: Wird sich…" -> "kasachstan-wird-sich"; never empty, no "../"."""
+    text = text.replace("ß", "ss")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "issue"
+
+
+def parse_datetime(value: Any, what: str, path: str, line: int | None = None) -> dt.datetime:
+    """An aware datetime from YAML (already parsed) or an ISO 8601 string with offset."""
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise NewsletterError(
+                f"{what} {value!r} is not an ISO 8601 date-time; write e.g. 2025-11-20T08:00:00+01:00",
+                path=path,
+                line=line,
+            ) from None
+    else:
+        raise NewsletterError(
+            f"{what} must be a date-time like 2025-11-20T08:00:00+01:00", path=path, line=line
+        )
+    if when.tzinfo is None:
+        raise NewsletterError(
+            f"{what} {when.isoformat()} has no time zone; add an offset like +01:00", path=path, line=line
+        )
+    return when
+
+
+def _people(value: Any, key: str, path: str) -> tuple[Person, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise NewsletterError(f"front matter '{key}' must be a list of names", path=path)
+    out = []
+    for v in value:
+        if isinstance(v, str) and v.strip():
+            out.append(Person(v.strip()))
+        elif isinstance(v, dict) and isinstance(v.get("name"), str):
+            out.append(Person(v["name"].strip(), v.get("url") or None))
+        else:
+            raise NewsletterError(f"front matter '{key}' entries must be names or {{name, url}}", path=path)
+    return tuple(out)
+
+
+def _strings(value: Any, key: str, path: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise NewsletterError(f"front matter '{key}' must be a list of words", path=path)
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _related(value: Any, path: str) -> tuple[RelatedLink, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise NewsletterError("front matter 'related' must be a list of {title, url}", path=path)
+    out = []
+    for v in value:
+        if not isinstance(v, dict) or not isinstance(v.get("title"), str) or not v["title"].strip():
+            raise NewsletterError("every 'related' entry needs a title: {title: …, url: …}", path=path)
+        url = v.get("url")
+        if url is not None and (not isinstance(url, str) or not url.startswith(("https://", "http://"))):
+            raise NewsletterError(f"related link {v['title']!r} has no absolute http(s) url", path=path)
+        out.append(RelatedLink(v["title"].strip(), url or None))
+    return tuple(out)
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, the body's first line number)."""
+    m = FRONT_MATTER.match(text)
+    if not m:
+        raise NewsletterError(
+            "no front matter; start the file with '---', the YAML fields (title, date, …), and '---'",
+            path=path,
+            line=1,
+        )
+    try:
+        data = yaml.load(m.group(1), Loader=_Loader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise NewsletterError(f"broken front matter: {problem}", path=path, line=line) from None
+    if not isinstance(data, dict):
+        raise NewsletterError("front matter must be YAML fields like 'title: …'", path=path, line=2)
+    return data, text[m.end() :], text[: m.end()].count("\n") + 1
+
+
+def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
+    """Read one issue file into the model, or raise one NewsletterError naming the file."""
+    p = str(path)
+    text = decode_source(read_limited(path, max_bytes), p, max_bytes=max_bytes)
+    data, body, body_line = split_front_matter(text, p)
+    for key in REQUIRED:
+        if key not in data or data[key] in (None, ""):
+            raise NewsletterError(
+                f"front matter lacks '{key}'; add '{key}: …' between the '---' lines", path=p
+            )
+    title = str(data["title"]).strip()
+    issue_id = str(data["id"]).strip()
+    if not re.match(r"^(tag:|urn:|https?://)\S+$", issue_id):
+        raise NewsletterError(
+            f"'id' {issue_id!r} must be a tag: URI like tag:example.org,2025-11-20:slug", path=p
+        )
+    date = parse_datetime(data["date"], "'date'", p)
+    updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
+    related = _related(data.get("related"), p)
+    sections = parse_body(body, related_count=len(related), path=p, first_line=body_line)
+    summary = str(data.get("summary") or "").strip()
+    if not summary:
+        summary = next((b.text for s in sections for b in s.blocks if b.kind == "paragraph"), "")
+    m = SLUG_FROM_FILE.match(path.stem)
+    slug = str(data.get("slug") or (m.group(1) if m else path.stem))
+    if slug != slugify(slug, max_length=200):
+        raise NewsletterError(f"slug {slug!r} may hold only a-z, 0-9 and '-'", path=p)
+    article = Article(
+        title=title,
+        summary=summary,
+        sections=sections,
+        authors=_people(data.get("authors"), "authors", p),
+        translators=_people(data.get("translators"), "translators", p),
+        tags=_strings(data.get("tags"), "tags", p),
+        related=related,
+        source_url=data.get("source_url") or None,
+        image=data.get("image") or None,
+        image_alt=str(data.get("image_alt") or ""),
+    )
+    return Issue(
+        id=issue_id,
+        slug=slug,
+        date=date,
+        updated=updated,
+        language=str(data["language"]).strip(),
+        article=article,
+        source_path=p,
+        preheader=str(data.get("preheader") or "").strip(),
+    )
+
+
+def read_issues(folder: Path, *, max_bytes: int = 5_000_000) -> list[Issue]:
+    """Every `*.md` in `folder`, newest first; duplicate ids or slugs are an error."""
+    issues = [read_issue(p, max_bytes=max_bytes) for p in sorted(folder.glob("*.md"))]
+    seen: dict[str, str] = {}
+    for issue in issues:
+        for key in (issue.id, "slug:" + issue.slug):
+            if key in seen:
+                raise NewsletterError(
+                    f"has the same {'slug' if key.startswith('slug:') else 'id'} as {seen[key]}; "
+                    "every issue needs its own",
+                    path=issue.source_path,
+                )
+            seen[key] = issue.source_path
+    issues.sort(key=lambda i: (i.date, i.slug), reverse=True)
+    return issues
+
+
+# --- body ------------------------------------------------------------------------------------
+
+
+def _inline_text(tokens: Iterable[Token]) -> tuple[str, tuple[Link, ...]]:
+    parts: list[str] = []
+    links: list[Link] = []
+    href: str | None = None
+    label: list[str] = []
+    for t in tokens:
+        if t.type == "link_open":
+            href, label = str(t.attrGet("href") or ""), []
+        elif t.type == "link_close":
+            if href and href.startswith(("http://", "https://", "mailto:")):
+                links.append(Link("".join(label).strip(), href))
+            href = None
+        elif t.type in ("text", "code_inline"):
+            parts.append(t.content)
+            if href is not None:
+                label.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            parts.append(" " if t.type == "softbreak" else "\n")
+        elif t.type == "image":
+            parts.append(t.content)
+        elif t.type == "html_inline" and t.content.lower().startswith("<br"):
+            parts.append("\n")
+    return "".join(parts).strip(), tuple(links)
+
+
+def _html_text(html: str) -> str:
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1) -> tuple[Section, ...]:
+    """Markdown body -> sections of blocks; `##` starts a section."""
+    tokens = _md.parse(body)
+    sections: list[Section] = []
+    heading: str | None = None
+    blocks: list[Block] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        line = first_line + (t.map[0] if t.map else 0)
+        if t.type == "heading_open" and t.tag in ("h1", "h2"):
+            if blocks or heading:
+                sections.append(Section(heading, tuple(blocks)))
+            heading, _ = _inline_text(tokens[i + 1].children or [])
+            blocks = []
+            i += 3
+            continue
+        if t.type == "paragraph_open" and t.level == 0:
+            inline = tokens[i + 1]
+            children = inline.children or []
+            text, links = _inline_text(children)
+            html = clean_html(_md.renderer.renderInline(children, _md.options, {}))
+            kind = "image" if len(children) == 1 and children[0].type == "image" else "paragraph"
+            if kind == "image":
+                html = f"<p>{html}</p>"
+            if html.strip():
+                blocks.append(Block(kind, html, text, links))
+            i += 3
+            continue
+        if t.type == "html_block":
+            m = RELATED_MARK.match(t.content)
+            if m:
+                n = int(m.group(1))
+                if not 1 <= n <= related_count:
+                    raise NewsletterError(
+                        f"'<!-- related: {n} -->' but front matter 'related' has {related_count} entries",
+                        path=path,
+                        line=line,
+                    )
+                blocks.append(Block("related", related_index=n - 1))
+            else:
+                html = clean_html(t.content)
+                if html.strip():
+                    blocks.append(Block("html", html, _html_text(html)))
+            i += 1
+            continue
+        # any other block (list, quote, code, table, h3…): render its token run as one block
+        j = i + 1
+        if t.nesting == 1:
+            depth = 1
+            while j < len(tokens) and depth:
+                depth += tokens[j].nesting
+                j += 1
+        html = clean_html(_md.renderer.render(tokens[i:j], _md.options, {}))
+        kind = {"bullet_list_open": "list", "ordered_list_open": "list", "blockquote_open": "quote"}.get(
+            t.type, "code" if t.type in ("fence", "code_block") else "html"
+        )
+        links = tuple(
+            link
+            for tok in tokens[i:j]
+            if tok.type == "inline"
+            for link in _inline_text(tok.children or [])[1]
+        )
+        if html.strip() and t.type != "hr":
+            blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content, links))  # type: ignore[arg-type]
+        i = j
+    if blocks or heading:
+        sections.append(Section(heading, tuple(blocks)))
+    return tuple(sections)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>]|^#|^>|^[-+](?= )|^\d+(?=[.)] ))", re.M)
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text that Markdown will read back as the same text."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _inline_markdown(node: Tag | NavigableString) -> str:
+    if isinstance(node, NavigableString):
+        return escape_markdown(" ".join(str(node).split(" ")).replace("\n", " "))
+    inner = "".join(_inline_markdown(c) for c in node.children)
+    name = node.name
+    if name in ("strong", "b"):
+        return f"**{inner}**" if inner.strip() else inner
+    if name in ("em", "i"):
+        return f"*{inner}*" if inner.strip() else inner
+    if name == "code":
+        return f"`{node.get_text()}`"
+    if name == "br":
+        return "\\\n"
+    if name == "a" and node.get("href"):
+        return f"[{inner}](<{node['href']}>)"
+    if name == "img" and node.get("src"):
+        return f"![{escape_markdown(str(node.get('alt', '')))}](<{node['src']}>)"
+    return inner
+
+
+def html_to_markdown_inline(html: str) -> str:
+    """Inline HTML (links, emphasis, code, line breaks) as Markdown."""
+    soup = BeautifulSoup(html, "html.parser")
+    return "".join(_inline_markdown(c) for c in soup.children).strip()
+
+
+def _block_markdown(block: Block) -> str:
+    if block.kind in ("paragraph", "image"):
+        html = block.html
+        if block.kind == "image" and html.startswith("<p>"):
+            html = html[3:-4]
+        return html_to_markdown_inline(html)
+    if block.kind == "list":
+        soup = BeautifulSoup(block.html, "html.parser")
+        lst = soup.find(["ul", "ol"])
+        if isinstance(lst, Tag):
+            ordered = lst.name == "ol"
+            items = [
+                ("1. " if ordered else "- ") + html_to_markdown_inline(li.decode_contents())
+                for li in lst.find_all("li", recursive=False)
+            ]
+            return "\n".join(items)
+    if block.kind == "quote":
+        soup = BeautifulSoup(block.html, "html.parser")
+        q = soup.find("blockquote")
+        inner = q.decode_contents() if isinstance(q, Tag) else block.html
+        paras = [
+            html_to_markdown_inline(p.decode_contents())
+            for p in BeautifulSoup(inner, "html.parser").find_all("p")
+        ]
+        return "\n>\n".join("> " + p for p in (paras or [html_to_markdown_inline(inner)]))
+    return block.html  # raw HTML blocks pass through; the reader sanitizes them again
+
+
+def _yaml_scalar(value: str) -> str:
+    return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=10_000, default_style='"').strip()
+
+
+def issue_to_markdown(issue: Issue) -> str:
+    """The issue as a source file; `read_issue` of the result gives back the same model."""
+    a = issue.article
+    fm: list[str] = ["---", f"id: {_yaml_scalar(issue.id)}", f"title: {_yaml_scalar(a.title)}"]
+    fm.append(f"date: {issue.date.isoformat()}")
+    if issue.updated:
+        fm.append(f"updated: {issue.updated.isoformat()}")
+    fm.append(f"language: {issue.language}")
+
+    def people(key: str, ps: tuple[Person, ...]) -> None:
+        if ps:
+            fm.append(f"{key}:")
+            for p in ps:
+                if p.url:
+                    fm.append(f"  - name: {_yaml_scalar(p.name)}\n    url: {_yaml_scalar(p.url)}")
+                else:
+                    fm.append(f"  - {_yaml_scalar(p.name)}")
+
+    people("authors", a.authors)
+    people("translators", a.translators)
+    if a.summary:
+        fm.append(f"summary: {_yaml_scalar(a.summary)}")
+    if issue.preheader:
+        fm.append(f"preheader: {_yaml_scalar(issue.preheader)}")
+    if a.tags:
+        fm.append("tags: [" + ", ".join(_yaml_scalar(t) for t in a.tags) + "]")
+    if a.related:
+        fm.append("related:")
+        for r in a.related:
+            fm.append(f"  - title: {_yaml_scalar(r.title)}")
+            if r.url:
+                fm.append(f"    url: {_yaml_scalar(r.url)}")
+    if a.source_url:
+        fm.append(f"source_url: {_yaml_scalar(a.source_url)}")
+    if a.image:
+        fm.append(f"image: {_yaml_scalar(a.image)}")
+        if a.image_alt:
+            fm.append(f"image_alt: {_yaml_scalar(a.image_alt)}")
+    fm.append("---")
+    body: list[str] = []
+    for s in a.sections:
+        if s.heading:
+            body.append(f"## {escape_markdown(s.heading)}")
+        for b in s.blocks:
+            if b.kind == "related" and b.related_index is not None:
+                body.append(f"<!-- related: {b.related_index + 1} -->")
+            else:
+                md = _block_markdown(b)
+                if md.strip():
+                    body.append(md)
+    return "\n".join(fm) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def html_paragraph(text: str) -> Block:
+    """A paragraph block from plain text (the text-dump reader's unit)."""
+    return Block("paragraph", escape(text, quote=False), text)

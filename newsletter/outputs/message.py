@@ -13,8 +13,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import urlsplit
 
+from ..config import Config
 from ..errors import NewsletterError
+from ..model import Issue
 
 #: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
@@ -98,3 +101,21 @@ def compose_message(
 def sender_display(sender: str) -> str:
     name, addr = parseaddr(sender)
     return formataddr((name, addr))
+
+
+def envelope_for(config: Config, issue: Issue) -> Envelope:
+    """The per-issue parts of every message of `issue`, from the config and the issue."""
+    return Envelope(
+        subject=issue.article.title,
+        sender=config.email.sender or f"{config.site.title} <newsletter@{domain_of_url(config.site.base_url)}>",
+        reply_to=config.email.reply_to,
+        list_id=config.email.list_id or f"{config.site.title} <{domain_of_url(config.site.base_url)}>",
+        unsubscribe_mailto=config.email.unsubscribe_mailto,
+        issue_id=issue.id,
+        language=issue.language,
+        date=issue.date,
+    )
+
+
+def domain_of_url(url: str) -> str:
+    return urlsplit(url).hostname or "newsletter.invalid"

@@ -107,7 +107,8 @@ def envelope_for(config: Config, issue: Issue) -> Envelope:
     """The per-issue parts of every message of `issue`, from the config and the issue."""
     return Envelope(
         subject=issue.article.title,
-        sender=config.email.sender or f"{config.site.title} <newsletter@{domain_of_url(config.site.base_url)}>",
+        sender=config.email.sender
+        or f"{config.site.title} <newsletter@{domain_of_url(config.site.base_url)}>",
         reply_to=config.email.reply_to,
         list_id=config.email.list_id or f"{config.site.title} <{domain_of_url(config.site.base_url)}>",
         unsubscribe_mailto=config.email.unsubscribe_mailto,

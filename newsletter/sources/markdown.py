@@ -44,11 +44,15 @@ from ..model import Article, Block, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from .decode import decode_source, read_limited
 
-try:
-    _Loader: Any = yaml.CSafeLoader  # ten times faster than the pure-Python loader
-    _Dumper: Any = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe YAML with dates kept as text, so `parse_datetime` alone judges them."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)

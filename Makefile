@@ -1,0 +1,40 @@
+# The two commands: `make build` and `make test`. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: build test lint bench fuzz preview clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+build: $(STAMP)
+	$(BIN)/newsletter build --out public
+	@echo "Open public/index.html, or public/issues/<slug>/email.html for an email issue."
+
+lint: $(STAMP)
+	$(BIN)/ruff check newsletter tests bench
+	$(BIN)/ruff format --check newsletter tests bench
+	$(BIN)/mypy newsletter
+
+test: $(STAMP) node_modules/.package-lock.json lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/python -m bench
+
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -q -m fuzz
+
+preview: $(STAMP)
+	$(BIN)/newsletter preview
+
+clean:
+	rm -rf public test-artifacts .pytest_cache .mypy_cache .ruff_cache

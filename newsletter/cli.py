@@ -1,0 +1,165 @@
+"""The `newsletter` command: each subcommand is a few lines over the library API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import threading
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import load_config
+from .errors import NewsletterError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=True, path_type=Path),
+    default="newsletter.toml",
+    show_default=True,
+    help="The newsletter's config file.",
+)
+
+
+def reports_errors(func: F) -> F:
+    """Turn a NewsletterError into one line on stderr and exit code 1: never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NewsletterError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_date(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise NewsletterError(
+            f"--date {value!r} is not ISO 8601; write e.g. 2025-11-20T08:00:00+01:00"
+        ) from None
+    if when.tzinfo is None:
+        raise NewsletterError(f"--date {value!r} has no time zone; add an offset like +01:00")
+    return when
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsletter")
+def main() -> None:
+    """Turn magazine articles into a newsletter: feeds, an email issue, a web archive, delivery."""
+
+
+@main.command("import")
+@click.argument("source")
+@click.option("--date", help="Publication time, ISO 8601 with offset (default: the page's date, else now).")
+@click.option("--slug", help="The issue's slug (default: from the title).")
+@click.option("--profile", help="Site profile to apply (default: detected from the text).")
+@click.option("--lang", "language", help="The article's language (default: detected).")
+@config_option
+@reports_errors
+def import_command(
+    source: str,
+    date: str | None,
+    slug: str | None,
+    profile: str | None,
+    language: str | None,
+    config_path: Path,
+) -> None:
+    """Import an article (text dump, HTML page or Markdown; a file or an http(s) URL) into issues/.
+
+    Example: newsletter import article.txt --date 2025-11-20T08:00:00+01:00
+    """
+    from .sources.importer import import_article
+
+    config = load_config(config_path)
+    path = import_article(
+        source, config=config, date=_parse_date(date), slug=slug, profile=profile, language=language
+    )
+    click.echo(str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path))
+
+
+@main.command("build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@config_option
+@reports_errors
+def build_command(out: Path, config_path: Path) -> None:
+    """Build feeds, email issues and web pages from issues/ into OUT, atomically.
+
+    Example: newsletter build --out public
+    """
+    from .build import build
+
+    result = build(load_config(config_path), out)
+    click.echo(f"built {len(result.issues)} issue(s), {result.files} files into {out}/")
+    click.echo(f"open {out / 'index.html'} (or run `newsletter preview`)")
+
+
+@main.command("check")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@config_option
+@reports_errors
+def check_command(out: Path, config_path: Path) -> None:
+    """Check sources and built output; one line per problem, exit 1 if any.
+
+    Example: newsletter build && newsletter check
+    """
+    from .check import check
+
+    problems = check(load_config(config_path), out)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.echo(f"{len(problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("ok: no problems")
+
+
+@main.command("preview")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@config_option
+@reports_errors
+def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
+    """Serve OUT on loopback, rebuild when issues, templates or config change.
+
+    Example: newsletter preview --port 8000, then open http://127.0.0.1:8000/_preview/<slug>/
+    """
+    from .build import build
+    from .preview import serve, wait_forever, watch
+
+    config = load_config(config_path)
+    result = build(config, out)
+
+    def rebuild() -> None:
+        try:
+            build(load_config(config_path), out)
+            click.echo("rebuilt")
+        except NewsletterError as e:
+            click.echo(f"error: {e}", err=True)
+
+    stop = threading.Event()
+    paths = [config.issues_dir, config.templates_dir, config_path]
+    threading.Thread(target=watch, args=(paths, rebuild, stop), daemon=True).start()
+    server = serve(out, host, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    click.echo(f"serving {out}/ at http://{host}:{server.server_address[1]}/")
+    for issue in result.issues:
+        click.echo(f"  {issue.slug}: http://{host}:{server.server_address[1]}/_preview/{issue.slug}/")
+    try:
+        wait_forever()
+    except KeyboardInterrupt:
+        stop.set()
+        server.shutdown()

@@ -1,0 +1,66 @@
+"""The web archive: one page per issue ("view in browser") and the listing of all issues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from ..model import Issue, Site
+from .content import article_html
+from .labels import labels_for
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ug", "yi", "dv", "ckb"}
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir / "site"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
+    """The issue's web page: the article, related links, call to action, feed autodiscovery."""
+    labels = labels_for(templates_dir, issue.language)
+    first = next((b.text for s in issue.article.sections for b in s.blocks if b.kind == "paragraph"), "")
+    return (
+        _environment(templates_dir)
+        .get_template("issue.html")
+        .render(
+            site=site,
+            issue=issue,
+            labels=labels,
+            lang=issue.language,
+            dir=text_direction(issue.language),
+            url=site.issue_url(issue),
+            body=article_html(site, issue, labels, related_block=True),
+            summary_is_first=issue.article.summary.strip() == first.strip(),
+            cta=site.edition(issue.language).call_to_action,
+        )
+    )
+
+
+def render_index(site: Site, issues: Sequence[Issue], templates_dir: Path) -> str:
+    """The archive listing, newest first."""
+    labels = labels_for(templates_dir, site.language)
+    items = [
+        {"issue": i, "url": site.issue_url(i), "labels": labels_for(templates_dir, i.language)}
+        for i in issues
+    ]
+    return (
+        _environment(templates_dir)
+        .get_template("index.html")
+        .render(site=site, labels=labels, lang=site.language, dir=text_direction(site.language), items=items)
+    )

@@ -1,0 +1,122 @@
+"""Issue files: reading, errors, and the write/read round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import NewsletterError
+from newsletter.sources.markdown import issue_to_markdown, read_issue, read_issues, slugify
+
+DATA = Path(__file__).parents[1] / "data"
+FRENCH = DATA / "issues" / "2025-10-02-ouzbekistan-eau.md"
+
+
+def test_reads_front_matter_and_body() -> None:
+    issue = read_issue(FRENCH)
+    a = issue.article
+    assert issue.slug == "ouzbekistan-eau"
+    assert issue.id == "tag:example.org,2025-10-02:ouzbekistan-eau"
+    assert issue.language == "fr"
+    assert issue.date == dt.datetime(2025, 10, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert issue.updated is not None and issue.last_modified == issue.updated
+    assert [p.name for p in a.authors] == ["Anna Dupont", "Rustam Karimov"]
+    assert a.authors[0].url == "https://example.org/auteurs/anna-dupont"
+    assert [p.name for p in a.translators] == ["Claire Martin"]
+    assert a.tags == ("Ouzbékistan", "Eau", "Agriculture")
+    assert a.headings == ("Un système hérité de l’époque soviétique", "Quelles solutions ?")
+    assert a.related[1].url is None
+
+
+def test_body_blocks_keep_order_links_and_related_positions() -> None:
+    a = read_issue(FRENCH).article
+    lead = a.sections[0]
+    assert lead.heading is None
+    first = lead.blocks[0]
+    assert first.kind == "paragraph"
+    assert "<em>attendent</em>" in first.html
+    assert first.links[0].href == "https://www.unesco.org/fr"
+    assert "l’Unesco" in first.text and "<" not in first.text
+    kinds = [b.kind for b in a.sections[1].blocks]
+    assert kinds == ["paragraph", "related", "list", "quote"]
+    assert a.sections[1].blocks[1].related_index == 0
+    assert a.sections[2].blocks[-1].related_index == 1
+    assert "&amp;" in a.sections[1].blocks[0].html
+
+
+def test_round_trip_gives_back_the_same_model(tmp_path: Path) -> None:
+    issue = read_issue(FRENCH)
+    copy = tmp_path / FRENCH.name
+    copy.write_text(issue_to_markdown(issue), encoding="utf-8")
+    again = read_issue(copy)
+    assert again.article == issue.article
+    assert (again.id, again.date, again.updated, again.language) == (issue.id, issue.date, issue.updated, "fr")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("no-title", "lacks 'title'"),
+        ("broken-front-matter", "broken front matter"),
+        ("invalid-date", "not an ISO 8601"),
+        ("date-without-zone", "no time zone"),
+        ("control-character", "control character U+0001"),
+        ("binary", "binary file"),
+        ("no-front-matter", "no front matter"),
+        ("related-marker-out-of-range", "has 1 entries"),
+        ("related-javascript-url", "no absolute http(s) url"),
+        ("slug-path-traversal", "may hold only"),
+    ],
+)
+def test_bad_issue_gives_one_line_naming_the_file(fixture: str, expected: str) -> None:
+    path = DATA / "bad-issues" / f"2025-01-01-{fixture}.md"
+    with pytest.raises(NewsletterError) as e:
+        read_issue(path)
+    message = str(e.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
+
+
+def test_control_character_error_names_the_line() -> None:
+    path = DATA / "bad-issues" / "2025-01-01-control-character.md"
+    with pytest.raises(NewsletterError) as e:
+        read_issue(path)
+    assert e.value.line == 8
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "2025-01-01-big.md"
+    big.write_bytes(b"x" * (20 * 1024 * 1024))
+    with pytest.raises(NewsletterError, match="over the limit"):
+        read_issue(big)
+
+
+def test_duplicate_ids_are_an_error(tmp_path: Path) -> None:
+    text = FRENCH.read_text(encoding="utf-8")
+    (tmp_path / "2025-10-02-a.md").write_text(text, encoding="utf-8")
+    (tmp_path / "2025-10-02-b.md").write_text(text, encoding="utf-8")
+    with pytest.raises(NewsletterError, match="same id"):
+        read_issues(tmp_path)
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    p = tmp_path / FRENCH.name
+    p.write_bytes(b"\xef\xbb\xbf" + FRENCH.read_bytes().replace(b"\n", b"\r\n"))
+    assert read_issue(p).article.title.startswith("L’Ouzbékistan")
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Kasachstan Beitritt zu den Abraham-Abkommen: Wird sich Washingtons Geste auszahlen?",
+         "kasachstan-beitritt-zu-den-abraham-abkommen-wird-sich"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("Größe & Maß", "grosse-mass"),
+        ("日本語", "issue"),
+    ],
+)  # fmt: skip
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug

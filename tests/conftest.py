@@ -1,0 +1,49 @@
+"""Shared fixtures: a throwaway newsletter folder built from the repo's config and templates."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+DATA = Path(__file__).parent / "data"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip locally, fail in CI: a test that needs a browser or server never passes silently."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is missing; .ci/run must install it")
+    pytest.skip(f"{what} is missing")
+
+
+@pytest.fixture
+def make_newsletter(tmp_path: Path) -> Callable[[Iterable[Path]], Path]:
+    """A newsletter folder in tmp: the repo's newsletter.toml and templates, and the given issues."""
+
+    def make(issues: Iterable[Path]) -> Path:
+        root = tmp_path / "news"
+        (root / "issues").mkdir(parents=True)
+        shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
+        shutil.copytree(ROOT / "templates", root / "templates")
+        for issue in issues:
+            shutil.copy(issue, root / "issues" / issue.name)
+        return root
+
+    return make
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under `folder`."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

@@ -1,0 +1,75 @@
+"""The pipeline: deterministic, complete, atomic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+from conftest import DATA, ROOT, tree_digest
+
+from newsletter.build import build
+from newsletter.config import load_config
+from newsletter.errors import NewsletterError
+
+FRENCH = DATA / "issues" / "2025-10-02-ouzbekistan-eau.md"
+SAMPLES = sorted((ROOT / "issues").glob("*.md"))
+
+MakeNewsletter = Callable[[Iterable[Path]], Path]
+
+
+def test_build_writes_every_output(make_newsletter: MakeNewsletter) -> None:
+    root = make_newsletter([FRENCH, *SAMPLES])
+    result = build(load_config(root), root / "public")
+    out = root / "public"
+    for name in ("feed.atom", "feed.rss", "feed.json", "index.html"):
+        assert (out / name).stat().st_size > 0
+    for issue in result.issues:
+        for name in ("index.html", "email.html", "email.txt", "message.eml"):
+            assert (out / "issues" / issue.slug / name).stat().st_size > 0
+    assert len(result.issues) == 1 + len(SAMPLES)
+
+
+def test_rebuild_is_byte_identical_and_timestamp_free(make_newsletter: MakeNewsletter) -> None:
+    root = make_newsletter([FRENCH, *SAMPLES])
+    config = load_config(root)
+    build(config, root / "a")
+    build(config, root / "b")
+    first, second = tree_digest(root / "a"), tree_digest(root / "b")
+    assert first == second
+    today = dt.date.today()
+    stamps = (today.isoformat(), today.strftime("%a, %d %b %Y"))
+    for path in (root / "a").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(s in text for s in stamps), f"{path} contains the build date"
+
+
+def test_failed_build_leaves_previous_output_untouched(make_newsletter: MakeNewsletter) -> None:
+    root = make_newsletter([FRENCH])
+    config = load_config(root)
+    build(config, root / "public")
+    before = tree_digest(root / "public")
+    shutil.copy(DATA / "bad-issues" / "2025-01-01-invalid-date.md", root / "issues")
+    with pytest.raises(NewsletterError, match="invalid-date.md"):
+        build(config, root / "public")
+    assert tree_digest(root / "public") == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_failure_while_writing_cleans_up(make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_newsletter([FRENCH])
+    config = load_config(root)
+    build(config, root / "public")
+    before = tree_digest(root / "public")
+
+    def explode(*args: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("newsletter.build.render_index", explode)
+    with pytest.raises(RuntimeError):
+        build(config, root / "public")
+    assert tree_digest(root / "public") == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []

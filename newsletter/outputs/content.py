@@ -38,7 +38,7 @@ def article_html(site: Site, issue: Issue, labels: Labels, *, related_block: boo
                     continue
                 link = art.related[block.related_index]
                 out.append(
-                    f'<p class="related"><strong>{escape(prefix)}:</strong> {related_anchor(link)}</p>'
+                    f'<p class="related"><strong>{escape(prefix)}{labels["colon"]}</strong> {related_anchor(link)}</p>'
                 )
             elif block.kind == "paragraph":
                 out.append(f"<p>{block.html}</p>")

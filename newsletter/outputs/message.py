@@ -95,6 +95,8 @@ def compose_message(
     msg.add_alternative(
         html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url), subtype="html", cte="quoted-printable"
     )
+    # A boundary derived from the message id, not random: the same input gives the same bytes.
+    msg.set_boundary("=_" + hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:40])
     return msg
 
 

@@ -1,0 +1,284 @@
+"""The feeds: Atom 1.0 with RFC 5005 archives, RSS 2.0 and JSON Feed 1.1.
+
+Every document is a pure function of the site and its issues: no build time, no now(), so
+the same input gives the same bytes and feed readers see nothing new after a rebuild. The
+feed's `updated` is its newest entry's last modification.
+
+Archives (RFC 5005 "archived feeds"): the subscription feed holds the newest `feed_size`
+entries; older ones go to `archive/<n>.atom`, page 1 holding the oldest. Pages fill from the
+oldest end, so a new issue only ever changes the newest archive page (and, when that page is
+full, the one before it gains a `next-archive` link to the new page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .. import __version__
+from ..model import Issue, Person, Site
+from ..xmltext import xml_safe
+from .content import article_html
+from .feedgen_fixes import (
+    AtomLink,
+    new_entry,
+    new_feed,
+    rss_bytes,
+    set_entry_language,
+    set_entry_links,
+    set_feed_links,
+)
+from .labels import labels_for
+
+ATOM_PATH = "feed.atom"
+RSS_PATH = "feed.rss"
+JSON_PATH = "feed.json"
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+HTML_TYPE = "text/html"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+GENERATOR = "newsletter"
+# The `updated` of a feed with no issues yet: fixed, so an empty feed is stable too.
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+T = TypeVar("T")
+
+
+def archive_path(page: int) -> str:
+    """Where archive page `page` (1 = oldest entries) is written, relative to the output root."""
+    return f"archive/{page}.atom"
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One issue as every feed format needs it: the model plus what is derived once."""
+
+    issue: Issue
+    url: str
+    content_html: str
+
+    @property
+    def published(self) -> dt.datetime:
+        return _aware(self.issue.date)
+
+    @property
+    def updated(self) -> dt.datetime:
+        return _aware(self.issue.last_modified)
+
+
+def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> dict[str, bytes]:
+    """Every feed file, as relative output path -> bytes.
+
+    Always "feed.atom", "feed.rss" and "feed.json" (newest `site.feed_size` issues); with
+    more issues than that, also the Atom archive pages "archive/<n>.atom". Text that XML
+    cannot carry (control characters, lone surrogates) is dropped here, once, for all three.
+    """
+    site = xml_safe(site)
+    ordered = sorted(
+        (xml_safe(issue) for issue in issues), key=lambda i: (_aware(i.date), i.id), reverse=True
+    )
+    items = [_item(site, issue, templates_dir) for issue in ordered]
+    current, pages = _archive_pages(items, max(1, site.feed_size))
+
+    files: dict[str, bytes] = {}
+    newest_page = [("prev-archive", archive_path(len(pages)))] if pages else []
+    files[ATOM_PATH] = _atom(site, current, ATOM_PATH, newest_page, archive=False)
+    for number, page in enumerate(pages, start=1):
+        links = [("current", ATOM_PATH)]
+        if number > 1:
+            links.append(("prev-archive", archive_path(number - 1)))
+        if number < len(pages):
+            links.append(("next-archive", archive_path(number + 1)))
+        files[archive_path(number)] = _atom(site, page, archive_path(number), links, archive=True)
+    files[RSS_PATH] = _rss(site, current)
+    files[JSON_PATH] = _json_feed(site, current)
+    return files
+
+
+def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]]]:
+    """(subscription entries, archive pages): all newest first, pages numbered from the oldest."""
+    current = list(items[:size])
+    oldest_first = list(reversed(items[size:]))
+    pages = [list(reversed(oldest_first[i : i + size])) for i in range(0, len(oldest_first), size)]
+    return current, pages
+
+
+def _item(site: Site, issue: Issue, templates_dir: Path) -> _Item:
+    labels = xml_safe(labels_for(templates_dir, issue.language))
+    body = article_html(site, issue, labels, related_block=False)
+    return _Item(issue=issue, url=site.issue_url(issue), content_html=body)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    """Feeds need an offset; a naive time from a careless source is taken as UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def _newest(items: Sequence[_Item]) -> dt.datetime:
+    return max((item.updated for item in items), default=EMPTY_FEED_UPDATED)
+
+
+def _feed_author(site: Site) -> str:
+    # RFC 4287 wants an author on the feed or on every entry: the site always has a name.
+    return site.author or site.title
+
+
+def _same_language(a: str, b: str) -> bool:
+    return a.replace("_", "-").lower() == b.replace("_", "-").lower()
+
+
+def _person(person: Person) -> dict[str, str]:
+    return {"name": person.name, "uri": person.url} if person.url else {"name": person.name}
+
+
+# --- Atom ---------------------------------------------------------------------------------
+
+
+def _atom(
+    site: Site, items: Sequence[_Item], self_path: str, history: list[tuple[str, str]], *, archive: bool
+) -> bytes:
+    fg = new_feed(_newest(items), archive=archive)
+    fg.id(site.feed_id)
+    fg.title(site.title)
+    if site.subtitle:
+        fg.subtitle(site.subtitle)
+    fg.language(site.language)
+    fg.author(name=_feed_author(site))
+    fg.generator(GENERATOR, version=__version__)
+    if site.icon:
+        fg.icon(site.icon)
+    if site.logo:
+        fg.logo(site.logo)
+    if site.rights:
+        fg.rights(site.rights)
+    links = [AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
+    links += [AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
+    links.append(AtomLink(site.base_url, rel="alternate", type=HTML_TYPE))
+    set_feed_links(fg, links)
+    for item in items:
+        _atom_entry(fg, site, item)
+    return bytes(fg.atom_str(pretty=True))
+
+
+def _atom_entry(fg: Any, site: Site, item: _Item) -> None:
+    issue, article = item.issue, item.issue.article
+    entry = new_entry(fg, item.updated)
+    entry.id(issue.id)
+    entry.title(article.title)
+    entry.published(item.published)
+    for author in article.authors:
+        entry.author(_person(author))
+    for translator in article.translators:
+        entry.contributor(_person(translator))
+    for tag in article.tags:
+        entry.category(term=tag)
+    if article.summary:
+        entry.summary(article.summary)
+    entry.content(item.content_html, type="html")
+    links = [AtomLink(item.url, rel="alternate", type=HTML_TYPE)]
+    seen = {item.url}
+    for related in article.related:
+        if related.url and related.url not in seen:
+            seen.add(related.url)
+            links.append(AtomLink(related.url, rel="related", type=HTML_TYPE, title=related.title))
+    set_entry_links(entry, links)
+    if not _same_language(issue.language, site.language):
+        set_entry_language(entry, issue.language)
+
+
+# --- RSS 2.0 ------------------------------------------------------------------------------
+
+
+def _rss(site: Site, items: Sequence[_Item]) -> bytes:
+    fg = new_feed(_newest(items))
+    fg.title(site.title)
+    fg.description(site.subtitle or site.title)  # required by RSS
+    fg.language(site.language)
+    fg.generator(GENERATOR)
+    if site.logo:
+        fg.logo(site.logo)
+    if site.rights:
+        fg.rights(site.rights)
+    set_feed_links(
+        fg,
+        [
+            AtomLink(site.base_url + RSS_PATH, rel="self", type=RSS_TYPE),
+            AtomLink(site.base_url, rel="alternate", type=HTML_TYPE),
+        ],
+    )
+    for item in items:
+        issue, article = item.issue, item.issue.article
+        entry = new_entry(fg, item.updated)
+        entry.guid(issue.id, permalink=False)
+        entry.title(article.title)
+        set_entry_links(entry, [AtomLink(item.url)])
+        entry.published(item.published)
+        if article.summary:  # readers take an RSS description as HTML: escape the plain text
+            entry.summary(html.escape(article.summary, quote=False))
+        entry.content(item.content_html)  # content:encoded beside the summary's description
+        entry.dc.dc_creator([a.name for a in article.authors] or [_feed_author(site)])
+        if not _same_language(issue.language, site.language):
+            entry.dc.dc_language(issue.language)
+        for tag in article.tags:
+            entry.category(term=tag)
+    return rss_bytes(fg)
+
+
+# --- JSON Feed 1.1 ------------------------------------------------------------------------
+
+
+def _json_feed(site: Site, items: Sequence[_Item]) -> bytes:
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": site.title,
+        "home_page_url": site.base_url,
+        "feed_url": site.base_url + JSON_PATH,
+    }
+    if site.subtitle:
+        feed["description"] = site.subtitle
+    if site.logo:
+        feed["icon"] = site.logo
+    if site.icon:
+        feed["favicon"] = site.icon
+    feed["language"] = site.language
+    feed["authors"] = [{"name": _feed_author(site)}]
+    feed["items"] = [_json_item(item) for item in items]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_person(person: Person) -> dict[str, str]:
+    return {"name": person.name, "url": person.url} if person.url else {"name": person.name}
+
+
+def _json_item(item: _Item) -> dict[str, Any]:
+    issue, article = item.issue, item.issue.article
+    out: dict[str, Any] = {
+        "id": issue.id,
+        "url": item.url,
+        "title": article.title,
+        "content_html": item.content_html,
+    }
+    if article.summary:
+        out["summary"] = article.summary
+    out["date_published"] = item.published.isoformat()
+    out["date_modified"] = item.updated.isoformat()
+    if article.authors:
+        out["authors"] = [_json_person(a) for a in article.authors]
+    if article.tags:
+        out["tags"] = list(article.tags)
+    out["language"] = issue.language
+    extension: dict[str, Any] = {}
+    if article.related:
+        extension["related"] = [
+            {"title": r.title, "url": r.url} if r.url else {"title": r.title} for r in article.related
+        ]
+    if article.translators:
+        extension["translators"] = [_json_person(t) for t in article.translators]
+    if extension:
+        out["_newsletter"] = extension  # JSON Feed extensions start with "_"
+    return out

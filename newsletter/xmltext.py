@@ -1,0 +1,50 @@
+"""The one XML-safe text function: every feed writer passes its text through here.
+
+XML 1.0 forbids most C0 control characters, U+FFFE/U+FFFF and surrogates. A pasted article
+can carry any of them (a vertical tab from Word, a unit separator from a CMS export, a lone
+surrogate from a broken decoder); lxml refuses them with a ValueError, and UTF-8 cannot
+encode a lone surrogate at all. Dropping them loses nothing a reader could see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, TypeVar
+
+# Everything outside XML 1.0's Char production (tab, LF and CR are allowed). In a Python str a
+# valid non-BMP character is one code point, so any code point in D800–DFFF is a lone surrogate.
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+T = TypeVar("T")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot carry; everything else unchanged."""
+    if _NOT_XML_CHAR.search(text) is None:  # the common case: no copy
+        return text
+    return _NOT_XML_CHAR.sub("", text)
+
+
+def xml_safe(value: T) -> T:
+    """`value` with `xml_text` applied to every string inside it.
+
+    Works on the model's frozen dataclasses, tuples, lists and dicts, so a writer can clean
+    an `Issue` or `Site` once at its door instead of at every element it writes.
+    """
+    return _clean(value)  # type: ignore[no-any-return]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, tuple):
+        return tuple(_clean(v) for v in value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value

@@ -1,0 +1,70 @@
+"""The one XML-safe text function, checked against what lxml and UTF-8 actually accept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from newsletter.model import Article, Issue, Person, Section
+from newsletter.xmltext import xml_safe, xml_text
+
+
+def lxml_accepts(text: str) -> bool:
+    try:
+        etree.Element("t").text = text
+        text.encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return True
+
+
+def test_strips_only_what_xml_forbids():
+    assert xml_text("a\x00b\x08c\x0bd\x0ce\x1ff\ufffeg\uffffh\ud800i\udfffj") == "abcdefghij"
+    kept = "tab\t nl\n cr\r del\x7f nbsp\xa0 emoji 😀 bmp-end \ufffd"
+    assert xml_text(kept) == kept
+
+
+@given(st.text(alphabet=st.characters(codec=None)))
+def test_result_is_always_accepted_and_accepted_text_is_unchanged(text: str):
+    assert lxml_accepts(xml_text(text))
+    if lxml_accepts(text):
+        assert xml_text(text) == text
+
+
+def test_every_forbidden_code_point_is_one_lxml_refuses():
+    forbidden = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + [
+        "\ufffe",
+        "\uffff",
+        "\ud800",
+        "\udfff",
+    ]
+    for char in forbidden:
+        assert not lxml_accepts(f"a{char}b")
+        assert xml_text(f"a{char}b") == "ab"
+
+
+def test_xml_safe_cleans_a_whole_issue():
+    article = Article(
+        title="Vertikaler\x0bTab",
+        summary="ok",
+        sections=(Section("Zwischen\x1ftitel", ()),),
+        authors=(Person("Joseph\x01 Fischer", "https://example.org/\ud800"),),
+        tags=("a\x0c",),
+    )
+    issue = Issue(
+        id="tag:x,2025:1",
+        slug="s",
+        date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        language="de",
+        article=article,
+    )
+    clean = xml_safe(issue)
+    assert clean.article.title == "VertikalerTab"
+    assert clean.article.sections[0].heading == "Zwischentitel"
+    assert clean.article.authors[0] == Person("Joseph Fischer", "https://example.org/")
+    assert clean.article.tags == ("a",)
+    assert clean.date == issue.date
+    assert xml_safe(clean) == clean

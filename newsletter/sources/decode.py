@@ -21,7 +21,8 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise NewsletterError(
-                f"is {size:,} bytes, over the limit of {max_bytes:,}; split it or raise [limits] max_source_bytes",
+                f"is {size:,} bytes, over the limit of {max_bytes:,}; "
+                "split it or raise [limits] max_source_bytes",
                 path=str(path),
             )
         return path.read_bytes()

@@ -96,7 +96,7 @@ def parse_datetime(value: Any, what: str, path: str, line: int | None = None) ->
     return when
 
 
-def _people(value: Any, key: str, path: str) -> tuple[Person, ...]:
+def people_field(value: Any, key: str, path: str) -> tuple[Person, ...]:
     if value is None:
         return ()
     if isinstance(value, str | dict):
@@ -114,7 +114,7 @@ def _people(value: Any, key: str, path: str) -> tuple[Person, ...]:
     return tuple(out)
 
 
-def _strings(value: Any, key: str, path: str) -> tuple[str, ...]:
+def strings_field(value: Any, key: str, path: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -124,7 +124,7 @@ def _strings(value: Any, key: str, path: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
-def _related(value: Any, path: str) -> tuple[RelatedLink, ...]:
+def related_field(value: Any, path: str) -> tuple[RelatedLink, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -179,7 +179,7 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         )
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
-    related = _related(data.get("related"), p)
+    related = related_field(data.get("related"), p)
     sections = parse_body(body, related_count=len(related), path=p, first_line=body_line)
     summary = str(data.get("summary") or "").strip()
     if not summary:
@@ -192,9 +192,9 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         title=title,
         summary=summary,
         sections=sections,
-        authors=_people(data.get("authors"), "authors", p),
-        translators=_people(data.get("translators"), "translators", p),
-        tags=_strings(data.get("tags"), "tags", p),
+        authors=people_field(data.get("authors"), "authors", p),
+        translators=people_field(data.get("translators"), "translators", p),
+        tags=strings_field(data.get("tags"), "tags", p),
         related=related,
         source_url=data.get("source_url") or None,
         image=data.get("image") or None,

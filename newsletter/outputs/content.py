@@ -37,9 +37,8 @@ def article_html(site: Site, issue: Issue, labels: Labels, *, related_block: boo
                 if block.related_index is None or block.related_index >= len(art.related):
                     continue
                 link = art.related[block.related_index]
-                out.append(
-                    f'<p class="related"><strong>{escape(prefix)}{labels["colon"]}</strong> {related_anchor(link)}</p>'
-                )
+                label = escape(prefix) + labels["colon"]
+                out.append(f'<p class="related"><strong>{label}</strong> {related_anchor(link)}</p>')
             elif block.kind == "paragraph":
                 out.append(f"<p>{block.html}</p>")
             else:

@@ -59,7 +59,9 @@ def test_failed_build_leaves_previous_output_untouched(make_newsletter: MakeNews
     assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
 
 
-def test_failure_while_writing_cleans_up(make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_while_writing_cleans_up(
+    make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_newsletter([FRENCH])
     config = load_config(root)
     build(config, root / "public")

@@ -17,7 +17,9 @@ MakeNewsletter = Callable[[Iterable[Path]], Path]
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [*args, "--config", str(root / "newsletter.toml")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, [*args, "--config", str(root / "newsletter.toml")], catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -19,7 +19,13 @@ RELATED = [
     "Was sind die Ergebnisse des USA-Zentralasien-Gipfels in Washington?",
     "Wladimir Putin in Kirgistan: Rückblick auf einen symbolträchtigen Staatsbesuch",
 ]
-BOILERPLATE = ("Unterstützt Novastan", "vereinsgetragene", "von eurer Unterstützung", "Social Media", "Schaut mal vorbei")
+BOILERPLATE = (
+    "Unterstützt Novastan",
+    "vereinsgetragene",
+    "von eurer Unterstützung",
+    "Social Media",
+    "Schaut mal vorbei",
+)
 SAMPLE = sorted((ROOT / "issues").glob("*abraham*.md"))
 
 

@@ -52,7 +52,12 @@ def test_round_trip_gives_back_the_same_model(tmp_path: Path) -> None:
     copy.write_text(issue_to_markdown(issue), encoding="utf-8")
     again = read_issue(copy)
     assert again.article == issue.article
-    assert (again.id, again.date, again.updated, again.language) == (issue.id, issue.date, issue.updated, "fr")
+    assert (again.id, again.date, again.updated, again.language) == (
+        issue.id,
+        issue.date,
+        issue.updated,
+        "fr",
+    )
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_failed_build_leaves_previous_output_untouched(make_newsletter: MakeNews
     build(config, root / "public")
     before = tree_digest(root / "public")
     shutil.copy(DATA / "bad-issues" / "2025-01-01-invalid-date.md", root / "issues")
-    with pytest.raises(NewsletterError, match="invalid-date.md"):
+    with pytest.raises(NewsletterError, match=r"invalid-date\.md"):
         build(config, root / "public")
     assert tree_digest(root / "public") == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []

@@ -28,7 +28,7 @@ def test_build_then_check(make_newsletter: MakeNewsletter) -> None:
     code, out, _ = run(root, "build", "--out", str(root / "public"))
     assert code == 0
     assert "built 1 issue(s)" in out and "index.html" in out
-    code, out, err = run(root, "check", "--out", str(root / "public"))
+    code, out, _ = run(root, "check", "--out", str(root / "public"))
     # the fixture has one related link without URL: check must say so, and only that
     assert code == 1
     assert out.strip().splitlines() == [

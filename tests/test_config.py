@@ -51,5 +51,5 @@ def test_bad_config_is_one_clear_line(fixture: str, expected: str) -> None:
 
 
 def test_missing_config_says_where_to_run(tmp_path: Path) -> None:
-    with pytest.raises(NewsletterError, match="no newsletter.toml"):
+    with pytest.raises(NewsletterError, match=r"no newsletter\.toml"):
         load_config(tmp_path)

@@ -6,6 +6,7 @@ does it take the place of the previous output. A failed build leaves `public/` a
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -93,10 +94,18 @@ def atomic_folder(out: Path) -> Iterator[Path]:
     out.chmod(0o755)
 
 
-def build(config: Config, out: Path | None = None) -> BuildResult:
-    """Build every issue in `issues/` into `out` (default `public/`)."""
+def due_issues(issues: Sequence[Issue], now: dt.datetime | None) -> list[Issue]:
+    """The issues whose publication time has come; all of them when `now` is None."""
+    return [i for i in issues if now is None or i.date <= now]
+
+
+def build(config: Config, out: Path | None = None, *, now: dt.datetime | None = None) -> BuildResult:
+    """Build the issues in `issues/` into `out` (default `public/`).
+
+    With `now`, issues dated later are left out: nothing public exists of them until due.
+    """
     out = out or config.root / "public"
-    issues = read_issues(config.issues_dir, max_bytes=config.limits.max_source_bytes)
+    issues = due_issues(read_issues(config.issues_dir, max_bytes=config.limits.max_source_bytes), now)
     count = 0
     with atomic_folder(out) as tmp:
         for issue in issues:

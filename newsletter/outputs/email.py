@@ -1,0 +1,261 @@
+"""The HTML email of an issue: Jinja2 renders MJML, mjml-python compiles it, css-inline inlines.
+
+The pipeline is three plain steps so each can be called (and timed) on its own:
+`render_mjml` (model -> MJML text), `compile_mjml` (MJML -> HTML) and `inline_css`
+(HTML -> HTML with the article's styles on its elements, the media queries kept for phones and
+dark mode). Nothing here fetches anything: no web fonts, no remote stylesheets, no icons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import css_inline
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+)
+from markupsafe import Markup
+from mjml import mjml2html
+
+from ..errors import NewsletterError
+from ..model import Block, Issue, Person, Section, Site
+from .content import related_anchor, related_heading
+from .labels import Labels, labels_for
+from .message import UNSUBSCRIBE_PLACEHOLDER
+
+#: The template every issue email starts from, inside `templates_dir/email/`.
+ISSUE_TEMPLATE = "issue.mjml"
+
+PREHEADER_MAX = 110
+# Zero-width non-joiner + no-break space after the preheader keeps mail clients from filling
+# the preview line with the first words of the body.
+PREHEADER_PAD = "&zwnj;&nbsp;" * 60
+
+# Languages written right to left (BCP 47 primary subtags).
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
+
+# How social networks spell themselves; anything else is shown capitalized.
+SOCIAL_NAMES = {
+    "x": "X",
+    "twitter": "Twitter",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+    "tiktok": "TikTok",
+    "vk": "VK",
+    "bluesky": "Bluesky",
+}
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"„«“‘(]?[^\W\d_])")
+
+# Styles are only read locally: a remote stylesheet would make a build depend on the network.
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" for right-to-left languages (ar, he, fa, …), else "ltr"."""
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def social_label(name: str, labels: Labels) -> str:
+    """A social network's display name: a `social_<name>` label if the catalog has one."""
+    key = name.strip().lower()
+    return labels.words.get(f"social_{key}") or SOCIAL_NAMES.get(key) or name.strip().capitalize()
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_paragraph(issue: Issue) -> Block | None:
+    """The article's first paragraph, if the article opens with one."""
+    for section in issue.article.sections:
+        if section.heading:
+            return None
+        for block in section.blocks:
+            return block if block.kind == "paragraph" else None
+    return None
+
+
+def lead_paragraph(issue: Issue) -> Block | None:
+    """The first paragraph when it *is* the summary: it is then shown once, as the standfirst."""
+    first = first_paragraph(issue)
+    summary = _normalized(issue.article.summary)
+    if first is not None and summary and _normalized(first.text) == summary:
+        return first
+    return None
+
+
+def body_sections(issue: Issue) -> tuple[Section, ...]:
+    """The sections to print as the body: without the lead paragraph shown as standfirst."""
+    lead = lead_paragraph(issue)
+    if lead is None:
+        return issue.article.sections
+    out: list[Section] = []
+    for section in issue.article.sections:
+        blocks = tuple(b for b in section.blocks if b is not lead)
+        if blocks or section.heading:
+            out.append(Section(section.heading, blocks))
+    return tuple(out)
+
+
+def shorten(text: str, limit: int = PREHEADER_MAX) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with "…" when cut."""
+    text = _normalized(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
+def preheader_text(issue: Issue) -> str:
+    """The inbox preview line: the issue's own preheader, else the summary.
+
+    The preview must add something: when the summary is just the first paragraph (which the
+    reader sees first anyway), it continues from the second sentence, or lists the headings.
+    """
+    if issue.preheader:
+        return shorten(issue.preheader)
+    summary = _normalized(issue.article.summary)
+    first = first_paragraph(issue)
+    first_text = _normalized(first.text) if first else ""
+    if summary and first_text and (first_text.startswith(summary) or summary.startswith(first_text)):
+        sentences = _SENTENCE_END.split(summary, maxsplit=1)
+        if len(sentences) == 2 and sentences[1].strip():
+            return shorten(sentences[1])
+        return shorten(" · ".join(issue.article.headings))
+    return shorten(summary)
+
+
+@dataclass(frozen=True)
+class EmailTemplates:
+    """The compiled templates of one templates folder, built once per process."""
+
+    env: Environment
+    folder: Path
+
+
+@lru_cache(maxsize=8)
+def email_templates(templates_dir: Path) -> EmailTemplates:
+    """The Jinja environment for `templates_dir/email/`: autoescaped, strict about typos."""
+    folder = templates_dir / "email"
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return EmailTemplates(env=env, folder=folder)
+
+
+def _people(people: tuple[Person, ...]) -> Markup:
+    parts = [
+        Markup('<a href="{}">{}</a>').format(p.url, p.name)
+        if p.url and p.url.startswith("https://")
+        else Markup("{}").format(p.name)
+        for p in people
+    ]
+    return Markup(", ").join(parts)
+
+
+def _related_link(issue: Issue) -> Callable[[Block], Markup]:
+    """For the template: a `related` block -> its link (or bare title when unresolved)."""
+
+    def related_link(block: Block) -> Markup:
+        related = issue.article.related
+        if block.related_index is None or not 0 <= block.related_index < len(related):
+            return Markup("")
+        return Markup(related_anchor(related[block.related_index]))
+
+    return related_link
+
+
+def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, Any]:
+    """Everything the email templates print, computed once so templates stay declarative."""
+    labels = labels_for(templates_dir, issue.language)
+    article = issue.article
+    direction = text_direction(issue.language)
+    lead = lead_paragraph(issue)
+    image = article.image if article.image and article.image.startswith("https://") else None
+    return {
+        "site": site,
+        "issue": issue,
+        "article": article,
+        "labels": labels,
+        "lang": issue.language,
+        "dir": direction,
+        "align": "right" if direction == "rtl" else "left",
+        "preheader": preheader_text(issue),
+        "preheader_pad": Markup(PREHEADER_PAD),
+        "date": labels.date(issue.date),
+        "standfirst": Markup(lead.html) if lead else article.summary,
+        "authors": _people(article.authors),
+        "translators": _people(article.translators),
+        "image": image,
+        "sections": body_sections(issue),
+        "related_prefix": related_heading(site, issue, labels),
+        "related_links": [Markup(related_anchor(r)) for r in article.related],
+        "related_link": _related_link(issue),
+        "cta": site.edition(issue.language).call_to_action,
+        "social": [(social_label(s.name, labels), s.url) for s in site.social],
+        "view_url": site.issue_url(issue),
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "imprint": site.imprint,
+    }
+
+
+def render_mjml(site: Site, issue: Issue, templates_dir: Path) -> str:
+    """The issue as MJML source (Jinja2 over `templates/email/issue.mjml`)."""
+    templates = email_templates(templates_dir)
+    try:
+        template = templates.env.get_template(ISSUE_TEMPLATE)
+        return template.render(email_context(site, issue, templates_dir))
+    except TemplateNotFound as e:
+        raise NewsletterError(
+            f"email template {e.name} is missing; restore it from the project skeleton",
+            path=str(templates.folder / str(e.name)),
+        ) from None
+    except TemplateSyntaxError as e:
+        raise NewsletterError(
+            f"email template error: {e.message}", path=e.filename or str(templates.folder), line=e.lineno
+        ) from None
+    except TemplateError as e:
+        raise NewsletterError(
+            f"email template error: {e.message}", path=str(templates.folder / ISSUE_TEMPLATE)
+        ) from None
+
+
+def compile_mjml(mjml: str) -> str:
+    """MJML -> HTML with mjml-python, without the default Google Fonts (nothing remote)."""
+    try:
+        return mjml2html(mjml, disable_comments=True, fonts={})
+    except Exception as e:  # MRML reports template mistakes as plain exceptions
+        raise NewsletterError(f"the email template is not valid MJML: {e}") from None
+
+
+def inline_css(html: str) -> str:
+    """Copy the stylesheet's rules onto the elements, for clients that drop <style>.
+
+    The <style> tags stay: their media queries make the layout single-column on phones and
+    readable in dark mode, which inline styles cannot express.
+    """
+    return _INLINER.inline(html)
+
+
+def render_email(site: Site, issue: Issue, templates_dir: Path) -> str:
+    """The complete HTML email of `issue`, with UNSUBSCRIBE_PLACEHOLDER where each reader's
+    unsubscribe URL goes (message.compose_message substitutes it per recipient)."""
+    return inline_css(compile_mjml(render_mjml(site, issue, templates_dir)))

@@ -1,0 +1,288 @@
+"""The plain-text part of the issue email, built from the model (never from the HTML email).
+
+Readers of the text part get the same issue: headings underlined, paragraphs wrapped at 72
+columns, every link as a numbered reference ("… Astana Times [1]" and, below the article,
+"[1] https://…"), the related articles, the call to action with its URL and the footer.
+URLs are never broken by wrapping; only a line that would pass the 998-octet limit of RFC 5322
+is folded, and an over-long URL is then written in angle brackets as RFC 3986 (appendix C)
+suggests, so a reader knows to join it.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from ..model import Block, Issue, Person, Site
+from .content import related_heading
+from .email import body_sections, lead_paragraph, social_label
+from .labels import Labels, labels_for
+from .message import UNSUBSCRIBE_PLACEHOLDER
+
+WIDTH = 72
+#: RFC 5322 section 2.1.1: a line is at most 998 octets without its CRLF.
+MAX_LINE_OCTETS = 998
+RULE = "-" * WIDTH
+
+_LINKABLE = ("https://", "http://", "mailto:")
+_SPACES = re.compile(r"[ \t\r\f\v\n]+")  # not \xa0: a no-break space stays unbroken
+# Joins "label [n]" while wrapping, so a reference number never starts a line on its own.
+GLUE = "\x00"
+_BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "table", "h2", "h3", "h4", "hr", "figure", "figcaption"}
+
+
+class References:
+    """Numbered link references; the same URL keeps its first number."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def number(self, url: str) -> int:
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+    def lines(self) -> list[str]:
+        out = []
+        for n, url in enumerate(self.urls, 1):
+            line = f"[{n}] {url}"
+            if _octets(line) > MAX_LINE_OCTETS:
+                line = f"[{n}] <{url}>"  # RFC 3986 appendix C: whitespace inside <…> is ignored
+            out.append(line)
+        return out
+
+
+def _octets(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def wrap(text: str, initial: str = "", subsequent: str = "") -> list[str]:
+    """`text` wrapped at WIDTH; "\\n" in it is a hard line break. Words and URLs stay whole."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        words = _squash(part)
+        if not words:
+            continue
+        lines.extend(
+            textwrap.wrap(
+                words,
+                width=WIDTH,
+                initial_indent=subsequent if lines else initial,
+                subsequent_indent=subsequent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return lines
+
+
+def heading(text: str, underline: str) -> str:
+    lines = wrap(text)
+    return "\n".join([*lines, underline * min(WIDTH, max((len(x) for x in lines), default=0))])
+
+
+# --- inline and block HTML of the model, as text ----------------------------------------------
+
+
+def inline_text(node: Tag | NavigableString, refs: References) -> str:
+    """Inline HTML as text: links get a reference number, <br> a line break, images their alt."""
+    if isinstance(node, NavigableString):
+        return str(node)
+    name = node.name
+    if name == "br":
+        return "\n"
+    if name == "img":
+        alt = _squash(str(node.get("alt") or ""))
+        return f"[{alt}]" if alt else ""
+    inner = "".join(inline_text(c, refs) for c in node.children if isinstance(c, Tag | NavigableString))
+    if name == "a":
+        href = str(node.get("href") or "")
+        if not href.startswith(_LINKABLE):
+            return inner
+        label = _squash(inner)
+        if not label:
+            return f"[{refs.number(href)}]"
+        if label in (href, href.removeprefix("mailto:")):  # the URL is its own label
+            shown = href.removeprefix("mailto:")
+            return f"<{shown}>" if _octets(shown) > MAX_LINE_OCTETS - 2 else shown
+        return f"{inner}{GLUE}[{refs.number(href)}]"
+    return inner
+
+
+def _list_lines(lst: Tag, refs: References, indent: str) -> list[str]:
+    lines: list[str] = []
+    start_attr = str(lst.get("start") or "1")
+    start = int(start_attr) if start_attr.isdigit() else 1
+    items = [li for li in lst.children if isinstance(li, Tag) and li.name == "li"]
+    for n, li in enumerate(items, start):
+        marker = f"{n}. " if lst.name == "ol" else "- "
+        nested = [c for c in li.children if isinstance(c, Tag) and c.name in ("ul", "ol")]
+        text = "".join(
+            inline_text(c, refs)
+            for c in li.children
+            if isinstance(c, Tag | NavigableString) and all(c is not n for n in nested)
+        )
+        lines.extend(wrap(text, indent + marker, indent + " " * len(marker)))
+        for sub in nested:
+            lines.extend(_list_lines(sub, refs, indent + " " * len(marker)))
+    return lines
+
+
+def block_texts(node: Tag | BeautifulSoup, refs: References) -> list[str]:
+    """Block HTML (lists, quotes, tables, code …) as text paragraphs."""
+    out: list[str] = []
+    loose: list[str] = []
+
+    def flush() -> None:
+        text = "".join(loose)
+        loose.clear()
+        if text.strip():
+            out.append("\n".join(wrap(text)))
+
+    for child in node.children:
+        if isinstance(child, Tag) and child.name in _BLOCK_TAGS:
+            flush()
+            name = child.name
+            if name in ("ul", "ol"):
+                out.append("\n".join(_list_lines(child, refs, "")))
+            elif name == "blockquote":
+                inner = "\n\n".join(block_texts(child, refs))
+                out.append("\n".join(f"> {line}" if line else ">" for line in inner.split("\n")))
+            elif name == "pre":
+                out.append(child.get_text().rstrip("\n"))
+            elif name == "table":
+                rows = [
+                    " | ".join(_squash(inline_text(c, refs)) for c in tr.find_all(["th", "td"]))
+                    for tr in child.find_all("tr")
+                ]
+                out.append("\n".join(r for r in rows if r.strip()))
+            elif name in ("h2", "h3", "h4"):
+                out.append(heading(inline_text(child, refs), "-" if name == "h2" else "~"))
+            elif name == "hr":
+                out.append("* * *")
+            elif name == "figure":
+                out.extend(block_texts(child, refs))
+            else:  # p, figcaption
+                text = inline_text(child, refs)
+                if text.strip():
+                    out.append("\n".join(wrap(text)))
+        elif isinstance(child, Tag | NavigableString):
+            loose.append(inline_text(child, refs))
+    flush()
+    return [t for t in out if t.strip()]
+
+
+def _block(block: Block, issue: Issue, lead_in: str, refs: References) -> list[str]:
+    if block.kind == "related":
+        related = issue.article.related
+        if block.related_index is None or not 0 <= block.related_index < len(related):
+            return []
+        link = related[block.related_index]
+        suffix = f"{GLUE}[{refs.number(link.url)}]" if link.url else ""
+        return ["\n".join(wrap(f"{lead_in} {link.title}{suffix}"))]
+    if not block.html:
+        return ["\n".join(wrap(block.text))] if block.text.strip() else []
+    soup = BeautifulSoup(block.html, "html.parser")
+    if block.kind == "paragraph":
+        text = inline_text(soup, refs)
+        return ["\n".join(wrap(text))] if text.strip() else []
+    if block.kind == "code":
+        return [block.text.rstrip("\n")] if block.text.strip() else block_texts(soup, refs)
+    return block_texts(soup, refs)
+
+
+# --- the whole part -----------------------------------------------------------------------------
+
+
+def _names(people: tuple[Person, ...]) -> str:
+    return ", ".join(p.name for p in people)
+
+
+def fold_long_lines(text: str, limit: int = MAX_LINE_OCTETS) -> str:
+    """Split any line longer than `limit` octets (UTF-8) at character boundaries."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        while _octets(line) > limit:
+            cut = len(line.encode("utf-8")[:limit].decode("utf-8", "ignore"))
+            space = line.rfind(" ", 0, cut)
+            if space > cut // 2:  # prefer a word boundary in the back half
+                cut = space
+            out.append(line[:cut].rstrip())
+            line = line[cut:].lstrip(" ")
+        out.append(line)
+    return "\n".join(out)
+
+
+def _footer(site: Site, issue: Issue, labels: Labels) -> list[str]:
+    colon = labels["colon"]
+    parts: list[str] = []
+    if site.social:
+        parts.append(
+            "\n".join(
+                [f"{labels['follow_us']}{colon}"]
+                + [f"- {social_label(s.name, labels)}{colon} {s.url}" for s in site.social]
+            )
+        )
+    parts.append(f"{labels['view_in_browser']}{colon}\n{site.issue_url(issue)}")
+    parts.append(
+        "\n".join(wrap(labels["unsubscribe_reason"]))
+        + f"\n{labels['unsubscribe']}{colon}\n{UNSUBSCRIBE_PLACEHOLDER}"
+    )
+    if site.imprint:
+        parts.append("\n".join(wrap(site.imprint)))
+    return parts
+
+
+def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
+    """The text/plain part of `issue`, with UNSUBSCRIBE_PLACEHOLDER for each reader's URL."""
+    labels = labels_for(templates_dir, issue.language)
+    article = issue.article
+    refs = References()
+    prefix = related_heading(site, issue, labels)
+    parts: list[str] = [f"{site.title}\n{labels['issue_of']} {labels.date(issue.date)}"]
+    parts.append(heading(article.title, "="))
+
+    lead = lead_paragraph(issue)
+    standfirst = inline_text(BeautifulSoup(lead.html, "html.parser"), refs) if lead else article.summary
+    if standfirst.strip():
+        parts.append("\n".join(wrap(standfirst)))
+    credits = []
+    if article.authors:
+        credits.extend(wrap(f"{labels['by']} {_names(article.authors)}"))
+    if article.translators:
+        credits.extend(wrap(f"{labels['translated_by']} {_names(article.translators)}"))
+    if credits:
+        parts.append("\n".join(credits))
+
+    for section in body_sections(issue):
+        if section.heading:
+            parts.append(heading(section.heading, "-"))
+        for block in section.blocks:
+            parts.extend(_block(block, issue, prefix + labels["colon"], refs))
+
+    if article.related:
+        items = []
+        for link in article.related:
+            suffix = f"{GLUE}[{refs.number(link.url)}]" if link.url else ""
+            items.extend(wrap(f"{link.title}{suffix}", "- ", "  "))
+        parts.append(heading(prefix, "-") + "\n" + "\n".join(items))
+    if refs.urls:
+        parts.append(heading(labels["references"], "-") + "\n" + "\n".join(refs.lines()))
+
+    cta = site.edition(issue.language).call_to_action
+    if cta:
+        parts.append(RULE)
+        parts.append(heading(cta.title, "-") + "\n" + "\n".join(wrap(cta.text)))
+        parts.append(f"{cta.button}{labels['colon']}\n{cta.url}")
+    parts.append(RULE)
+    parts.extend(_footer(site, issue, labels))
+    text = "\n\n".join(p.rstrip() for p in parts if p.strip())
+    text = "\n".join(line.rstrip() for line in text.replace(GLUE, " ").split("\n"))
+    return fold_long_lines(text) + "\n"

@@ -86,7 +86,7 @@ class _Table:
     def _err(self, key: str, what: str) -> NewsletterError:
         return NewsletterError(f"[{self.where}] {key}: {what}", path=self.path)
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def string(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None:
             raise self._err(key, "is required; add it as a quoted string")
@@ -94,19 +94,19 @@ class _Table:
             raise self._err(key, "must be a string")
         return value
 
-    def int(self, key: str, default: int) -> int:
+    def whole(self, key: str, default: int) -> int:
         value = self.data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise self._err(key, "must be a whole number ≥ 0")
         return value
 
-    def float(self, key: str, default: float) -> float:
+    def number(self, key: str, default: float) -> float:
         value = self.data.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise self._err(key, "must be a number ≥ 0")
         return float(value)
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self._err(key, "must be true or false")
@@ -163,7 +163,7 @@ def load_config(path: Path | str | None = None) -> Config:
 def config_from_dict(data: dict[str, Any], path: Path) -> Config:
     top = _Table(data, "", str(path))
     s = top.table("site")
-    language = s.str("language", "en")
+    language = s.string("language", "en")
     editions: dict[str, Edition] = {}
     eds = top.table("editions")
     for lang in eds.data:
@@ -171,28 +171,28 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         cta = None
         if "call_to_action" in e.data:
             c = e.table("call_to_action")
-            cta = CallToAction(c.str("title"), c.str("text"), c.str("button"), c.str("url"))
+            cta = CallToAction(c.string("title"), c.string("text"), c.string("button"), c.string("url"))
         editions[lang] = Edition(
             language=lang,
             call_to_action=cta,
-            search_url=e.str("search_url", "") or None,
-            related_heading=e.str("related_heading", "") or None,
+            search_url=e.string("search_url", "") or None,
+            related_heading=e.string("related_heading", "") or None,
         )
     site = Site(
-        title=s.str("title"),
-        base_url=_absolute_base(s.str("base_url"), s),
+        title=s.string("title"),
+        base_url=_absolute_base(s.string("base_url"), s),
         language=language,
-        feed_id=s.str("feed_id"),
-        subtitle=s.str("subtitle", ""),
-        author=s.str("author", ""),
-        icon=s.str("icon", "") or None,
-        logo=s.str("logo", "") or None,
-        rights=s.str("rights", ""),
-        imprint=s.str("imprint", ""),
-        feed_size=max(1, s.int("feed_size", 50)),
-        subscribe_url=s.str("subscribe_url", "") or None,
-        unsubscribe_url=s.str("unsubscribe_url", ""),
-        social=tuple(SocialLink(t.str("name"), t.str("url")) for t in s.tables("social")),
+        feed_id=s.string("feed_id"),
+        subtitle=s.string("subtitle", ""),
+        author=s.string("author", ""),
+        icon=s.string("icon", "") or None,
+        logo=s.string("logo", "") or None,
+        rights=s.string("rights", ""),
+        imprint=s.string("imprint", ""),
+        feed_size=max(1, s.whole("feed_size", 50)),
+        subscribe_url=s.string("subscribe_url", "") or None,
+        unsubscribe_url=s.string("unsubscribe_url", ""),
+        social=tuple(SocialLink(t.string("name"), t.string("url")) for t in s.tables("social")),
         editions=editions,
     )
     if site.unsubscribe_url and "{token}" not in site.unsubscribe_url:
@@ -202,35 +202,35 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
     importing = ImportConfig(
         profile_dirs=tuple(root / p for p in i.strs("profile_dirs")),
         site_index=i.strs("site_index"),
-        default_profile=i.str("default_profile", "") or None,
+        default_profile=i.string("default_profile", "") or None,
     )
     m = top.table("email")
     email = EmailConfig(
-        sender=m.str("from", ""),
-        reply_to=m.str("reply_to", ""),
-        list_id=m.str("list_id", ""),
-        unsubscribe_mailto=m.str("unsubscribe_mailto", ""),
-        dkim_key_file=m.str("dkim_key_file", ""),
-        dkim_selector=m.str("dkim_selector", ""),
-        dkim_domain=m.str("dkim_domain", ""),
+        sender=m.string("from", ""),
+        reply_to=m.string("reply_to", ""),
+        list_id=m.string("list_id", ""),
+        unsubscribe_mailto=m.string("unsubscribe_mailto", ""),
+        dkim_key_file=m.string("dkim_key_file", ""),
+        dkim_selector=m.string("dkim_selector", ""),
+        dkim_domain=m.string("dkim_domain", ""),
     )
     d = top.table("delivery")
     delivery = DeliveryConfig(
-        database=Path(d.str("database", "state/newsletter.db")),
-        outbox=Path(d.str("outbox", "state/outbox")),
-        transport=d.str("transport", "auto"),
-        connections=max(1, d.int("connections", 4)),
-        rate_per_second=d.float("rate_per_second", 0.0),
-        hourly_cap=d.int("hourly_cap", 0),
-        max_attempts=max(1, d.int("max_attempts", 6)),
-        bounce_on_permanent_failure=d.bool("bounce_on_permanent_failure", True),
+        database=Path(d.string("database", "state/newsletter.db")),
+        outbox=Path(d.string("outbox", "state/outbox")),
+        transport=d.string("transport", "auto"),
+        connections=max(1, d.whole("connections", 4)),
+        rate_per_second=d.number("rate_per_second", 0.0),
+        hourly_cap=d.whole("hourly_cap", 0),
+        max_attempts=max(1, d.whole("max_attempts", 6)),
+        bounce_on_permanent_failure=d.flag("bounce_on_permanent_failure", True),
     )
     if delivery.transport not in ("auto", "outbox", "smtp"):
         raise d._err("transport", "must be one of auto, outbox, smtp")
     lim = top.table("limits")
     limits = Limits(
-        max_source_bytes=lim.int("max_source_bytes", 5_000_000),
-        max_email_bytes=lim.int("max_email_bytes", 102_000),
-        fetch_timeout=lim.float("fetch_timeout", 20.0),
+        max_source_bytes=lim.whole("max_source_bytes", 5_000_000),
+        max_email_bytes=lim.whole("max_email_bytes", 102_000),
+        fetch_timeout=lim.number("fetch_timeout", 20.0),
     )
     return Config(root=root, site=site, importing=importing, email=email, delivery=delivery, limits=limits)

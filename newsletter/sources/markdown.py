@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import NewsletterError
-from ..model import Article, Block, Issue, Link, Person, RelatedLink, Section
+from ..model import Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from .decode import decode_source, read_limited
 
@@ -261,6 +261,13 @@ def _html_text(html: str) -> str:
     return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
+_BLOCK_KINDS: dict[str, BlockKind] = {
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "blockquote_open": "quote",
+}
+
+
 def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1) -> tuple[Section, ...]:
     """Markdown body -> sections of blocks; `##` starts a section."""
     tokens = _md.parse(body)
@@ -282,8 +289,9 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
             inline = tokens[i + 1]
             children = inline.children or []
             text, links = _inline_text(children)
-            html = clean_html(_md.renderer.renderInline(children, _md.options, {}))
-            kind = "image" if len(children) == 1 and children[0].type == "image" else "paragraph"
+            inline_html = _md.renderer.renderInline(children, _md.options, {})  # type: ignore[attr-defined]
+            html = clean_html(inline_html)
+            kind: BlockKind = "image" if len(children) == 1 and children[0].type == "image" else "paragraph"
             if kind == "image":
                 html = f"<p>{html}</p>"
             if html.strip():
@@ -315,9 +323,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                 depth += tokens[j].nesting
                 j += 1
         html = clean_html(_md.renderer.render(tokens[i:j], _md.options, {}))
-        kind = {"bullet_list_open": "list", "ordered_list_open": "list", "blockquote_open": "quote"}.get(
-            t.type, "code" if t.type in ("fence", "code_block") else "html"
-        )
+        kind = _BLOCK_KINDS.get(t.type, "code" if t.type in ("fence", "code_block") else "html")
         links = tuple(
             link
             for tok in tokens[i:j]
@@ -325,7 +331,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
             for link in _inline_text(tok.children or [])[1]
         )
         if html.strip() and t.type != "hr":
-            blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content, links))  # type: ignore[arg-type]
+            blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content, links))
         i = j
     if blocks or heading:
         sections.append(Section(heading, tuple(blocks)))
@@ -342,9 +348,11 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _inline_markdown(node: Tag | NavigableString) -> str:
+def _inline_markdown(node: PageElement) -> str:
     if isinstance(node, NavigableString):
         return escape_markdown(" ".join(str(node).split(" ")).replace("\n", " "))
+    if not isinstance(node, Tag):
+        return ""
     inner = "".join(_inline_markdown(c) for c in node.children)
     name = node.name
     if name in ("strong", "b"):

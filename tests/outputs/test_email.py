@@ -99,7 +99,7 @@ def test_masthead_title_and_credits(soup: BeautifulSoup, sample: Issue) -> None:
     assert one(soup, "title").get_text() == sample.article.title
     byline = words(one(soup, ".byline"))
     assert "Von Joseph Fischer" in byline
-    assert "Aus dem Englischen übersetzt von Margaret Bullich" in byline
+    assert "Übersetzt von Margaret Bullich" in byline
 
 
 def test_lead_paragraph_is_the_standfirst_and_shown_once(soup: BeautifulSoup, sample: Issue) -> None:

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
+from html import escape as html_escape
 from urllib.parse import urlsplit
 
 from ..config import Config
@@ -93,7 +94,9 @@ def compose_message(
     msg["Precedence"] = "bulk"
     msg.set_content(text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url), cte="quoted-printable")
     msg.add_alternative(
-        html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url), subtype="html", cte="quoted-printable"
+        html.replace(UNSUBSCRIBE_PLACEHOLDER, html_escape(unsubscribe_url)),
+        subtype="html",
+        cte="quoted-printable",
     )
     # A boundary derived from the message id, not random: the same input gives the same bytes.
     msg.set_boundary("=_" + hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:40])

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Configure and start Debian's postfix (already installed) for the delivery end-to-end test:
+# listen on 127.0.0.1:$PORT only, accept mail for newsletter-test.example.org, deliver every recipient into
+# one Maildir. Idempotent: rerunning rewrites the same settings and reloads. Needs root.
+#
+# Usage (in .ci/run):  eval "$(sudo --preserve-env=SUDO_UID .ci/postfix.sh)"
+# Prints `export NEWSLETTER_TEST_POSTFIX_PORT=…` and `export NEWSLETTER_TEST_POSTFIX_MAILDIR=…`
+# on stdout; everything else goes to stderr. Mail log: /var/log/postfix-newsletter.log.
+set -euo pipefail
+
+PORT="${NEWSLETTER_TEST_POSTFIX_PORT:-2525}"
+DOMAIN="newsletter-test.example.org"
+BASE="/var/mail/newsletter-test"
+MAILDIR="$BASE/Maildir"
+LOG="/var/log/postfix-newsletter.log"
+
+if [ "$(id -u)" != 0 ]; then
+  echo "postfix.sh: run as root (sudo)" >&2
+  exit 1
+fi
+command -v postconf >/dev/null || { echo "postfix.sh: postfix is not installed (apt-get install postfix)" >&2; exit 1; }
+
+# Mail is owned by the user who ran sudo, so the tests can read and clean it; else by nobody.
+OWNER_UID="${SUDO_UID:-}"
+OWNER_GID="${SUDO_GID:-}"
+if [ -z "$OWNER_UID" ] || [ "$OWNER_UID" = 0 ]; then
+  OWNER_UID="$(id -u nobody)"
+  OWNER_GID="$(id -g nobody)"
+fi
+
+[ -f /etc/postfix/main.cf ] || : > /etc/postfix/main.cf
+postconf -e \
+  "compatibility_level = 3.6" \
+  "myhostname = ci.newsletter-test.invalid" \
+  "mydomain = newsletter-test.invalid" \
+  "myorigin = \$myhostname" \
+  "mydestination = localhost" \
+  "inet_interfaces = loopback-only" \
+  "inet_protocols = ipv4" \
+  "mynetworks = 127.0.0.0/8" \
+  "relayhost =" \
+  "alias_maps =" \
+  "alias_database =" \
+  "biff = no" \
+  "smtpd_tls_security_level = none" \
+  "smtp_tls_security_level = none" \
+  "smtpd_banner = \$myhostname ESMTP newsletter-test" \
+  "virtual_mailbox_domains = $DOMAIN" \
+  "virtual_mailbox_base = $BASE" \
+  "virtual_mailbox_maps = static:Maildir/" \
+  "virtual_uid_maps = static:$OWNER_UID" \
+  "virtual_gid_maps = static:$OWNER_GID" \
+  "virtual_minimum_uid = 1" \
+  "maillog_file = $LOG"
+
+# Our own listener on $PORT; the default port-25 one is switched off; no chroot (containers
+# lack the files a chroot needs).
+if postconf -M smtp/inet >/dev/null 2>&1 && [ -n "$(postconf -M smtp/inet 2>/dev/null)" ]; then
+  postconf -MX smtp/inet
+fi
+for old in $(postconf -M 2>/dev/null | awk '$2 == "inet" && $1 ~ /^127\.0\.0\.1:/ {print $1}'); do
+  [ "$old" = "127.0.0.1:$PORT" ] || postconf -MX "$old/inet"
+done
+postconf -M "127.0.0.1:$PORT/inet=127.0.0.1:$PORT inet n - n - - smtpd"
+postconf -F '*/*/chroot = n'
+
+mkdir -p "$BASE"
+chown "$OWNER_UID:$OWNER_GID" "$BASE"
+touch "$LOG"
+
+postfix check >&2
+if postfix status >/dev/null 2>&1; then
+  postfix reload >&2
+else
+  postfix start >&2
+fi
+
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "postfix.sh: postfix listens on 127.0.0.1:$PORT, delivers *@$DOMAIN into $MAILDIR/" >&2
+    echo "export NEWSLETTER_TEST_POSTFIX_PORT=$PORT"
+    echo "export NEWSLETTER_TEST_POSTFIX_MAILDIR=$MAILDIR"
+    echo "export NEWSLETTER_TEST_POSTFIX_DOMAIN=$DOMAIN"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "postfix.sh: postfix did not start listening on 127.0.0.1:$PORT; see $LOG" >&2
+tail -n 20 "$LOG" >&2 || true
+exit 1

@@ -1,0 +1,550 @@
+"""`newsletter send`: deliver a built issue to every active subscriber, exactly once each.
+
+The dispatcher (the calling thread) streams pending ledger rows and due retries into a small
+queue; N worker threads, each holding one transport session (an SMTP connection), render and
+send. Threads, not processes: a SIGKILL of the process ends every worker with it, so nothing
+keeps sending behind the ledger's back. Results are committed by the worker that got them,
+before it starts its next message (see ledger.py for why that bounds duplicates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import queue
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+
+from ..config import Config
+from ..errors import NewsletterError
+from ..model import Issue
+from ..outputs.message import envelope_for
+from ..sources.markdown import read_issue, read_issues
+from .ledger import Outcome, Recipient, SendLedger
+from .personalize import MessageTemplate
+from .signing import DkimSigner, signer_for
+from .subscribers import normalize_address
+from .tokens import make_token
+from .transports import ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How fast and how stubbornly to send; defaults from [delivery] in newsletter.toml."""
+
+    connections: int = 4
+    rate_per_second: float = 0.0  # 0: unlimited
+    hourly_cap: int = 0  # 0: unlimited
+    max_attempts: int = 6
+    retry_base_delay: float = 1.0  # seconds; doubles per attempt, with jitter
+    retry_max_delay: float = 300.0
+    bounce_on_permanent_failure: bool = True
+    limit: int | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, **overrides: object) -> SendOptions:
+        d = config.delivery
+        base = cls(
+            connections=d.connections,
+            rate_per_second=d.rate_per_second,
+            hourly_cap=d.hourly_cap,
+            max_attempts=d.max_attempts,
+            bounce_on_permanent_failure=d.bounce_on_permanent_failure,
+        )
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return cls(**{**base.__dict__, **values})  # type: ignore[arg-type]
+
+
+@dataclass
+class SendReport:
+    """What one `send` run did (this run's counts) and where the issue stands overall."""
+
+    issue_id: str
+    slug: str
+    recipients: int = 0  # rows in the ledger for this issue
+    pending_at_start: int = 0
+    in_flight_at_start: int = 0  # `sending` rows left by a crash: resent, may be duplicates
+    planned: int = 0  # what this run means to send: pending, or fewer with --limit
+    sent: int = 0
+    failed_temporary: int = 0
+    failed_permanent: int = 0
+    retries: int = 0
+    skipped: int = 0
+    already_sent: int = 0
+    remaining: int = 0  # still pending after this run (--limit, or a stop)
+    started: float = field(default_factory=time.monotonic)
+    duration: float = 0.0
+    finished_before: bool = False
+    dry_run: bool = False
+    destination: str = ""
+
+    @property
+    def failed(self) -> int:
+        return self.failed_temporary + self.failed_permanent
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.duration if self.duration > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything this run attempted was sent (or nothing was left); 3: some failed (partial)."""
+        return 3 if self.failed and not self.finished_before else 0
+
+    def summary(self) -> str:
+        if self.finished_before:
+            return (
+                f"{self.slug}: already sent ({self.already_sent} sent, {self.failed_permanent} failed "
+                "permanently in earlier runs); nothing to do"
+            )
+        if self.dry_run:
+            return f"{self.slug}: dry run: would send {self.pending_at_start} messages; nothing sent"
+        parts = [
+            f"{self.slug}: sent {self.sent}",
+            f"failed {self.failed} ({self.failed_permanent} permanent, {self.failed_temporary} temporary)",
+            f"skipped {self.skipped}",
+        ]
+        if self.already_sent:
+            parts.append(f"sent before {self.already_sent}")
+        if self.remaining:
+            parts.append(f"still queued {self.remaining}")
+        parts.append(f"{self.rate:.0f}/s in {self.duration:.1f}s")
+        return ", ".join(parts) + (f" via {self.destination}" if self.destination else "")
+
+
+ProgressFn = Callable[[SendReport], None]
+
+
+# --- the issue to send ------------------------------------------------------------------------
+
+
+def find_issue(config: Config, ref: str) -> Issue:
+    """The issue named by a source path or a slug."""
+    path = Path(ref)
+    candidates = [path, config.root / path] if not path.is_absolute() else [path]
+    for p in candidates:
+        if p.is_file():
+            return read_issue(p, max_bytes=config.limits.max_source_bytes)
+    if ref.endswith(".md") or "/" in ref:
+        raise NewsletterError("no such issue file", path=ref)
+    if not config.issues_dir.is_dir():
+        raise NewsletterError(f"no issue {ref!r}: there is no issues/ folder", path=str(config.issues_dir))
+    issues = read_issues(config.issues_dir, max_bytes=config.limits.max_source_bytes)
+    for issue in issues:
+        if issue.slug == ref:
+            return issue
+    known = ", ".join(i.slug for i in issues[:5]) or "none"
+    raise NewsletterError(
+        f"no issue with slug {ref!r} in issues/ (newest: {known}); give its slug or file path"
+    )
+
+
+def built_email(public_dir: Path, issue: Issue) -> tuple[str, str]:
+    """The built email.html and email.txt of `issue`, or an error saying to build first."""
+    folder = public_dir / "issues" / issue.slug
+    parts = []
+    for name in ("email.html", "email.txt"):
+        path = folder / name
+        try:
+            parts.append(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NewsletterError(
+                f"issue {issue.slug!r} is not built ({name} is missing); run `newsletter build` first",
+                path=str(path),
+            ) from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise NewsletterError(f"cannot read the built issue: {e}", path=str(path)) from None
+    return parts[0], parts[1]
+
+
+class Personalizer:
+    """Makes one recipient's message bytes: signed unsubscribe URL, To, Message-ID, DKIM."""
+
+    def __init__(
+        self, template: MessageTemplate, unsubscribe_url: str, secret: str, signer: DkimSigner | None = None
+    ):
+        if "{token}" not in unsubscribe_url:
+            raise NewsletterError(
+                "[site] unsubscribe_url is not set; set it to your unsubscribe page with {token}, "
+                "e.g. https://example.org/unsubscribe/{token}"
+            )
+        self.template = template
+        self.unsubscribe_url = unsubscribe_url
+        self.secret = secret
+        self.signer = signer
+
+    def url_for(self, address: str) -> str:
+        return self.unsubscribe_url.replace("{token}", make_token(self.secret, address))
+
+    def render(self, address: str, name: str) -> bytes:
+        data = self.template.render(address, name, self.url_for(address))
+        return self.signer.sign(data) if self.signer else data
+
+
+# --- pacing -----------------------------------------------------------------------------------
+
+
+class Pacer:
+    """Messages per second and a per-hour cap (providers' quotas); both off when 0."""
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        hourly_cap: int,
+        sent_in_last_hour: list[float] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        notice: Callable[[str], None] | None = None,
+    ):
+        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self.cap = hourly_cap
+        self.clock, self.sleep, self.notice = clock, sleep, notice
+        self.window: deque[float] = deque(sent_in_last_hour or [])
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        """Block until one more message may go out."""
+        now = self.clock()
+        if self.cap:
+            while self.window and self.window[0] <= now - 3600:
+                self.window.popleft()
+            if len(self.window) >= self.cap:
+                resume = self.window[0] + 3600
+                if self.notice:
+                    when = dt.datetime.fromtimestamp(resume).strftime("%H:%M:%S")
+                    self.notice(f"hourly cap of {self.cap} reached; waiting until {when}")
+                self.sleep(max(0.0, resume - now))
+                now = self.clock()
+                self.window.popleft()
+        if self.interval:
+            if self.next_at > now:
+                self.sleep(self.next_at - now)
+                now = self.clock()
+            self.next_at = max(now, self.next_at) + self.interval
+        if self.cap:
+            self.window.append(now)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(order=True)
+class _Retry:
+    due: float
+    seq: int
+    item: _Item = field(compare=False)
+
+
+@dataclass
+class _Item:
+    subscriber_id: int
+    address: str
+    name: str
+    attempts: int = 0
+
+
+class _Run:
+    """One send run's shared state; the dispatcher and the workers meet at `cv`."""
+
+    def __init__(
+        self,
+        ledger_path: Path,
+        issue_id: str,
+        sender: str,
+        personalizer: Personalizer,
+        transport: Transport,
+        options: SendOptions,
+        report: SendReport,
+    ):
+        self.ledger_path, self.issue_id, self.sender = ledger_path, issue_id, sender
+        self.personalizer, self.transport, self.options, self.report = (
+            personalizer,
+            transport,
+            options,
+            report,
+        )
+        self.cv = threading.Condition()
+        self.work: queue.Queue[_Item | None] = queue.Queue(maxsize=max(64, options.connections * 8))
+        self.retries: list[_Retry] = []
+        self.seq = 0
+        self.in_flight = 0
+        self.fatal: NewsletterError | None = None
+        self.rng = random.Random()
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential with full jitter in [½d, d]: retries of many recipients spread out."""
+        d = min(self.options.retry_max_delay, self.options.retry_base_delay * 2 ** max(0, attempt - 1))
+        return d * (0.5 + self.rng.random() / 2)
+
+    def schedule_retry(self, item: _Item, delay: float) -> None:
+        with self.cv:
+            self.seq += 1
+            heapq.heappush(self.retries, _Retry(time.monotonic() + delay, self.seq, item))
+            self.cv.notify_all()
+
+    def done_one(self) -> None:
+        with self.cv:
+            self.in_flight -= 1
+            self.cv.notify_all()
+
+    def count(self, attr: str) -> None:
+        with self.cv:
+            setattr(self.report, attr, getattr(self.report, attr) + 1)
+
+    # -- worker -------------------------------------------------------------------------------
+
+    def worker(self) -> None:
+        ledger = SendLedger(self.ledger_path)
+        session: Session | None = None
+        unrecorded: Outcome | None = None
+        connect_failures = 0
+        try:
+            while True:
+                try:
+                    item = self.work.get_nowait()
+                except queue.Empty:
+                    ledger.record(unrecorded, self.issue_id)  # never sit on an accepted message
+                    unrecorded = None
+                    item = self.work.get()
+                if item is None:
+                    break
+                if self.fatal is not None:  # stopping: leave the rest queued for the next run
+                    self.done_one()
+                    continue
+                try:
+                    data = self.personalizer.render(item.address, item.name)
+                except NewsletterError as e:  # e.g. a name with a line break slipped into the list
+                    ledger.record(unrecorded, self.issue_id)
+                    unrecorded = Outcome(item.subscriber_id, "failed", f"not sent: {e}", "permanent")
+                    self.count("failed_permanent")
+                    self.done_one()
+                    continue
+                ledger.record(unrecorded, self.issue_id, next_sending=item.subscriber_id)
+                unrecorded = None
+                try:
+                    if session is None:
+                        session = self.transport.open()
+                    connect_failures = 0
+                    reply = session.send(self.sender, item.address, data)
+                    unrecorded = Outcome(item.subscriber_id, "sent", reply)
+                    self.count("sent")
+                except ConnectFailure as e:
+                    # The server, not the message: retry the message uncharged, back off the connection.
+                    connect_failures += 1
+                    if connect_failures >= self.options.max_attempts:
+                        self.stop(
+                            NewsletterError(
+                                f"{e}; gave up after {connect_failures} attempts. Nothing is lost: "
+                                "rerun `newsletter send` when the server is reachable"
+                            )
+                        )
+                    self.schedule_retry(item, 0.0)
+                    time.sleep(self.backoff(connect_failures))
+                except DeliveryFailure as e:
+                    if e.connection_lost and session is not None:
+                        session.close()
+                        session = None
+                    item.attempts += 1
+                    if e.permanent:
+                        bounce = e.recipient_refused and self.options.bounce_on_permanent_failure
+                        unrecorded = Outcome(item.subscriber_id, "failed", e.reply, "permanent", bounce)
+                        self.count("failed_permanent")
+                    else:
+                        unrecorded = Outcome(item.subscriber_id, "failed", e.reply, "temporary")
+                        if item.attempts < self.options.max_attempts:
+                            self.count("retries")
+                            self.schedule_retry(item, self.backoff(item.attempts))
+                        else:
+                            self.count("failed_temporary")
+                except TransportFatal as e:
+                    self.stop(e)
+                    self.schedule_retry(item, 0.0)  # stays pending in the ledger for the next run
+                finally:
+                    self.done_one()
+        except BaseException as e:  # a bug or a broken database: stop the run, never hang it
+            self.stop(NewsletterError(f"a send worker stopped: {type(e).__name__}: {e}"))
+            raise
+        finally:
+            try:
+                ledger.record(unrecorded, self.issue_id)
+            finally:
+                ledger.close()
+                if session is not None:
+                    session.close()
+
+    def stop(self, error: NewsletterError) -> None:
+        with self.cv:
+            if self.fatal is None:
+                self.fatal = error
+            self.cv.notify_all()
+
+    # -- dispatcher ---------------------------------------------------------------------------
+
+    def dispatch(
+        self, pending: Iterator[Recipient], ledger: SendLedger, pacer: Pacer, progress: ProgressFn | None
+    ) -> None:
+        limit = self.options.limit
+        claimed = 0
+        stream_done = False
+        last_progress = 0.0
+        while True:
+            item: _Item | None = None
+            with self.cv:
+                if self.fatal is not None:
+                    return
+                if self.retries and self.retries[0].due <= time.monotonic():
+                    item = heapq.heappop(self.retries).item
+            if item is None and not stream_done and (limit is None or claimed < limit):
+                row = next(pending, None)
+                if row is None:
+                    stream_done = True
+                elif row.subscriber_status != "active":
+                    ledger.skip(self.issue_id, row.subscriber_id, f"subscriber is {row.subscriber_status}")
+                    self.count("skipped")
+                    continue
+                else:
+                    item = _Item(row.subscriber_id, row.address, row.name)
+                    claimed += 1
+            if progress and time.monotonic() - last_progress >= 0.2:
+                last_progress = time.monotonic()
+                self.report.duration = last_progress - self.report.started
+                progress(self.report)
+            if item is None:
+                with self.cv:
+                    if self.in_flight == 0 and not self.retries and (stream_done or claimed == limit):
+                        return
+                    if self.retries:
+                        timeout = max(0.0, self.retries[0].due - time.monotonic())
+                        self.cv.wait(min(timeout, 0.5))
+                    elif not stream_done and (limit is None or claimed < limit):
+                        continue
+                    else:
+                        self.cv.wait(0.5)
+                continue
+            pacer.wait()
+            with self.cv:
+                self.in_flight += 1
+            self.work.put(item)
+
+
+def send_issue(
+    config: Config,
+    issue: Issue,
+    *,
+    html: str,
+    text: str,
+    secret: str,
+    transport: Transport,
+    options: SendOptions | None = None,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> SendReport:
+    """Send `issue` (its built HTML and text) to its audience; resumable, at most once each.
+
+    The first call queues the issue for every active subscriber of its language; every call
+    sends what is still pending. Raises NewsletterError when the run had to stop (bad
+    credentials, server unreachable): what was sent is recorded, the rest stays queued.
+    """
+    options = options or SendOptions.from_config(config)
+    env = envelope_for(config, issue)
+    personalizer = Personalizer(
+        MessageTemplate(env, html=html, text=text), config.site.unsubscribe_url, secret, signer_for(config)
+    )
+    ledger = SendLedger(config.path(config.delivery.database))
+    report = SendReport(issue.id, issue.slug, dry_run=dry_run, destination=transport.describe())
+    try:
+        if dry_run:
+            return _dry_run(config, issue, ledger, personalizer, report)
+        ledger.enqueue(issue.id, issue.slug, issue.language, config.site.language)
+        before = ledger.counts(issue.id)
+        report.recipients, report.already_sent = before.total, before.sent
+        report.pending_at_start, report.in_flight_at_start = before.pending, before.sending
+        report.planned = min(before.pending, options.limit or before.pending)
+        if before.pending == 0:
+            report.finished_before = True
+            report.failed_permanent = before.failed_permanent
+            return report
+        window: list[float] = []
+        if options.hourly_cap:
+            since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+            window = [t.timestamp() for t in ledger.sent_since(since)][-options.hourly_cap :]
+        pacer = Pacer(options.rate_per_second, options.hourly_cap, window, notice=notice)
+        run = _Run(ledger.path, issue.id, parseaddr(env.sender)[1], personalizer, transport, options, report)
+        workers = [
+            threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)
+            for i in range(options.connections)
+        ]
+        for w in workers:
+            w.start()
+        try:
+            run.dispatch(ledger.pending(issue.id), ledger, pacer, progress)
+        except KeyboardInterrupt:
+            run.stop(
+                NewsletterError("interrupted; what was sent is recorded: rerun `newsletter send` to go on")
+            )
+        finally:
+            for _ in workers:
+                run.work.put(None)
+            for w in workers:
+                w.join()
+        after = ledger.counts(issue.id)
+        report.remaining = after.pending
+        report.duration = time.monotonic() - report.started
+        if progress:
+            progress(report)
+        if run.fatal is not None:
+            raise NewsletterError(f"{run.fatal} ({report.summary()})")
+        return report
+    finally:
+        ledger.close()
+
+
+def _dry_run(
+    config: Config, issue: Issue, ledger: SendLedger, personalizer: Personalizer, report: SendReport
+) -> SendReport:
+    """Render every pending message (so a bad name or a broken template shows now) and count."""
+    n = 0
+    if ledger.is_enqueued(issue.id):
+        recipients: Iterator[tuple[str, str]] = (
+            (r.address, r.name) for r in ledger.pending(issue.id) if r.subscriber_status == "active"
+        )
+    else:
+        recipients = ledger.audience(issue.language, config.site.language)
+    for address, name in recipients:
+        personalizer.render(address, name)
+        n += 1
+    report.pending_at_start = n
+    report.duration = time.monotonic() - report.started
+    return report
+
+
+def send_test(
+    config: Config, issue: Issue, *, html: str, text: str, secret: str, transport: Transport, address: str
+) -> str:
+    """One copy with a "[TEST] " subject to `address`, outside the ledger; returns the server's reply."""
+    addr = normalize_address(address)
+    env = envelope_for(config, issue)
+    personalizer = Personalizer(
+        MessageTemplate(env, html=html, text=text, subject_prefix="[TEST] "),
+        config.site.unsubscribe_url,
+        secret,
+        signer_for(config),
+    )
+    data = personalizer.render(addr, "")
+    try:
+        session = transport.open()
+    except ConnectFailure as e:
+        raise NewsletterError(str(e)) from None
+    try:
+        return session.send(parseaddr(env.sender)[1], addr, data)
+    except DeliveryFailure as e:
+        raise NewsletterError(f"the test message to {addr} was not accepted: {e.reply}") from None
+    finally:
+        session.close()

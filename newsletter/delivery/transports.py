@@ -1,0 +1,314 @@
+"""Where messages go: a Maildir outbox (the safe default) or an SMTP server.
+
+A transport opens sessions; a session sends one message to one recipient and says how it went.
+Every transport reports failures the same way, so the sender's retry and ledger logic never
+knows which one it talks to; an email service provider's HTTP batch API would be one more
+`Transport` whose session posts (or buffers and posts in batches) instead of speaking SMTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from ..errors import NewsletterError
+
+SMTP_URL_ENV = "NEWSLETTER_SMTP_URL"
+SMTP_USER_ENV = "NEWSLETTER_SMTP_USER"
+SMTP_PASSWORD_ENV = "NEWSLETTER_SMTP_PASSWORD"
+
+
+class DeliveryFailure(Exception):
+    """One message was not accepted. `permanent` (5xx) is not retried; `connection_lost` means the
+    session is unusable; `recipient_refused` (a 5xx to RCPT) is what a bounce policy acts on."""
+
+    def __init__(
+        self,
+        reply: str,
+        *,
+        permanent: bool = False,
+        connection_lost: bool = False,
+        recipient_refused: bool = False,
+    ):
+        super().__init__(reply)
+        self.reply = reply
+        self.permanent = permanent
+        self.connection_lost = connection_lost
+        self.recipient_refused = recipient_refused
+
+
+class ConnectFailure(Exception):
+    """A session could not be opened, but might be later (refused, timed out, 421)."""
+
+
+class TransportFatal(NewsletterError):
+    """A problem no retry fixes (bad credentials, no TLS, sender refused): the run stops."""
+
+
+class Session(Protocol):
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """Deliver `message` to `recipient`; return the server's reply or raise DeliveryFailure."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    name: str
+
+    def open(self) -> Session:
+        """A new session (an SMTP connection); ConnectFailure or TransportFatal on failure."""
+        ...
+
+    def describe(self) -> str:
+        """Where messages go, without any secret, for the summary line."""
+        ...
+
+
+# --- outbox -----------------------------------------------------------------------------------
+
+
+class OutboxTransport:
+    """Writes each message as a `.eml` file into a Maildir (tmp/ then rename into new/).
+
+    File names are a hash of recipient and message, so sending the same message twice (after a
+    crash) overwrites rather than duplicates: the outbox holds exactly one copy each.
+    """
+
+    name = "outbox"
+
+    def __init__(self, maildir: Path):
+        self.maildir = maildir
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (maildir / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise TransportFatal(f"cannot create the outbox: {e.strerror}", path=str(maildir)) from None
+
+    def open(self) -> OutboxTransport:
+        return self
+
+    def describe(self) -> str:
+        return f"outbox {self.maildir}/new"
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        name = hashlib.sha256(recipient.lower().encode() + b"\0" + message).hexdigest()[:40] + ".eml"
+        tmp = self.maildir / "tmp" / name
+        try:
+            with open(tmp, "wb") as f:
+                f.write(message)
+            os.replace(tmp, self.maildir / "new" / name)
+        except OSError as e:
+            raise TransportFatal(f"cannot write to the outbox: {e.strerror}", path=str(tmp)) from None
+        return f"stored as new/{name}"
+
+    def close(self) -> None:
+        pass
+
+
+# --- SMTP -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """An SMTP server from NEWSLETTER_SMTP_URL; the password is never part of `describe()`."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    user: str = ""
+    password: str = ""
+    timeout: float = 60.0
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return False
+
+    def describe(self) -> str:
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        user = f"{self.user}@" if self.user else ""
+        return f"{scheme}://{user}{self.host}:{self.port}"
+
+
+def smtp_settings(url: str) -> SmtpSettings:
+    """Parse `smtp://user:password@host:port` or `smtps://…`; user and password may instead come
+    from NEWSLETTER_SMTP_USER / NEWSLETTER_SMTP_PASSWORD. Errors never repeat the URL (it may
+    hold a password)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise NewsletterError(
+            f"{SMTP_URL_ENV} is not a valid URL; use smtp://user:password@host:port"
+        ) from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise NewsletterError(
+            f"{SMTP_URL_ENV} must look like smtp://host:587 (STARTTLS) or smtps://host:465 (TLS)"
+        )
+    implicit = parts.scheme == "smtps"
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port or (465 if implicit else 587),
+        implicit_tls=implicit,
+        user=unquote(parts.username or "") or os.environ.get(SMTP_USER_ENV, ""),
+        password=unquote(parts.password or "") or os.environ.get(SMTP_PASSWORD_ENV, ""),
+    )
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    msg = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(msg.split())}".strip()
+
+
+class SmtpTransport:
+    """One smtplib connection per session, reused for many messages.
+
+    STARTTLS is required (with certificate verification) unless the server is on loopback, so
+    neither mail nor credentials ever cross a network in clear.
+    """
+
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings, *, helo: str = "", tls_context: ssl.SSLContext | None = None):
+        self.settings = settings
+        # An explicit HELO name: smtplib's default socket.getfqdn() can hang on a DNS look-up.
+        self.helo = helo or "localhost"
+        self.tls = tls_context or ssl.create_default_context()
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.settings.password, "***") if self.settings.password else text
+
+    def open(self) -> SmtpSession:
+        s = self.settings
+        smtp: smtplib.SMTP
+        try:
+            if s.implicit_tls:
+                smtp = smtplib.SMTP_SSL(
+                    s.host, s.port, local_hostname=self.helo, timeout=s.timeout, context=self.tls
+                )
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.helo, timeout=s.timeout)
+            smtp.ehlo()
+            if not s.implicit_tls:
+                if smtp.has_extn("starttls"):
+                    if not s.loopback:
+                        smtp.starttls(context=self.tls)
+                        smtp.ehlo()
+                elif not s.loopback:
+                    smtp.close()
+                    raise TransportFatal(
+                        f"{s.describe()} does not offer STARTTLS; refusing to send in clear text "
+                        "(use smtps:// or a server with TLS)"
+                    )
+            if s.user:
+                smtp.login(s.user, s.password)
+        except smtplib.SMTPAuthenticationError as e:
+            raise TransportFatal(
+                f"{s.describe()} refused the login: {self._redact(_reply(e.smtp_code, e.smtp_error))}; "
+                f"check {SMTP_USER_ENV}/{SMTP_PASSWORD_ENV}"
+            ) from None
+        except smtplib.SMTPNotSupportedError as e:
+            raise TransportFatal(f"{s.describe()}: {self._redact(str(e))}") from None
+        except ssl.SSLError as e:
+            raise TransportFatal(f"TLS with {s.describe()} failed: {e.reason or e}") from None
+        except (smtplib.SMTPException, OSError) as e:
+            raise ConnectFailure(
+                f"cannot connect to {s.describe()}: {self._redact(str(e)) or type(e).__name__}"
+            ) from None
+        return SmtpSession(smtp, self._redact)
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpSession:
+    """One SMTP connection: MAIL, RCPT, DATA per message, with the server's reply kept."""
+
+    def __init__(self, smtp: smtplib.SMTP, redact: Callable[[str], str]):
+        self.smtp = smtp
+        self._redact = redact
+
+    def _fail(self, code: int, text: bytes | str, *, stage: str) -> DeliveryFailure:
+        reply = _reply(code, text)
+        if code == 421 or code == -1:
+            return DeliveryFailure(reply, connection_lost=True)
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            return DeliveryFailure(
+                reply,
+                permanent=500 <= code < 600,
+                connection_lost=True,
+                recipient_refused=stage == "rcpt" and 500 <= code < 600,
+            )
+        if stage == "mail" and 500 <= code < 600:
+            raise TransportFatal(f"the server refused the sender: {reply}; check [email] from")
+        return DeliveryFailure(
+            reply, permanent=500 <= code < 600, recipient_refused=stage == "rcpt" and code >= 500
+        )
+
+    def send(self, sender: str, recipient: str, message: bytes) -> str:
+        smtp = self.smtp
+        try:
+            code, text = smtp.mail(sender)
+            if code != 250:
+                raise self._fail(code, text, stage="mail")
+            code, text = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                raise self._fail(code, text, stage="rcpt")
+            code, text = smtp.data(message)
+            if code != 250:
+                raise self._fail(code, text, stage="data")
+        except smtplib.SMTPServerDisconnected as e:
+            raise DeliveryFailure(f"connection lost: {e}", connection_lost=True) from None
+        except smtplib.SMTPResponseException as e:  # data() raises for a bad 354
+            raise self._fail(e.smtp_code, e.smtp_error, stage="data") from None
+        except (OSError, smtplib.SMTPException) as e:
+            raise DeliveryFailure(f"connection lost: {e or type(e).__name__}", connection_lost=True) from None
+        return _reply(code, text)
+
+    def close(self) -> None:
+        try:
+            self.smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self.smtp.close()
+
+
+def transport_for(kind: str, outbox: Path, *, helo: str = "") -> Transport:
+    """The configured transport: `auto` is SMTP when NEWSLETTER_SMTP_URL is set, else the outbox."""
+    url = os.environ.get(SMTP_URL_ENV, "")
+    if kind == "smtp" or (kind == "auto" and url):
+        if not url:
+            raise NewsletterError(f"[delivery] transport is smtp but {SMTP_URL_ENV} is not set")
+        return SmtpTransport(smtp_settings(url), helo=helo)
+    return OutboxTransport(outbox)
+
+
+__all__ = [
+    "ConnectFailure",
+    "DeliveryFailure",
+    "OutboxTransport",
+    "Session",
+    "SmtpSettings",
+    "SmtpTransport",
+    "Transport",
+    "TransportFatal",
+    "smtp_settings",
+    "transport_for",
+]

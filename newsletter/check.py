@@ -1,31 +1,42 @@
-"""`newsletter check`: every problem in the sources and the built output, one line each."""
+"""`newsletter check`: every problem in the sources and the built output, one line each.
+
+Besides the sources and feeds, every built issue goes before the judges (newsletter/judges/):
+the provider rules and document structure always, SpamAssassin and axe-core in Chromium
+unless `fast`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from bs4 import BeautifulSoup
 from lxml import etree
 
-from .config import Config
+from .config import CONFIG_NAME, Config
 from .errors import NewsletterError
+from .judges.accessibility import (
+    AXE_RELATIVE,
+    CHROMIUM,
+    audit_pages,
+    audit_problems,
+    axe_script_path,
+    chromium_path,
+    structure_problems,
+)
+from .judges.problems import Problem
+from .judges.provider import judge_html, judge_message, sample_unsubscribe_url
+from .judges.report import CheckResult, IssueReport
+from .judges.settings import CheckSettings, load_check_settings
+from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
 from .model import Issue
-from .outputs.message import UNSUBSCRIBE_PLACEHOLDER
 from .sources.markdown import read_issue
+
+__all__ = ["CheckResult", "Problem", "check", "run_checks"]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 def check_sources(config: Config) -> tuple[list[Issue], list[Problem]]:
@@ -97,46 +108,163 @@ def check_atom(path: Path, site_has_author: bool) -> list[Problem]:
 
 
 def check_email(folder: Path, max_bytes: int) -> list[Problem]:
-    """Size, absolute links, image alt text, and the text part, for one built issue."""
-    problems: list[Problem] = []
+    """The built email files of one issue exist, and the plain-text part is not empty."""
     html_path, text_path = folder / "email.html", folder / "email.txt"
-    if not html_path.exists():
-        return [Problem(str(html_path), "missing; run `newsletter build`")]
-    data = html_path.read_bytes()
-    if len(data) > max_bytes:
-        problems.append(
-            Problem(
-                str(html_path),
-                f"{len(data):,} bytes; Gmail clips emails over {max_bytes:,}: shorten the issue",
-            )
-        )
-    soup = BeautifulSoup(data, "lxml")
-    for a in soup.find_all("a"):
-        href = str(a.get("href") or "")
-        if href == UNSUBSCRIBE_PLACEHOLDER or href.startswith("mailto:"):
-            continue
-        if not href.startswith("https://"):
-            problems.append(Problem(str(html_path), f"link {href!r} is not an absolute https URL"))
-    for img in soup.find_all("img"):
-        if img.get("alt") is None:
-            problems.append(Problem(str(html_path), f"image {img.get('src')!r} has no alt text"))
-    if UNSUBSCRIBE_PLACEHOLDER not in data.decode("utf-8", "replace"):
-        problems.append(Problem(str(html_path), "no unsubscribe link; keep it in templates/email"))
+    problems: list[Problem] = []
+    for path in (html_path, folder / "message.eml"):
+        if not path.exists():
+            problems.append(Problem(str(path), "missing; run `newsletter build`"))
     if not text_path.exists() or not text_path.read_text(encoding="utf-8").strip():
         problems.append(Problem(str(text_path), "the plain-text part is missing or empty"))
     return problems
 
 
-def check(config: Config, out: Path) -> list[Problem]:
-    """All problems in sources and built output; empty when everything is publishable."""
+def _judge_provider(config: Config, folder: Path, settings: CheckSettings, report: IssueReport) -> None:
+    html_path, message_path, text_path = folder / "email.html", folder / "message.eml", folder / "email.txt"
+    if html_path.exists():
+        html = html_path.read_text(encoding="utf-8", errors="replace")
+        url = sample_unsubscribe_url(config.site.unsubscribe_url, config.site.base_url)
+        verdict = judge_html(html_path, html, unsubscribe_url=url, max_bytes=config.limits.max_email_bytes)
+        report.problems += verdict.problems + structure_problems(html_path, html)
+        report.sizes.update(verdict.sizes)
+    if message_path.exists():
+        verdict = judge_message(
+            message_path, message_path.read_bytes(), subject_warn_length=settings.subject_warn_length
+        )
+        report.problems += verdict.problems
+        report.warnings += verdict.warnings
+        report.sizes.update(verdict.sizes)
+        report.subject = verdict.subject
+    if text_path.exists():
+        report.sizes["email_txt"] = text_path.stat().st_size
+    page = folder / "index.html"
+    if page.exists():
+        report.sizes["web_page"] = page.stat().st_size
+        report.problems += structure_problems(page, page.read_bytes())
+    else:
+        report.problems.append(Problem(str(page), "missing; run `newsletter build`"))
+
+
+def _missing_tool(result: CheckResult, settings: CheckSettings, what: str, how: str) -> None:
+    """A judge that cannot run: a problem in CI, a warning for an editor's quick check."""
+    problem = Problem(what, f"not installed, so this judge did not run: {how}, or run `check --fast`")
+    (result.problems if settings.require_tools else result.warnings).append(problem)
+
+
+_Pending = list[tuple[IssueReport, Path, "Future[SpamVerdict]"]]
+
+
+def _start_spam(result: CheckResult, settings: CheckSettings, pool: ThreadPoolExecutor) -> _Pending:
+    """Start SpamAssassin on every message (it runs while the browser judges the pages)."""
+    exe = spamassassin_path()
+    if not exe:
+        _missing_tool(result, settings, SPAMASSASSIN, "apt-get install spamassassin")
+        return []
+    pending: _Pending = []
+    for report in result.issues:
+        path = Path(report.folder) / "message.eml"
+        if path.exists():
+            pending.append((report, path, pool.submit(score_message, path.read_bytes(), executable=exe)))
+    return pending
+
+
+def _finish_spam(result: CheckResult, settings: CheckSettings, pending: _Pending) -> None:
+    for report, path, future in pending:
+        try:
+            verdict = future.result()
+        except NewsletterError as e:
+            report.problems.append(Problem(str(path), e.message))
+            continue
+        report.spam = verdict
+        result.tools["spamassassin"] = verdict.version or "?"
+        if verdict.score > settings.spam_limit:
+            rules = ", ".join(f"{r.name} {r.points:+.1f}" for r in verdict.rules if r.points > 0)
+            report.problems.append(
+                Problem(
+                    str(path),
+                    f"SpamAssassin score {verdict.score:.1f} is above the limit {settings.spam_limit:.1f} "
+                    f"([check] spam_limit): {rules}",
+                )
+            )
+
+
+def _judge_pages(config: Config, out: Path, result: CheckResult, settings: CheckSettings) -> None:
+    chromium = chromium_path()
+    axe_script = axe_script_path(config.root, Path.cwd())
+    if chromium is None:
+        _missing_tool(result, settings, str(CHROMIUM), "apt-get install chromium")
+        return
+    if axe_script is None:
+        _missing_tool(result, settings, str(AXE_RELATIVE), "npm install (axe-core)")
+        return
+    pages: list[Path] = []
+    for report in result.issues:
+        pages += [
+            p for p in (Path(report.folder) / "email.html", Path(report.folder) / "index.html") if p.exists()
+        ]
+    site_index = out / "index.html"
+    if site_index.exists():
+        pages.append(site_index)
+    if not pages:
+        return
+    try:
+        audits, version = audit_pages(pages, axe_script=axe_script, chromium=chromium)
+    except NewsletterError as e:
+        result.problems.append(Problem(str(chromium), e.message))
+        return
+    result.tools["axe-core"] = version
+    for report in result.issues:
+        for name in ("email.html", "index.html"):
+            audit = audits.get(Path(report.folder) / name)
+            if audit is not None:
+                report.pages.append(audit)
+                report.problems += audit_problems(audit)
+    if site_index in audits:
+        result.site_pages.append(audits[site_index])
+        result.problems += audit_problems(audits[site_index])
+
+
+def run_checks(
+    config: Config, out: Path, *, settings: CheckSettings | None = None, fast: bool = False
+) -> CheckResult:
+    """Check sources and built output, and judge every built issue; problems, warnings, reports.
+
+    `fast` leaves out the judges that need outside programs (SpamAssassin, Chromium + axe-core);
+    what is read from the files themselves is always checked.
+    """
+    settings = settings or load_check_settings(config.root / CONFIG_NAME)
+    result = CheckResult(spam_limit=settings.spam_limit)
     issues, problems = check_sources(config)
     problems += check_atom(out / "feed.atom", bool(config.site.author))
     for archive in sorted((out / "archive").glob("*.atom")):
         problems += check_atom(archive, bool(config.site.author))
+    result.problems += problems
     for issue in issues:
         folder = out / "issues" / issue.slug
         if not folder.exists():
-            problems.append(Problem(str(folder), "not built; run `newsletter build`"))
+            result.problems.append(Problem(str(folder), "not built; run `newsletter build`"))
             continue
-        problems += check_email(folder, config.limits.max_email_bytes)
-    return problems
+        report = IssueReport(slug=issue.slug, folder=str(folder))
+        report.problems += check_email(folder, config.limits.max_email_bytes)
+        _judge_provider(config, folder, settings, report)
+        result.issues.append(report)
+    site_index = out / "index.html"
+    if site_index.exists():
+        result.problems += structure_problems(site_index, site_index.read_bytes())
+    if not fast:
+        # Each SpamAssassin process spends seconds loading its rules: a few at a time, meanwhile.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            pending = _start_spam(result, settings, pool)
+            _judge_pages(config, out, result, settings)
+            _finish_spam(result, settings, pending)
+    for report in result.issues:
+        result.problems += report.problems
+        result.warnings += report.warnings
+    return result
+
+
+def check(
+    config: Config, out: Path, *, settings: CheckSettings | None = None, fast: bool = False
+) -> list[Problem]:
+    """All problems in sources and built output; empty when everything is publishable."""
+    return run_checks(config, out, settings=settings, fast=fast).problems

@@ -92,36 +92,69 @@ def import_command(
 
 @main.command("build")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.option(
+    "--no-cache", is_flag=True, help="Render everything, ignoring .cache/newsletter/ (and rewrite it)."
+)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
+)
 @config_option
 @reports_errors
-def build_command(out: Path, config_path: Path) -> None:
+def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path) -> None:
     """Build feeds, email issues and web pages from issues/ into OUT, atomically.
+
+    Unchanged issues come from the cache in .cache/newsletter/; the output is the same bytes.
 
     Example: newsletter build --out public
     """
     from .build import build
 
-    result = build(load_config(config_path), out)
-    click.echo(f"built {len(result.issues)} issue(s), {result.files} files into {out}/")
+    result = build(load_config(config_path), out, use_cache=not no_cache, jobs=jobs)
+    click.echo(
+        f"built {len(result.issues)} issue(s), {result.files} files into {out}/ "
+        f"({result.rendered} rendered, {len(result.issues) - result.rendered} from the cache)"
+    )
     click.echo(f"open {out / 'index.html'} (or run `newsletter preview`)")
 
 
 @main.command("check")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.option("--report", is_flag=True, help="Also print a table per issue: spam score, rules, axe, sizes.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full report as JSON to this file (for CI).",
+)
+@click.option("--fast", is_flag=True, help="Skip SpamAssassin and the browser (axe-core, contrast).")
 @config_option
 @reports_errors
-def check_command(out: Path, config_path: Path) -> None:
-    """Check sources and built output; one line per problem, exit 1 if any.
+def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, config_path: Path) -> None:
+    """Check sources and built output, and judge every issue as mail providers and screen readers
+    would; one line per problem, exit 1 if any. Warnings (e.g. a long subject) go to stderr.
 
-    Example: newsletter build && newsletter check
+    Limits come from the optional [check] table: spam_limit (3.0), subject_warn_length (78).
+
+    Example: newsletter build && newsletter check --report --json check.json
     """
-    from .check import check
+    from .check import run_checks
+    from .config import CONFIG_NAME
+    from .judges.report import render_table, write_json
+    from .judges.settings import load_check_settings
 
-    problems = check(load_config(config_path), out)
-    for p in problems:
+    config = load_config(config_path)
+    settings = load_check_settings(config_path / CONFIG_NAME if config_path.is_dir() else config_path)
+    result = run_checks(config, out, settings=settings, fast=fast)
+    if json_path:
+        write_json(result, json_path)
+    if report:
+        click.echo(render_table(result))
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for p in result.problems:
         click.echo(str(p))
-    if problems:
-        click.echo(f"{len(problems)} problem(s)", err=True)
+    if result.problems:
+        click.echo(f"{len(result.problems)} problem(s)", err=True)
         sys.exit(1)
     click.echo("ok: no problems")
 
@@ -163,3 +196,17 @@ def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
     except KeyboardInterrupt:
         stop.set()
         server.shutdown()
+
+
+def _register_commands() -> None:
+    """Commands that live beside the library parts they drive."""
+    from .delivery.cli import send_command, subscribers_group
+    from .publish_cli import init_command, publish_command
+
+    main.add_command(send_command, "send")
+    main.add_command(subscribers_group, "subscribers")
+    main.add_command(publish_command, "publish")
+    main.add_command(init_command, "init")
+
+
+_register_commands()

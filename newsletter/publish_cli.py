@@ -1,0 +1,152 @@
+"""Click commands `newsletter publish` and `newsletter init`, thin layers over publish.py and
+scaffold.py. newsletter/cli.py registers them; `python -m newsletter.publish_cli` runs them
+standalone (the tests' kill-and-rerun runs use that).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import load_config
+from .errors import NewsletterError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(fn: F) -> F:
+    """Turn a NewsletterError into one `error: …` line and exit status 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except NewsletterError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    """`--now` as an aware datetime (ISO 8601 with Z or an offset); the current time if None."""
+    if value is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise NewsletterError(
+            f"--now {value!r} is not ISO 8601; write e.g. 2025-11-24T06:17:00Z (date -u +%FT%TZ)"
+        ) from None
+    if when.tzinfo is None:
+        raise NewsletterError(f"--now {value!r} has no time zone; add Z or an offset like +01:00")
+    return when
+
+
+@click.command("publish")
+@click.option("--now", "now_text", metavar="TIME",
+              help="Publish as of this time, ISO 8601 with Z or offset (default: now). "
+                   "Issues dated later are neither built nor sent.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Build and check, render and count every message; send none.")
+@click.option("--issue", "slug", metavar="SLUG", help="Send only this (due) issue, whatever its age.")
+@click.option("--no-send", is_flag=True, help="Build and check only (what a push to main does).")
+@click.option("--fast", is_flag=True, help="Check without SpamAssassin and the browser judges.")
+@click.option("--max-age", type=click.IntRange(min=1), default=14, show_default=True, metavar="DAYS",
+              help="Due issues never sent and older than this are archive: not sent alone.")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
+              show_default=True, help="Where the site is built.")  # fmt: skip
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="newsletter.toml to use (default: the one in the current folder).")  # fmt: skip
+@user_errors
+def publish_command(
+    now_text: str | None,
+    dry_run: bool,
+    slug: str | None,
+    no_send: bool,
+    fast: bool,
+    max_age: int,
+    out: Path,
+    config_path: Path | None,
+) -> None:
+    """Build the issues that are due, check them, and send every due issue not yet sent.
+
+    Safe to run again and again: the send ledger remembers who got what, so a second run sends
+    nothing and a run after a crash finishes what the last one started. Exit status: 0 done,
+    1 error or check problems (nothing sent), 3 some messages failed (rerun to retry them).
+
+    Example: newsletter publish --now "$(date -u +%FT%TZ)" --dry-run
+    """
+    from .delivery.cli import BarProgress, LineProgress
+    from .publish import publish
+
+    now = parse_now(now_text)
+    config = load_config(config_path)
+    sending = not no_send
+    progress: BarProgress | LineProgress | None = None
+    if sending:
+        progress = BarProgress() if sys.stderr.isatty() and not dry_run else LineProgress()
+    try:
+        report = publish(
+            config,
+            now=now,
+            out=config.path(out),
+            dry_run=dry_run,
+            only_slug=slug,
+            send=sending,
+            fast_check=fast,
+            max_age=dt.timedelta(days=max_age),
+            progress=progress,
+            notice=click.echo,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.problems:
+        for p in report.problems:
+            click.echo(str(p))
+        click.echo(f"{len(report.problems)} problem(s); nothing was sent", err=True)
+    sys.exit(report.exit_code)
+
+
+@click.command("init")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The newsletter's title (default: from DIR's name).")
+@click.option("--base-url", help="Where the site will be, e.g. https://OWNER.github.io/REPO/.")
+@click.option("--tool", "tool_requirement", metavar="REQUIREMENT",
+              help="pip requirement for this tool in CI (default: where it was installed from).")  # fmt: skip
+@user_errors
+def init_command(
+    directory: Path, title: str | None, base_url: str | None, tool_requirement: str | None
+) -> None:
+    """Start a new newsletter in DIR: newsletter.toml, templates, an example issue, a Makefile
+    and the GitHub workflows. DIR must be empty or new; nothing is ever overwritten.
+
+    Example: newsletter init my-news --title "My News" --base-url https://me.github.io/my-news/
+    """
+    from .scaffold import scaffold
+
+    result = scaffold(directory, title=title, base_url=base_url, tool_requirement=tool_requirement)
+    click.echo(f"created {len(result.files)} files in {directory}/")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"next: cd {directory} && make build, then see README.md for publishing")
+
+
+@click.group()
+def _standalone() -> None:
+    """`publish` and `init` on their own (newsletter/cli.py is the real entry point)."""
+
+
+_standalone.add_command(publish_command)
+_standalone.add_command(init_command)
+
+if __name__ == "__main__":
+    _standalone()

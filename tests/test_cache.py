@@ -1,0 +1,169 @@
+"""The build cache: an incremental or parallel build gives the very bytes of a full serial one.
+
+No timings here: the benchmarks measure speed. These tests check that the cache is never
+wrong and that it does skip the work it should (counted, not timed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, tree_digest
+
+from newsletter.build import MIN_PARALLEL, build
+from newsletter.cache import CACHE_PATH
+from newsletter.cli import main
+from newsletter.config import load_config
+from newsletter.errors import NewsletterError
+
+sys.path.insert(0, str(ROOT))  # the corpus generator lives in bench/
+from bench.corpus import corpus, newsletter_source, write_newsletter
+
+ISSUES = 6
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A newsletter of a few corpus issues, built once so the cache is warm."""
+    root = write_newsletter(corpus(ISSUES), tmp_path / "news")
+    build(load_config(root), root / "public")
+    return root
+
+
+def full_build(root: Path, name: str = "full") -> dict[str, str]:
+    """The reference: everything rendered, serially, into its own folder."""
+    build(load_config(root), root / name, use_cache=False, jobs=1)
+    return tree_digest(root / name)
+
+
+def rebuild(root: Path) -> tuple[dict[str, str], int]:
+    result = build(load_config(root), root / "public")
+    return tree_digest(root / "public"), result.rendered
+
+
+def issue_paths(root: Path) -> list[Path]:
+    return sorted((root / "issues").glob("*.md"))
+
+
+def test_unchanged_rebuild_renders_nothing(root: Path) -> None:
+    digest, rendered = rebuild(root)
+    assert rendered == 0
+    assert digest == full_build(root)
+
+
+def test_edited_issue_is_the_only_one_rendered(root: Path) -> None:
+    path = issue_paths(root)[2]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Brüssel"), encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert digest == full_build(root)
+    assert "Brüssel" in next((root / "public" / "issues").glob("*-00002/index.html")).read_text()
+
+
+def test_deleted_issue_is_gone_from_output_and_feeds(root: Path) -> None:
+    path = issue_paths(root)[0]
+    path.unlink()
+    digest, rendered = rebuild(root)
+    assert rendered == 0
+    assert digest == full_build(root)
+    slug = path.stem[len("2000-01-03-") :]
+    assert not (root / "public" / "issues" / slug).exists()
+    assert slug not in (root / "public" / "feed.atom").read_text(encoding="utf-8")
+
+
+def test_added_issue_is_rendered_alone(root: Path) -> None:
+    extra = corpus(ISSUES + 1)[-1]
+    name = f"{extra.date.date().isoformat()}-{extra.slug}.md"
+    (root / "issues" / name).write_text(newsletter_source(extra), encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert digest == full_build(root)
+
+
+def test_changed_template_renders_every_issue(root: Path) -> None:
+    template = root / "templates" / "site" / "issue.html"
+    template.write_text(template.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == ISSUES
+    assert digest == full_build(root)
+
+
+def test_changed_config_renders_every_issue(root: Path) -> None:
+    toml = root / "newsletter.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("Novastan Newsletter", "Novastan Wochenbrief", 1),
+        encoding="utf-8",
+    )
+    digest, rendered = rebuild(root)
+    assert rendered == ISSUES
+    assert digest == full_build(root)
+    assert "Novastan Wochenbrief" in next((root / "public" / "issues").glob("*/email.html")).read_text()
+
+
+def test_no_cache_renders_everything_and_rewrites_the_cache(root: Path) -> None:
+    shutil.rmtree(root / CACHE_PATH / "rendered")
+    result = CliRunner().invoke(
+        main,
+        ["build", "--no-cache", "--out", str(root / "public"), "--config", str(root / "newsletter.toml")],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert f"({ISSUES} rendered, 0 from the cache)" in result.stdout
+    digest, rendered = rebuild(root)  # the cache written by --no-cache serves the next build
+    assert rendered == 0
+    assert digest == full_build(root)
+
+
+def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
+    for entry in (root / CACHE_PATH / "parsed").iterdir():
+        entry.write_bytes(b"\x80\x05 not a pickle")
+    result = build(load_config(root), root / "public")
+    assert result.parsed == ISSUES
+    assert tree_digest(root / "public") == full_build(root)
+    assert build(load_config(root), root / "public").parsed == 0
+
+
+def test_corrupted_rendered_file_is_ignored_and_rebuilt(root: Path) -> None:
+    entry = next((root / CACHE_PATH / "rendered").iterdir())
+    (entry / "1").write_bytes(b"truncated")  # e.g. an editor saving public/…/email.html in place
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert digest == full_build(root)
+
+
+def test_corrupted_entry_record_is_ignored_and_rebuilt(root: Path) -> None:
+    entry = next((root / CACHE_PATH / "rendered").iterdir())
+    (entry / "entry.json").write_text("{ not json", encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert digest == full_build(root)
+
+
+def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
+    root = write_newsletter(corpus(MIN_PARALLEL + 2), tmp_path / "news")
+    config = load_config(root)
+    parallel = build(config, root / "parallel", use_cache=False, jobs=2)
+    assert parallel.rendered == MIN_PARALLEL + 2 and parallel.parsed == MIN_PARALLEL + 2
+    assert tree_digest(root / "parallel") == full_build(root, "serial")
+
+
+def test_failure_in_a_worker_leaves_previous_output_whole(tmp_path: Path) -> None:
+    root = write_newsletter(corpus(MIN_PARALLEL + 2), tmp_path / "news")
+    build(load_config(root), root / "public", jobs=2)
+    before = tree_digest(root / "public")
+    (root / "templates" / "email" / "issue.mjml").write_text("{% if %}", encoding="utf-8")
+    with pytest.raises(NewsletterError, match="email template"):
+        build(load_config(root), root / "public", jobs=2)
+    assert tree_digest(root / "public") == before
+    assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_folder_left_by_a_killed_build_is_removed(root: Path) -> None:
+    leftover = root / ".public.new-999999999-x"  # no such process
+    (leftover / "issues").mkdir(parents=True)
+    rebuild(root)
+    assert not leftover.exists()

@@ -1,0 +1,117 @@
+"""`newsletter init`: a new newsletter that builds and passes `check` at once; the skeleton it is
+made from never drifts from the repository's templates and workflows."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import click
+from click.testing import CliRunner
+from conftest import ROOT, require
+
+from newsletter.errors import NewsletterError
+from newsletter.publish_cli import init_command
+from newsletter.scaffold import SKELETON, scaffold, skeleton_files, target_name
+
+BIN = Path(sys.executable).parent
+
+
+def _sync_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("sync_skeleton", ROOT / "tools" / "sync-skeleton.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_skeleton_is_in_sync_with_templates_and_workflows() -> None:
+    drift = _sync_tool().differences()
+    assert not drift, "run `python tools/sync-skeleton.py`:\n" + "\n".join(drift)
+
+
+def test_skeleton_has_no_hidden_names_a_wheel_would_drop() -> None:
+    # pyproject's package-data glob `skeleton/**/*` does not match dot-names.
+    for path in SKELETON.rglob("*"):
+        assert not path.name.startswith("."), path
+
+
+def test_target_names() -> None:
+    assert target_name(Path("dot-github/workflows/publish.yml")) == Path(".github/workflows/publish.yml")
+    assert target_name(Path("issues/2025-01-06-welcome.md.in")) == Path("issues/2025-01-06-welcome.md")
+    assert target_name(Path("templates/site/base.html")) == Path("templates/site/base.html")
+
+
+def test_init_writes_the_skeleton_filled_in(tmp_path: Path) -> None:
+    root = tmp_path / "my-news"
+    result = scaffold(
+        root, title="My News", base_url="https://me.github.io/my-news", tool_requirement="newsletter"
+    )
+    assert sorted(result.files) == sorted(rel for _, rel in skeleton_files())
+    for rel in (".github/workflows/publish.yml", ".github/workflows/ci.yml"):
+        assert (root / rel).read_bytes() == (ROOT / rel).read_bytes()
+    assert (root / "templates" / "email" / "issue.mjml").exists()
+    assert (root / ".gitignore").exists() and (root / "Makefile").exists()
+    assert (root / ".ci" / "run").stat().st_mode & stat.S_IXUSR
+    toml = (root / "newsletter.toml").read_text(encoding="utf-8")
+    assert 'title = "My News"' in toml and 'base_url = "https://me.github.io/my-news/"' in toml
+    assert "${" not in "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.md"))
+    assert not list(root.rglob("*.in")) and not list(root.rglob("dot-*"))
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    root.mkdir()
+    (root / "README.md").write_text("mine\n", encoding="utf-8")
+    try:
+        scaffold(root)
+    except NewsletterError as e:
+        assert "would overwrite" in str(e) and "README.md" in str(e)
+    else:
+        raise AssertionError("init overwrote README.md")
+    assert (root / "README.md").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in root.iterdir()) == ["README.md"]
+
+
+def test_init_command_rejects_a_bad_base_url(tmp_path: Path) -> None:
+    group = click.Group("newsletter")
+    group.add_command(init_command, "init")
+    result = CliRunner().invoke(group, ["init", str(tmp_path / "n"), "--base-url", "example.org"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: --base-url 'example.org' must be an absolute http(s) URL")
+    assert not (tmp_path / "n").exists()
+
+
+def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
+    """The real commands in the new folder: `init`, `make build`, `newsletter check`, and
+    `newsletter publish --no-send` as the workflow runs it."""
+    require(shutil.which("make") is not None, "make")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    init = subprocess.run(
+        [sys.executable, "-m", "newsletter.publish_cli", "init", "my-news", "--title", "My News",
+         "--base-url", "https://me.github.io/my-news/"],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    root = tmp_path / "my-news"
+    build = subprocess.run(["make", "build"], cwd=root, env=env, capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert (root / "public" / "issues" / "welcome" / "email.html").exists()
+    assert not (root / ".venv").exists(), "make used the installed tool, not a fresh virtualenv"
+    check = subprocess.run(
+        [str(BIN / "newsletter"), "check"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    publish = subprocess.run(
+        [sys.executable, "-m", "newsletter.publish_cli", "publish", "--now", "2025-12-01T06:17:00Z",
+         "--no-send"],
+        cwd=root, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert publish.returncode == 0, publish.stdout + publish.stderr
+    assert "built 1 issue(s)" in publish.stdout and "check: ok" in publish.stdout

@@ -7,6 +7,7 @@ unless `fast`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -225,12 +226,18 @@ def _judge_pages(config: Config, out: Path, result: CheckResult, settings: Check
 
 
 def run_checks(
-    config: Config, out: Path, *, settings: CheckSettings | None = None, fast: bool = False
+    config: Config,
+    out: Path,
+    *,
+    settings: CheckSettings | None = None,
+    fast: bool = False,
+    now: dt.datetime | None = None,
 ) -> CheckResult:
     """Check sources and built output, and judge every built issue; problems, warnings, reports.
 
     `fast` leaves out the judges that need outside programs (SpamAssassin, Chromium + axe-core);
-    what is read from the files themselves is always checked.
+    what is read from the files themselves is always checked. With `now`, issues dated later
+    are expected to be absent from the output (a `build` with the same `now` leaves them out).
     """
     settings = settings or load_check_settings(config.root / CONFIG_NAME)
     result = CheckResult(spam_limit=settings.spam_limit)
@@ -241,6 +248,8 @@ def run_checks(
     result.problems += problems
     for issue in issues:
         folder = out / "issues" / issue.slug
+        if now is not None and issue.date > now:
+            continue
         if not folder.exists():
             result.problems.append(Problem(str(folder), "not built; run `newsletter build`"))
             continue

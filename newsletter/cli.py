@@ -202,11 +202,13 @@ def _register_commands() -> None:
     """Commands that live beside the library parts they drive."""
     from .delivery.cli import send_command, subscribers_group
     from .publish_cli import init_command, publish_command
+    from .service.cli import serve_command
 
     main.add_command(send_command, "send")
     main.add_command(subscribers_group, "subscribers")
     main.add_command(publish_command, "publish")
     main.add_command(init_command, "init")
+    main.add_command(serve_command, "serve")
 
 
 _register_commands()

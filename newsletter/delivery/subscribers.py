@@ -3,14 +3,22 @@
 Addresses are validated with email-validator (syntax only, no DNS look-ups) and stored in their
 ASCII form; de-duplication is case-insensitive. Nobody is ever resurrected: importing an address
 that unsubscribed or bounced leaves its status alone.
+
+Double opt-in (the web service, newsletter/service/) keeps sign-ups that are not yet confirmed in
+their own table, `pending_signups`: a pending address is not a subscriber, so nothing that reads
+`subscribers` (the sender, exports) ever sees it, and old databases need no migration. A pending
+row holds the nonce its confirmation links carry, so a link works once, and counts the
+confirmation mails sent, so nobody can flood an address with them.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +29,22 @@ from ..errors import NewsletterError
 from .database import now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
+#: The status `signup_status` reports for an address that signed up but has not confirmed yet.
+PENDING = "pending"
+
+PENDING_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS pending_signups (
+    address_key TEXT PRIMARY KEY,              -- lower-cased, as subscribers.address_key
+    address TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    nonce TEXT NOT NULL,                       -- carried by the confirmation links of this sign-up
+    requested TEXT NOT NULL,                   -- latest request that sent a mail; expires with its link
+    last_sent TEXT NOT NULL DEFAULT '',        -- last confirmation mail, for the resend pause
+    sends INTEGER NOT NULL DEFAULT 0           -- confirmation mails sent for this row
+) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS pending_signups_requested ON pending_signups (requested)",
+)
 EXPORT_FIELDS = ("email", "name", "language", "status", "created", "changed", "source")
 
 
@@ -34,6 +58,36 @@ class Subscriber:
     source: str = ""
     created: str = ""
     changed: str = ""
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    """What `request_signup` decided: send a confirmation mail carrying `nonce`, or not.
+
+    `reason` says why not (for logs and tests only: the visitor always sees the same answer).
+    """
+
+    address: str
+    nonce: str
+    send: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SignupPolicy:
+    """How often one address may be sent a confirmation mail, and how long a sign-up waits."""
+
+    max_age: dt.timedelta = dt.timedelta(days=7)
+    resend_after: dt.timedelta = dt.timedelta(minutes=10)
+    max_sends: int = 3
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -81,6 +135,8 @@ class SubscriberList:
                 raise ValueError("SubscriberList needs a path or a connection")
             db = open_database(path)
         self.db = db
+        for statement in PENDING_SCHEMA:
+            db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
@@ -90,7 +146,9 @@ class SubscriberList:
         only by an explicit `add` (the person asked again), never by an import."""
         addr = normalize_address(address)
         name, language = normalize_name(name), normalize_language(language)
-        t = now()
+        return self._activate(addr, name, language, source, now())
+
+    def _activate(self, addr: str, name: str, language: str, source: str, t: str) -> bool:
         cur = self.db.execute(
             "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
             " VALUES (?, ?, ?, ?, 'active', ?, ?, ?) ON CONFLICT (address_key) DO NOTHING",
@@ -121,6 +179,7 @@ class SubscriberList:
         key = address.strip().lower()
         with transaction(self.db):
             row = self.db.execute("SELECT id FROM subscribers WHERE address_key = ?", (key,)).fetchone()
+            self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
             if not row:
                 return False
             self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (row[0],))
@@ -160,6 +219,114 @@ class SubscriberList:
 
     def longest_address(self) -> int:
         return int(self.db.execute("SELECT coalesce(max(length(address)), 0) FROM subscribers").fetchone()[0])
+
+    # --- double opt-in -----------------------------------------------------------------------
+
+    def request_signup(
+        self,
+        address: str,
+        language: str = "",
+        name: str = "",
+        *,
+        policy: SignupPolicy | None = None,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> SignupRequest:
+        """Record a web sign-up and decide whether a confirmation mail goes out (claimed here).
+
+        No mail to an address that is active (nothing to confirm) or complained (it marked us as
+        spam), nor more than `max_sends` per sign-up or one per `resend_after`. When the answer
+        is `send`, the mail is already counted: call `release_signup` if it could not be sent.
+        """
+        policy = policy or SignupPolicy()
+        addr = normalize_address(address)
+        name, language = normalize_name(name), normalize_language(language)
+        key, t = addr.lower(), clock()
+        with transaction(self.db):
+            self.db.execute("DELETE FROM pending_signups WHERE requested < ?", (_stamp(t - policy.max_age),))
+            row = self.db.execute("SELECT status FROM subscribers WHERE address_key = ?", (key,)).fetchone()
+            if row and row[0] in ("active", "complained"):
+                return SignupRequest(addr, "", send=False, reason=f"subscriber is {row[0]}")
+            pending = self.db.execute(
+                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = ?", (key,)
+            ).fetchone()
+            if pending is None:
+                nonce = secrets.token_urlsafe(12)
+                self.db.execute(
+                    "INSERT INTO pending_signups (address_key, address, name, language, nonce, requested,"
+                    " last_sent, sends) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                    (key, addr, name, language, nonce, _stamp(t), _stamp(t)),
+                )
+                return SignupRequest(addr, nonce, send=True)
+            nonce, last_sent, sends = pending
+            if sends >= policy.max_sends:
+                return SignupRequest(addr, nonce, send=False, reason="confirmation mails used up")
+            if last_sent and last_sent > _stamp(t - policy.resend_after):
+                return SignupRequest(addr, nonce, send=False, reason="confirmation mail sent recently")
+            # The latest request's language and name win; the nonce stays, so earlier links work.
+            self.db.execute(
+                "UPDATE pending_signups SET address = ?, name = ?, language = ?, requested = ?,"
+                " last_sent = ?, sends = sends + 1 WHERE address_key = ?",
+                (addr, name, language, _stamp(t), _stamp(t), key),
+            )
+            return SignupRequest(addr, nonce, send=True)
+
+    def release_signup(self, address: str, nonce: str) -> None:
+        """Un-count a confirmation mail that could not be sent, so the person may simply retry."""
+        self.db.execute(
+            "UPDATE pending_signups SET sends = max(0, sends - 1), last_sent = ''"
+            " WHERE address_key = ? AND nonce = ?",
+            (address.strip().lower(), nonce),
+        )
+
+    def confirm_signup(self, address: str, nonce: str, *, source: str = "web") -> str:
+        """Activate a pending sign-up whose link carries `nonce`.
+
+        Returns "confirmed"; "already_active" for a link used before (nothing changes); or
+        "unknown" when no sign-up waits with this nonce (used, expired, or superseded).
+        """
+        key = address.strip().lower()
+        with transaction(self.db):
+            row = self.db.execute(
+                "SELECT address, name, language, nonce FROM pending_signups WHERE address_key = ?", (key,)
+            ).fetchone()
+            if row and secrets.compare_digest(row[3], nonce):
+                self._activate(row[0], row[1], row[2], source, now())
+                self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
+                return "confirmed"
+            status = self.db.execute(
+                "SELECT status FROM subscribers WHERE address_key = ?", (key,)
+            ).fetchone()
+        return "already_active" if status and status[0] == "active" else "unknown"
+
+    def unsubscribe(self, address: str) -> bool:
+        """Stop sending to `address` (idempotent); a pending sign-up of it is dropped too.
+
+        True if this call changed a status. `complained` is kept: it is the stronger signal.
+        """
+        key = address.strip().lower()
+        with transaction(self.db):
+            self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
+            cur = self.db.execute(
+                "UPDATE subscribers SET status = 'unsubscribed', changed = ?"
+                " WHERE address_key = ? AND status IN ('active', 'bounced')",
+                (now(), key),
+            )
+        return cur.rowcount > 0
+
+    def signup_status(self, address: str) -> str | None:
+        """The subscriber's status, PENDING for an unconfirmed sign-up, or None if unknown."""
+        s = self.get(address)
+        if (s is None or s.status != "active") and self.pending_count(address):
+            return PENDING
+        return s.status if s else None
+
+    def pending_count(self, address: str | None = None) -> int:
+        """Unconfirmed sign-ups (of one address, or all)."""
+        row = self.db.execute(
+            "SELECT count(*) FROM pending_signups WHERE ? IS NULL OR address_key = ?",
+            (address and address.strip().lower(),) * 2,
+        ).fetchone()
+        return int(row[0])
 
     def import_csv(self, path: Path, source: str | None = None) -> ImportReport:
         """Import a CSV with a header row: `email` (required), `name`, `language` (optional).

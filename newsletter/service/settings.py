@@ -1,0 +1,94 @@
+"""The `[service]` table of newsletter.toml: limits and addresses of the subscription service.
+
+Read here, with tomllib, until config.py grows a `ServiceConfig`; the keys and their errors are
+the ones config.py would give (same `_Table` reader), so moving them there changes nothing for users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..config import CONFIG_NAME, Config, _Table
+from ..errors import NewsletterError
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service behaves; every field has a safe default."""
+
+    public_url: str  # where the service is reached from outside, ends with "/"
+    allowed_origins: frozenset[str]  # pages allowed to post the sign-up form without a CSRF token
+    confirm_max_age: dt.timedelta = dt.timedelta(days=7)
+    signups_per_minute: int = 10  # per client address
+    requests_per_minute: int = 300  # per client address, every other endpoint but /healthz
+    max_body_bytes: int = 16384
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to believe
+    confirm_resend_after: dt.timedelta = dt.timedelta(minutes=10)
+    confirmations_per_address: int = 3
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` as browsers send it in `Origin` (lower case, default port dropped)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
+
+
+def _default_public_url(config: Config) -> str:
+    """The service's own base URL, from where the site already says it is."""
+    site = config.site
+    if site.subscribe_url and site.subscribe_url.rstrip("/").endswith("/subscribe"):
+        return site.subscribe_url.rstrip("/")[: -len("subscribe")]
+    marker = "unsubscribe/{token}"
+    if site.unsubscribe_url.endswith(marker):
+        return site.unsubscribe_url[: -len(marker)]
+    return ""
+
+
+def service_settings(config: Config) -> ServiceSettings:
+    """The `[service]` table of the config's newsletter.toml (absent: all defaults)."""
+    path = config.root / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise NewsletterError(f"cannot read the config: {e}", path=str(path)) from None
+    t = _Table(data, "", str(path)).table("service")
+    public_url = t.string("public_url", "") or _default_public_url(config)
+    if not public_url:
+        raise t._err(
+            "public_url",
+            "is not set and cannot be derived; set [site] subscribe_url to https://…/subscribe "
+            "or [service] public_url to the service's address, e.g. https://subscribe.example.org/",
+        )
+    if not origin_of(public_url):
+        raise t._err("public_url", "must be an absolute http(s) URL, e.g. https://subscribe.example.org/")
+    origins = t.strs("allowed_origins") if "allowed_origins" in t.data else (config.site.base_url,)
+    allowed = set()
+    for o in origins:
+        if not origin_of(o):
+            raise t._err("allowed_origins", f"{o!r} is not an http(s) origin like https://example.org")
+        allowed.add(origin_of(o))
+    days = t.number("confirm_max_age_days", 7)
+    if days <= 0:
+        raise t._err("confirm_max_age_days", "must be more than 0")
+    return ServiceSettings(
+        public_url=public_url if public_url.endswith("/") else public_url + "/",
+        allowed_origins=frozenset(allowed),
+        confirm_max_age=dt.timedelta(days=days),
+        signups_per_minute=max(1, t.whole("signups_per_minute", 10)),
+        requests_per_minute=max(1, t.whole("requests_per_minute", 300)),
+        max_body_bytes=max(1024, t.whole("max_body_bytes", 16384)),
+        trusted_proxies=t.whole("trusted_proxies", 0),
+        confirm_resend_after=dt.timedelta(minutes=t.number("confirm_resend_minutes", 10)),
+        confirmations_per_address=max(1, t.whole("confirmations_per_address", 3)),
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .config import CONFIG_NAME, Config
+from .config import Config
 from .errors import NewsletterError
 from .judges.accessibility import (
     AXE_RELATIVE,
@@ -29,7 +29,7 @@ from .judges.accessibility import (
 from .judges.problems import Problem
 from .judges.provider import judge_html, judge_message, sample_unsubscribe_url
 from .judges.report import CheckResult, IssueReport
-from .judges.settings import CheckSettings, load_check_settings
+from .judges.settings import CheckSettings, check_settings
 from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
 from .model import Issue
 from .sources.markdown import read_issue
@@ -239,7 +239,7 @@ def run_checks(
     what is read from the files themselves is always checked. With `now`, issues dated later
     are expected to be absent from the output (a `build` with the same `now` leaves them out).
     """
-    settings = settings or load_check_settings(config.root / CONFIG_NAME)
+    settings = settings or check_settings(config)
     result = CheckResult(spam_limit=settings.spam_limit)
     issues, problems = check_sources(config)
     problems += check_atom(out / "feed.atom", bool(config.site.author))

@@ -138,12 +138,11 @@ def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, c
     Example: newsletter build && newsletter check --report --json check.json
     """
     from .check import run_checks
-    from .config import CONFIG_NAME
     from .judges.report import render_table, write_json
-    from .judges.settings import load_check_settings
+    from .judges.settings import check_settings
 
     config = load_config(config_path)
-    settings = load_check_settings(config_path / CONFIG_NAME if config_path.is_dir() else config_path)
+    settings = check_settings(config)
     result = run_checks(config, out, settings=settings, fast=fast)
     if json_path:
         write_json(result, json_path)

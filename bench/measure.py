@@ -1,0 +1,108 @@
+"""Timing and memory of a command, run repeatedly (hyperfine-style): median, min–max, peak RSS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    import psutil
+except ImportError:  # pragma: no cover - then memory is not reported
+    psutil = None
+
+
+@dataclass
+class Timing:
+    """The wall-clock seconds of repeated runs of one command, and their peak memory."""
+
+    label: str
+    command: str
+    seconds: list[float] = field(default_factory=list)
+    peak_tree_mib: list[float] = field(default_factory=list)  # all processes of the run, summed
+    peak_main_mib: list[float] = field(default_factory=list)  # the command's own process
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def spread(self) -> str:
+        return f"{min(self.seconds):.2f}–{max(self.seconds):.2f}"
+
+
+def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
+    try:
+        main = proc.memory_info().rss
+        total = main
+        for child in proc.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return main, total
+    except psutil.Error:
+        return 0, 0
+
+
+def _sample(pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Until `done`: the largest RSS of `pid` (peak[0]) and of it with its children (peak[1])."""
+    if psutil is None:
+        return
+    try:
+        proc = psutil.Process(pid)
+    except psutil.Error:
+        return
+    while not done.is_set():
+        main, total = _tree_rss(proc)
+        peak[0], peak[1] = max(peak[0], main), max(peak[1], total)
+        done.wait(0.02)
+
+
+def run(
+    label: str,
+    argv: Sequence[str | Path],
+    *,
+    cwd: Path,
+    runs: int,
+    before: Callable[[int], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> Timing:
+    """Run `argv` `runs` times; `before(i)` prepares run i (not timed). Fails loudly on exit != 0."""
+    timing = Timing(label, " ".join(str(a) for a in argv))
+    for i in range(runs):
+        if before:
+            before(i)
+        peak = [0, 0]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(a) for a in argv],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **(env or {})},
+        )
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample, args=(proc.pid, done, peak), daemon=True)
+        sampler.start()
+        _, err = proc.communicate()
+        elapsed = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{label}: exit {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
+        timing.seconds.append(elapsed)
+        timing.peak_main_mib.append(peak[0] / 2**20)
+        timing.peak_tree_mib.append(peak[1] / 2**20)
+        print(f"  {label}: run {i + 1}/{runs}: {elapsed:.2f} s", flush=True)
+    return timing
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"

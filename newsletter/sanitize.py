@@ -47,6 +47,13 @@ def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
 
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
+# nh3 writes attributes double-quoted, so this reads a start tag whole; links do not nest.
+_LINK = re.compile(r'<a((?:\s+[^\s"=>]+(?:="[^"]*")?)*)\s*>(.*?)</a>', re.S)
+
+
+def _unwrap_dead_links(html: str) -> str:
+    # A link whose href was removed (javascript:, data:) is just its text, not an <a> to nowhere.
+    return _LINK.sub(lambda m: m.group(0) if " href=" in m.group(1) else m.group(2), html)
 
 
 def _strip_pixels(html: str) -> str:
@@ -57,6 +64,15 @@ def _strip_pixels(html: str) -> str:
         return tag
 
     return _IMG.sub(keep, html)
+
+
+# Characters no output may carry, however they came in (raw or as "&#x202E;"): controls,
+# lone surrogates, noncharacters, bidi overrides/isolates (they reverse how text reads) and
+# zero-width spaces. nh3 writes them as characters, never as references, so one pass finds all.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069"
+    "\u200b\u2060\ufeff]"
+)
 
 
 def clean_html(html: str) -> str:
@@ -84,4 +100,4 @@ def clean_html(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _strip_pixels(cleaned)
+    return _INVISIBLE.sub("", _unwrap_dead_links(_strip_pixels(cleaned)))

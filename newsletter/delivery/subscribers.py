@@ -26,6 +26,7 @@ from typing import TextIO
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import NewsletterError
+from ..sources.decode import clean_inline_text
 from .database import now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
@@ -100,6 +101,10 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
+#: About two million subscribers' rows; a larger file is more likely a mistake than a list.
+MAX_CSV_BYTES = 200_000_000
+
+
 def normalize_address(address: str) -> str:
     """The address in the form we store and send to, or NewsletterError saying what is wrong."""
     if any(ord(c) < 32 or c == "\x7f" for c in address):
@@ -113,10 +118,14 @@ def normalize_address(address: str) -> str:
 
 
 def normalize_name(name: str) -> str:
-    """A display name; CR/LF or control characters (header injection) are refused, not stripped."""
-    if any(ord(c) < 32 or c == "\x7f" for c in name):
+    """A display name; CR/LF or control characters (header injection) are refused, not stripped.
+
+    Bidi overrides and zero-width characters, which can make a name read as something else,
+    are removed by the one inline-text cleaner every source uses.
+    """
+    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in name):
         raise NewsletterError(f"invalid name {name!r}: contains a line break or control character")
-    return " ".join(name.split())
+    return clean_inline_text(name)
 
 
 def normalize_language(language: str) -> str:
@@ -336,6 +345,10 @@ class SubscriberList:
         """
         p = str(path)
         try:
+            if path.stat().st_size > MAX_CSV_BYTES:
+                raise NewsletterError(
+                    f"is larger than {MAX_CSV_BYTES:,} bytes; split the list into smaller files", path=p
+                )
             raw = path.read_bytes()
         except OSError as e:
             raise NewsletterError(f"cannot read the file: {e.strerror}", path=p) from None

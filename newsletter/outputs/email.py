@@ -29,6 +29,7 @@ from mjml import mjml2html
 
 from ..errors import NewsletterError
 from ..model import Block, Issue, Person, Section, Site
+from ..xmltext import xml_safe
 from .content import related_anchor, related_heading
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
@@ -218,7 +219,11 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
 
 
 def render_mjml(site: Site, issue: Issue, templates_dir: Path) -> str:
-    """The issue as MJML source (Jinja2 over `templates/email/issue.mjml`)."""
+    """The issue as MJML source (Jinja2 over `templates/email/issue.mjml`).
+
+    Text MJML (an XML dialect) cannot carry is dropped first, as for the feeds: MRML would
+    otherwise refuse a stray U+FFFE as a broken template."""
+    site, issue = xml_safe(site), xml_safe(issue)
     templates = email_templates(templates_dir)
     try:
         template = templates.env.get_template(ISSUE_TEMPLATE)

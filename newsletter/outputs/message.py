@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -45,6 +47,43 @@ def safe_header(value: str, what: str) -> str:
     return value
 
 
+# RFC 5322 specials: a display name holding one must be a quoted string.
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+MAX_HEADER_LINE = 78
+
+
+def recipient(name: str, address: str) -> Address | str:
+    """A From/To/Reply-To header value for `name` <`address`>.
+
+    CPython's header folder drops the quotes around a long ASCII display name when it folds
+    it, so "Eve, attacker@evil.example, …" would turn into two recipients. A name that would
+    be folded loses its specials instead (non-ASCII names are encoded words, which keep them).
+    """
+    local, _, domain = address.rpartition("@")
+    if not name or not local or not domain:
+        return address
+    if name.isascii() and len(f'To: "{name}" <{address}>') > MAX_HEADER_LINE:
+        name = " ".join(_SPECIALS.sub(" ", name).split())
+    return Address(display_name=name, username=local, domain=domain)
+
+
+_LIST_ID = re.compile(r"^[^<>]*<[A-Za-z0-9][A-Za-z0-9.-]*>$")
+
+
+def _mailbox(value: str, what: str) -> Address | str:
+    """One address, "name@example.org" or "Name <name@example.org>", or NewsletterError.
+
+    Anything else is refused: CPython folds an unparsable header value at any character, and a
+    continuation line without its leading space ends the header block early.
+    """
+    name, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or not address.isascii() or " " in address:
+        raise NewsletterError(f"{what} {value!r} is not an address like Name <name@example.org>")
+    # formataddr writes a non-ASCII name as encoded words: read it as the name it stands for
+    return recipient(str(make_header(decode_header(name))), address)
+
+
 def message_id(issue_id: str, recipient: str, sender: str) -> str:
     """A stable Message-ID per issue and recipient, so a resend is recognisably the same mail."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "newsletter.invalid"
@@ -68,22 +107,23 @@ def compose_message(
 ) -> EmailMessage:
     """One multipart/alternative message, quoted-printable so no line exceeds 998 octets."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = safe_header(env.sender, "the sender address")
+    msg["From"] = _mailbox(safe_header(env.sender, "the sender address"), "the sender address")
     safe_header(to_name, "the recipient's name")
     safe_header(to_address, "the recipient's address")
     try:
-        local, _, domain = to_address.rpartition("@")
-        msg["To"] = Address(display_name=to_name, username=local, domain=domain) if to_name else to_address
+        msg["To"] = recipient(to_name, to_address)
     except (ValueError, IndexError):
         raise NewsletterError(f"invalid recipient address: {to_address!r}") from None
     if env.reply_to:
-        msg["Reply-To"] = safe_header(env.reply_to, "the reply-to address")
+        msg["Reply-To"] = _mailbox(safe_header(env.reply_to, "the reply-to address"), "the reply-to address")
     msg["Subject"] = safe_header(subject_prefix + env.subject, "the subject")
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = message_id(env.issue_id, to_address, env.sender)
     msg["Content-Language"] = env.language
     if env.list_id:
-        msg["List-Id"] = safe_header(env.list_id, "the list id")
+        if not _LIST_ID.match(safe_header(env.list_id, "the list id")):
+            raise NewsletterError(f"the list id {env.list_id!r} must look like Name <news.example.org>")
+        msg["List-Id"] = env.list_id
     unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
     if env.unsubscribe_mailto:
         unsub.append(f"<mailto:{env.unsubscribe_mailto}?subject=unsubscribe>")
@@ -113,9 +153,10 @@ def envelope_for(config: Config, issue: Issue) -> Envelope:
     return Envelope(
         subject=issue.article.title,
         sender=config.email.sender
-        or f"{config.site.title} <newsletter@{domain_of_url(config.site.base_url)}>",
+        or formataddr((config.site.title, f"newsletter@{domain_of_url(config.site.base_url)}")),
         reply_to=config.email.reply_to,
-        list_id=config.email.list_id or f"{config.site.title} <{domain_of_url(config.site.base_url)}>",
+        list_id=config.email.list_id
+        or f"{re.sub('[<>]', '', config.site.title).strip()} <{domain_of_url(config.site.base_url)}>",
         unsubscribe_mailto=config.email.unsubscribe_mailto,
         issue_id=issue.id,
         language=issue.language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from pathlib import Path
@@ -13,6 +14,61 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe
 # Bidi overrides and isolates are kept out of text: they can reverse how a title reads.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+# Word's manual line break (VT) and a page break (FF) end a line; they are not content.
+_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
+
+
+def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
+    # The five bytes cp1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as Latin-1
+    # does: C1 controls, which the control-character rule below then handles.
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+def _c1_as_bytes(error: UnicodeError) -> tuple[bytes, int]:
+    # Encoding back to cp1252: a C1 control stands for the byte it was read from.
+    assert isinstance(error, UnicodeEncodeError)
+    chars = error.object[error.start : error.end]
+    if any(ord(c) > 0xFF for c in chars):
+        raise error
+    return chars.encode("latin-1"), error.end
+
+
+codecs.register_error("newsletter-cp1252", _cp1252_or_latin1)
+codecs.register_error("newsletter-c1", _c1_as_bytes)
+# What UTF-8 looks like when read as cp1252: "Ã¼" for "ü", "â€œ" for "“".
+_MOJIBAKE = re.compile("[ÂÃ][\x80-\xbf\u0152-\u2122]|â€")
+
+
+def repair_mojibake(text: str) -> str:
+    """UTF-8 that was once read as cp1252 ("FÃ¼r") as it was meant ("Für").
+
+    Only when the whole text reads back that way, so real text that merely contains "Ã" is
+    left alone: a mixed or ambiguous text is kept as it is.
+    """
+    if not _MOJIBAKE.search(text):
+        return text
+    try:
+        return text.encode("cp1252", errors="newsletter-c1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def _decode(data: bytes, path: str, repair: bool) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        lenient = data.decode("utf-8", errors="replace")
+        if not any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
+            return data.decode("cp1252", errors="newsletter-cp1252")  # no UTF-8 in it at all
+        if repair:  # UTF-8 with a broken sequence (a lone surrogate, a cut character): drop it
+            return data.decode("utf-8", errors="ignore")
+        line = data[: e.start].count(b"\n") + 1
+        raise NewsletterError(
+            f"has an invalid UTF-8 sequence ({data[e.start : e.end]!r}); save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
 
 
 def read_limited(path: Path, max_bytes: int) -> bytes:
@@ -34,11 +90,15 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         raise NewsletterError("cannot be read (permission denied)", path=str(path)) from None
 
 
-def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000) -> str:
+def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000, repair: bool = False) -> str:
     """UTF-8 (with or without BOM) or, failing that, cp1252 text, normalized to NFC.
 
-    Binary data and control characters are refused with the line they are on; zero-width
-    characters and bidi controls are dropped.
+    Binary data is refused. An editor's own file is refused with the line of a control
+    character (or lone surrogate, noncharacter) or a broken UTF-8 sequence, since they can fix
+    it. With `repair` (an import: a scraped page, a pasted dump) those are dropped instead, as
+    they carry nothing a reader could see, and mojibake ("FÃ¼r") is read as meant ("Für").
+    Zero-width characters and bidi controls are always dropped; vertical tab, form feed and
+    the Unicode line/paragraph separators become newlines.
     """
     if len(data) > max_bytes:
         raise NewsletterError(
@@ -49,16 +109,10 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000) -> str:
         raise NewsletterError("is a binary file, not text; give a Markdown, HTML or text file", path=path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise NewsletterError(
-                "is neither UTF-8 nor Windows-1252 text; save it as UTF-8", path=path
-            ) from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _decode(data, path, repair)
+    text = _LINE_BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if repair:
+        text = _FORBIDDEN.sub("", repair_mojibake(text))
     m = _FORBIDDEN.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
@@ -69,7 +123,11 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Whitespace that folds to one space; no-break spaces stay (French puts them before ":" and "?").
+_FOLDING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
 def clean_inline_text(text: str) -> str:
     """A one-line text (title, name, heading): controls, bidi and zero-width removed, spaces folded."""
     text = _ZERO_WIDTH.sub("", _BIDI.sub("", _FORBIDDEN.sub("", text)))
-    return " ".join(text.split())
+    return unicodedata.normalize("NFC", _FOLDING_SPACE.sub(" ", text).strip())

@@ -97,8 +97,8 @@ _CONTENT_SELECTORS = (
 )
 _TITLE_SEPARATORS = (" – ", " — ", " - ", " | ", " · ", " :: ", " » ", " : ")
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
-# NUL, C0 controls and lone surrogates: invalid in HTML, and lxml refuses some of them outright.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# NUL, C0 controls, lone surrogates, noncharacters: invalid in HTML; lxml refuses some outright.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _ARTICLE_TYPES = {"article", "blogposting", "report", "liveblogposting", "socialmediaposting"}
 
@@ -417,8 +417,8 @@ def _repair_void_elements(soup: BeautifulSoup) -> None:
             el.insert_after(*[c.extract() for c in list(el.contents)])
 
 
-def _flatten_deep(soup: BeautifulSoup) -> None:
-    """Replace what lies below MAX_DEPTH by its plain text: hostile pages nest 10,000 deep.
+def _flatten_deep(soup: BeautifulSoup, max_depth: int = MAX_DEPTH) -> None:
+    """Replace what lies below `max_depth` by its plain text: hostile pages nest 10,000 deep.
 
     Iterative, and linear: bs4's unwrap() is quadratic on such chains.
     """
@@ -426,7 +426,7 @@ def _flatten_deep(soup: BeautifulSoup) -> None:
     while stack:
         tag, depth = stack.pop()
         children = [c for c in tag.children if isinstance(c, Tag)]
-        if depth >= MAX_DEPTH and children:
+        if depth >= max_depth and children:
             text = " ".join(str(n) for n in tag.descendants if type(n) is NavigableString)
             tag.clear()
             tag.append(" ".join(text.split()))
@@ -807,15 +807,17 @@ def read_html(
     language: str | None = None,
     base_url: str | None = None,
     path: str = "<html>",
+    max_depth: int = MAX_DEPTH,
 ) -> Draft:
     """Read an article page into a Draft, or raise one NewsletterError naming `path`.
 
     `base_url` is where the page was fetched from; for a saved file (None) relative links
     resolve against the page's canonical link or og:url, and are dropped when it has neither.
+    Elements nested deeper than `max_depth` ([limits] max_html_depth) keep only their text.
     """
     soup = _parse(_UNSAFE_CHARS.sub("", html), "lxml")
     _repair_void_elements(soup)
-    _flatten_deep(soup)
+    _flatten_deep(soup, max_depth)
     meta = _meta_values(soup)
     layers = [_json_ld_facts(soup), _meta_facts(meta), _microformat_facts(soup)]
     site_names = [n for f in layers for n in f.site_names]

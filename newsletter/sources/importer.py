@@ -8,6 +8,7 @@ writes the file atomically after checking that it reads back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -219,10 +220,14 @@ def import_article(
     data = read_location(
         source, root=Path.cwd(), timeout=limits.fetch_timeout, max_bytes=limits.max_source_bytes
     )
-    text = decode_source(data, source, max_bytes=limits.max_source_bytes)
+    text = decode_source(data, source, max_bytes=limits.max_source_bytes, repair=True)
     if not text.strip():
         raise NewsletterError("is empty; give an article as HTML, Markdown or text", path=source)
     profiles = load_profiles(config.importing.profile_dirs)
+    if html_reader is None and detect_format(text) == "html":
+        from .html import read_html
+
+        html_reader = functools.partial(read_html, max_depth=limits.max_html_depth)
     draft = read_draft(
         text,
         path=source,
@@ -246,7 +251,10 @@ def import_article(
         index = None
         if config.importing.site_index:
             index = load_site_index(
-                config.importing.site_index, root=config.root, timeout=limits.fetch_timeout
+                config.importing.site_index,
+                root=config.root,
+                timeout=limits.fetch_timeout,
+                max_bytes=limits.max_index_bytes,
             )
         related = resolve_related(
             article.related, language=lang, index=index, search_url=config.site.edition(lang).search_url

@@ -42,7 +42,7 @@ from markdown_it.token import Token
 from ..errors import NewsletterError
 from ..model import Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
-from .decode import decode_source, read_limited
+from .decode import clean_inline_text, decode_source, read_limited
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -96,6 +96,49 @@ def parse_datetime(value: Any, what: str, path: str, line: int | None = None) ->
     return when
 
 
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+# In a one-line field: C0/C1 controls (CR and LF too: header injection), surrogates, noncharacters.
+_NOT_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def one_line(value: str, key: str, path: str) -> str:
+    """A one-line front-matter text. YAML escapes (a quoted "\\r\\n" or "\\x01") can smuggle in
+    what the decoder refuses, so line breaks and controls are refused here again; bidi and
+    zero-width characters are dropped and spaces folded, as everywhere."""
+    m = _NOT_ONE_LINE.search(value)
+    if m:
+        raise NewsletterError(
+            f"front matter '{key}' contains a line break or control character (U+{ord(m.group()):04X}); "
+            "it must be one line",
+            path=path,
+        )
+    return clean_inline_text(value)
+
+
+def text_field(value: Any, key: str, path: str) -> str:
+    """A one-line front-matter text (a number is taken as its digits)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise NewsletterError(f"front matter '{key}' must be text", path=path)
+    return one_line(str(value), key, path)
+
+
+def url_field(value: Any, key: str, path: str) -> str | None:
+    """An absolute http(s) URL without spaces or control characters, or None when absent."""
+    if value is None or value == "":
+        return None
+    url = value.strip() if isinstance(value, str) else ""
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+        raise NewsletterError(
+            f"front matter '{key}' must be an absolute http(s) URL like https://example.org/page",
+            path=path,
+        )
+    return url
+
+
 def people_field(value: Any, key: str, path: str) -> tuple[Person, ...]:
     if value is None:
         return ()
@@ -105,12 +148,12 @@ def people_field(value: Any, key: str, path: str) -> tuple[Person, ...]:
         raise NewsletterError(f"front matter '{key}' must be a list of names", path=path)
     out = []
     for v in value:
-        if isinstance(v, str) and v.strip():
-            out.append(Person(v.strip()))
-        elif isinstance(v, dict) and isinstance(v.get("name"), str):
-            out.append(Person(v["name"].strip(), v.get("url") or None))
-        else:
+        name = v if isinstance(v, str) else v.get("name") if isinstance(v, dict) else None
+        name = one_line(name, key, path) if isinstance(name, str) else ""
+        if not name:
             raise NewsletterError(f"front matter '{key}' entries must be names or {{name, url}}", path=path)
+        url = url_field(v.get("url"), f"{key}: url", path) if isinstance(v, dict) else None
+        out.append(Person(name, url))
     return tuple(out)
 
 
@@ -119,9 +162,11 @@ def strings_field(value: Any, key: str, path: str) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
+    ):
         raise NewsletterError(f"front matter '{key}' must be a list of words", path=path)
-    return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(t for t in (one_line(str(v), key, path) for v in value) if t)
 
 
 def related_field(value: Any, path: str) -> tuple[RelatedLink, ...]:
@@ -131,12 +176,15 @@ def related_field(value: Any, path: str) -> tuple[RelatedLink, ...]:
         raise NewsletterError("front matter 'related' must be a list of {title, url}", path=path)
     out = []
     for v in value:
-        if not isinstance(v, dict) or not isinstance(v.get("title"), str) or not v["title"].strip():
+        title = v.get("title") if isinstance(v, dict) else None
+        title = one_line(title, "related", path) if isinstance(title, str) else ""
+        if not title:
             raise NewsletterError("every 'related' entry needs a title: {title: …, url: …}", path=path)
-        url = v.get("url")
-        if url is not None and (not isinstance(url, str) or not url.startswith(("https://", "http://"))):
-            raise NewsletterError(f"related link {v['title']!r} has no absolute http(s) url", path=path)
-        out.append(RelatedLink(v["title"].strip(), url or None))
+        try:
+            url = url_field(v.get("url"), "related: url", path)
+        except NewsletterError:
+            raise NewsletterError(f"related link {title!r} has no absolute http(s) url", path=path) from None
+        out.append(RelatedLink(title, url))
     return tuple(out)
 
 
@@ -171,19 +219,26 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
             raise NewsletterError(
                 f"front matter lacks '{key}'; add '{key}: …' between the '---' lines", path=p
             )
-    title = str(data["title"]).strip()
+    title = text_field(data["title"], "title", p)
+    if not title:
+        raise NewsletterError("front matter 'title' is empty; give the issue a title", path=p)
     issue_id = str(data["id"]).strip()
-    if not re.match(r"^(tag:|urn:|https?://)\S+$", issue_id):
+    if not re.match(r"^(tag:|urn:|https?://)\S+$", issue_id) or not issue_id.isprintable():
         raise NewsletterError(
             f"'id' {issue_id!r} must be a tag: URI like tag:example.org,2025-11-20:slug", path=p
         )
+    language = str(data["language"]).strip()
+    if not LANGUAGE_TAG.match(language):
+        raise NewsletterError(f"'language' {language!r} must be a language code like de, fr or pt-BR", path=p)
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
     related = related_field(data.get("related"), p)
     sections = parse_body(body, related_count=len(related), path=p, first_line=body_line)
-    summary = str(data.get("summary") or "").strip()
+    summary = text_field(data.get("summary"), "summary", p)
     if not summary:
-        summary = next((b.text for s in sections for b in s.blocks if b.kind == "paragraph"), "")
+        summary = next(
+            (" ".join(b.text.split()) for s in sections for b in s.blocks if b.kind == "paragraph"), ""
+        )
     m = SLUG_FROM_FILE.match(path.stem)
     slug = str(data.get("slug") or (m.group(1) if m else path.stem))
     if slug != slugify(slug, max_length=200):
@@ -196,19 +251,19 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         translators=people_field(data.get("translators"), "translators", p),
         tags=strings_field(data.get("tags"), "tags", p),
         related=related,
-        source_url=data.get("source_url") or None,
-        image=data.get("image") or None,
-        image_alt=str(data.get("image_alt") or ""),
+        source_url=url_field(data.get("source_url"), "source_url", p),
+        image=url_field(data.get("image"), "image", p),
+        image_alt=text_field(data.get("image_alt"), "image_alt", p),
     )
     return Issue(
         id=issue_id,
         slug=slug,
         date=date,
         updated=updated,
-        language=str(data["language"]).strip(),
+        language=language,
         article=article,
         source_path=p,
-        preheader=str(data.get("preheader") or "").strip(),
+        preheader=text_field(data.get("preheader"), "preheader", p),
     )
 
 
@@ -261,6 +316,61 @@ def _html_text(html: str) -> str:
     return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
+def _fragment_text(html: str) -> str:
+    """The text of sanitized inline HTML as a reader sees it: <br> breaks the line."""
+    soup = BeautifulSoup(html.replace("\n", " "), "html.parser")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for img in soup.find_all("img"):  # as Markdown reads ![alt](src)
+        img.replace_with(str(img.get("alt") or ""))
+    return "\n".join(clean_inline_text(line) for line in soup.get_text().split("\n")).strip()
+
+
+def _fragment_links(html: str) -> tuple[Link, ...]:
+    soup = BeautifulSoup(html, "html.parser")
+    return tuple(
+        Link(a.get_text().strip(), str(a["href"]))
+        for a in soup.find_all("a", href=True)
+        if str(a["href"]).startswith(("http://", "https://", "mailto:"))
+    )
+
+
+# One sanitized <p> and nothing else: an HTML paragraph, read like a Markdown one.
+_ONE_PARAGRAPH = re.compile(r"<p>((?:(?!</?p[\s>]).)*)</p>", re.S)
+_BLOCK_TAG = re.compile(r"<(?:p|h[1-6]|ul|ol|li|blockquote|pre|table|hr|figure)[\s>/]")
+_ONE_IMAGE = re.compile(r"\s*<img\b[^>]*>\s*")
+
+
+_HTML_KINDS: dict[str, BlockKind] = {"blockquote": "quote", "ul": "list", "ol": "list", "pre": "code"}
+
+
+def _html_block_as_markdown_block(html: str) -> Block | None:
+    """Sanitized HTML that is one paragraph, quote, list or code block, read as that block:
+    the same block whether it was written in Markdown or in HTML."""
+    m = _ONE_PARAGRAPH.fullmatch(html)
+    if m:
+        inner = m.group(1)
+        if not inner.strip():
+            return None
+        return _image_block(inner) or Block("paragraph", inner, _fragment_text(inner), _fragment_links(inner))
+    soup = BeautifulSoup(html, "html.parser")
+    top = [c for c in soup.contents if isinstance(c, Tag) or str(c).strip()]
+    if len(top) != 1 or not isinstance(top[0], Tag) or top[0].name not in _HTML_KINDS:
+        return None
+    kind = _HTML_KINDS[top[0].name]
+    text = top[0].get_text() if kind == "code" else _html_text(html)
+    return Block(kind, html, text, _fragment_links(html))
+
+
+def _image_block(html: str) -> Block | None:
+    """A paragraph that is one image, however it was written: an image block."""
+    if not _ONE_IMAGE.fullmatch(html):
+        return None
+    img = BeautifulSoup(html, "html.parser").find("img")
+    alt = str(img.get("alt") or "") if isinstance(img, Tag) else ""
+    return Block("image", f"<p>{html.strip()}</p>", alt)
+
+
 _BLOCK_KINDS: dict[str, BlockKind] = {
     "bullet_list_open": "list",
     "ordered_list_open": "list",
@@ -279,23 +389,27 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
         t = tokens[i]
         line = first_line + (t.map[0] if t.map else 0)
         if t.type == "heading_open" and t.tag in ("h1", "h2"):
-            if blocks or heading:
-                sections.append(Section(heading, tuple(blocks)))
-            heading, _ = _inline_text(tokens[i + 1].children or [])
-            blocks = []
+            text = clean_inline_text(_inline_text(tokens[i + 1].children or [])[0])
+            if text:  # an empty "##" starts nothing
+                if blocks or heading:
+                    sections.append(Section(heading, tuple(blocks)))
+                heading, blocks = text, []
             i += 3
             continue
         if t.type == "paragraph_open" and t.level == 0:
             inline = tokens[i + 1]
             children = inline.children or []
-            text, links = _inline_text(children)
             inline_html = _md.renderer.renderInline(children, _md.options, {})  # type: ignore[attr-defined]
             html = clean_html(inline_html)
-            kind: BlockKind = "image" if len(children) == 1 and children[0].type == "image" else "paragraph"
-            if kind == "image":
-                html = f"<p>{html}</p>"
-            if html.strip():
-                blocks.append(Block(kind, html, text, links))
+            # The text is what the sanitizer kept (a <script>'s words are not), read one way
+            # whether the paragraph was written in Markdown or in HTML.
+            text, links = _fragment_text(html), _fragment_links(html)
+            if image := _image_block(html):
+                blocks.append(image)
+            elif _BLOCK_TAG.search(html):  # inline HTML that opened a block (<h2>, <ul>): not a <p>
+                blocks.append(Block("html", html, _html_text(html), _fragment_links(html)))
+            elif html.strip():
+                blocks.append(Block("paragraph", html, text, links))
             i += 3
             continue
         if t.type == "html_block":
@@ -310,9 +424,11 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                     )
                 blocks.append(Block("related", related_index=n - 1))
             else:
-                html = clean_html(t.content)
-                if html.strip():
-                    blocks.append(Block("html", html, _html_text(html)))
+                html = clean_html(t.content).strip()  # no trailing newline: the same when written back
+                if paragraph := _html_block_as_markdown_block(html):
+                    blocks.append(paragraph)
+                elif html:
+                    blocks.append(Block("html", html, _html_text(html), _fragment_links(html)))
             i += 1
             continue
         # any other block (list, quote, code, table, h3…): render its token run as one block
@@ -322,14 +438,9 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
             while j < len(tokens) and depth:
                 depth += tokens[j].nesting
                 j += 1
-        html = clean_html(_md.renderer.render(tokens[i:j], _md.options, {}))
+        html = clean_html(_md.renderer.render(tokens[i:j], _md.options, {})).strip()
         kind = _BLOCK_KINDS.get(t.type, "code" if t.type in ("fence", "code_block") else "html")
-        links = tuple(
-            link
-            for tok in tokens[i:j]
-            if tok.type == "inline"
-            for link in _inline_text(tok.children or [])[1]
-        )
+        links = _fragment_links(html)
         if html.strip() and t.type != "hr":
             blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content, links))
         i = j
@@ -376,6 +487,14 @@ def html_to_markdown_inline(html: str) -> str:
     return "".join(_inline_markdown(c) for c in soup.children).strip()
 
 
+def _reads_back(markdown: str, block: Block) -> bool:
+    try:
+        sections = parse_body(markdown, related_count=0, path="")
+    except NewsletterError:
+        return False
+    return len(sections) == 1 and sections[0].heading is None and sections[0].blocks == (block,)
+
+
 def _block_markdown(block: Block) -> str:
     if block.kind in ("paragraph", "image"):
         html = block.html
@@ -401,7 +520,31 @@ def _block_markdown(block: Block) -> str:
             for p in BeautifulSoup(inner, "html.parser").find_all("p")
         ]
         return "\n>\n".join("> " + p for p in (paras or [html_to_markdown_inline(inner)]))
-    return block.html  # raw HTML blocks pass through; the reader sanitizes them again
+    if block.kind == "code":
+        return _fenced(block.text)
+    return _html_block(block.html)  # the reader sanitizes it again
+
+
+def _fenced(code: str) -> str:
+    """A fenced code block longer than any run of backticks inside it."""
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall(r"`+", code))])
+    if code and not code.endswith("\n"):
+        code += "\n"
+    return f"{fence}\n{code}{fence}"
+
+
+def _html_block(html: str) -> str:
+    """Sanitized HTML as Markdown reads it back: one HTML block, never a paragraph.
+
+    Blank lines would end the block early, and HTML that does not open like a block (plain
+    text, an inline tag) would be read as a paragraph: so blank lines go and such HTML is
+    wrapped in a <div>, which the sanitizer removes again on reading.
+    """
+    html = re.sub(r"\n[ \t]*(?=\n)", "", html.strip())
+    tokens = _md.parse(html)
+    if len(tokens) == 1 and tokens[0].type == "html_block" and not RELATED_MARK.match(html):
+        return html
+    return f"<div>\n{html}\n</div>"
 
 
 def _yaml_scalar(value: str) -> str:
@@ -444,8 +587,8 @@ def issue_to_markdown(issue: Issue) -> str:
         fm.append(f"source_url: {_yaml_scalar(a.source_url)}")
     if a.image:
         fm.append(f"image: {_yaml_scalar(a.image)}")
-        if a.image_alt:
-            fm.append(f"image_alt: {_yaml_scalar(a.image_alt)}")
+    if a.image_alt:
+        fm.append(f"image_alt: {_yaml_scalar(a.image_alt)}")
     fm.append("---")
     body: list[str] = []
     for s in a.sections:
@@ -456,6 +599,9 @@ def issue_to_markdown(issue: Issue) -> str:
                 body.append(f"<!-- related: {b.related_index + 1} -->")
             else:
                 md = _block_markdown(b)
+                if not _reads_back(md, b):
+                    # Markdown cannot say it (an inline image, unusual markup): the sanitized HTML can
+                    md = _html_block(f"<p>{b.html}</p>" if b.kind == "paragraph" else b.html)
                 if md.strip():
                     body.append(md)
     return "\n".join(fm) + "\n\n" + "\n\n".join(body) + "\n"

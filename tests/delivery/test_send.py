@@ -188,7 +188,7 @@ def test_starttls_is_required_off_loopback(news: Path, smtp: Path) -> None:
         ("no-secret", ("sample-issue",), "NEWSLETTER_SECRET is not set"),
         ("none", ("no-such-issue",), "no issue with slug 'no-such-issue'"),
         ("none", ("issues/missing.md",), "issues/missing.md: no such issue file"),
-        ("injection", ("subject-injection",), "the subject contains a line break"),
+        ("injection", ("subject-injection",), "'title' contains a line break"),
         ("none", ("sample-issue", "--test", "not-an-address"), "invalid address 'not-an-address'"),
         ("bad-url", ("sample-issue",), "NEWSLETTER_SMTP_URL must look like smtp://host:587"),
     ],

@@ -88,10 +88,11 @@ def first_paragraph(issue: Issue) -> Block | None:
 
 
 def lead_paragraph(issue: Issue) -> Block | None:
-    """The first paragraph when it *is* the summary: it is then shown once, as the standfirst."""
+    """The first paragraph when the summary is it, or its opening: it is then shown once, whole,
+    as the standfirst, rather than the summary above a paragraph that repeats it."""
     first = first_paragraph(issue)
-    summary = _normalized(issue.article.summary)
-    if first is not None and summary and _normalized(first.text) == summary:
+    summary = _normalized(issue.article.summary).removesuffix("…").rstrip()
+    if first is not None and summary and _normalized(first.text).startswith(summary):
         return first
     return None
 

@@ -5,40 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import threading
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from .cli_support import config_option, user_errors
 from .config import load_config
 from .errors import NewsletterError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=True, path_type=Path),
-    default="newsletter.toml",
-    show_default=True,
-    help="The newsletter's config file.",
-)
-
-
-def reports_errors(func: F) -> F:
-    """Turn a NewsletterError into one line on stderr and exit code 1: never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except NewsletterError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
@@ -68,7 +41,7 @@ def main() -> None:
 @click.option("--profile", help="Site profile to apply (default: detected from the text).")
 @click.option("--lang", "language", help="The article's language (default: detected).")
 @config_option
-@reports_errors
+@user_errors
 def import_command(
     source: str,
     date: str | None,
@@ -99,7 +72,7 @@ def import_command(
     "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
 )
 @config_option
-@reports_errors
+@user_errors
 def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path) -> None:
     """Build feeds, email issues and web pages from issues/ into OUT, atomically.
 
@@ -128,7 +101,7 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
 )
 @click.option("--fast", is_flag=True, help="Skip SpamAssassin and the browser (axe-core, contrast).")
 @config_option
-@reports_errors
+@user_errors
 def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, config_path: Path) -> None:
     """Check sources and built output, and judge every issue as mail providers and screen readers
     would; one line per problem, exit 1 if any. Warnings (e.g. a long subject) go to stderr.
@@ -163,7 +136,7 @@ def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, c
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @config_option
-@reports_errors
+@user_errors
 def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
     """Serve OUT on loopback, rebuild when issues, templates or config change.
 

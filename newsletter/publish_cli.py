@@ -6,32 +6,14 @@ standalone (the tests' kill-and-rerun runs use that).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from .cli_support import config_option, user_errors
 from .config import load_config
 from .errors import NewsletterError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def user_errors(fn: F) -> F:
-    """Turn a NewsletterError into one `error: …` line and exit status 1, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except NewsletterError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def parse_now(value: str | None) -> dt.datetime:
@@ -61,8 +43,7 @@ def parse_now(value: str | None) -> dt.datetime:
               help="Due issues never sent and older than this are archive: not sent alone.")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
               show_default=True, help="Where the site is built.")  # fmt: skip
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="newsletter.toml to use (default: the one in the current folder).")  # fmt: skip
+@config_option
 @user_errors
 def publish_command(
     now_text: str | None,

@@ -7,45 +7,19 @@ newsletter.delivery.cli` runs them standalone (the tests' crash runs use that).
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
 from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
 from .transports import transport_for
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="newsletter.toml to use (default: the one in the current folder).",
-)
-
-
-def user_errors(fn: F) -> F:
-    """Turn a NewsletterError into one `error: …` line and exit status 1, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except NewsletterError as e:
-            click.echo(f"error: {e}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _subscribers(config: Config) -> SubscriberList:

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from ..cli_support import config_option, user_errors
 from ..config import load_config
-from ..delivery.cli import config_option, user_errors
 from .app import Service, create_app
 from .server import make_service_server
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import statistics
 import subprocess
 import threading
@@ -27,6 +28,8 @@ class Timing:
     seconds: list[float] = field(default_factory=list)
     peak_tree_mib: list[float] = field(default_factory=list)  # all processes of the run, summed
     peak_main_mib: list[float] = field(default_factory=list)  # the command's own process
+    cpu_user: list[float] = field(default_factory=list)  # CPU seconds of all its processes
+    cpu_system: list[float] = field(default_factory=list)  # … in the kernel (files, folders)
 
     @property
     def median(self) -> float:
@@ -77,6 +80,7 @@ def run(
         if before:
             before(i)
         peak = [0, 0]
+        before_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.Popen(
             [str(a) for a in argv],
@@ -90,11 +94,14 @@ def run(
         sampler.start()
         _, err = proc.communicate()
         elapsed = time.perf_counter() - start
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and the workers it waited for
         done.set()
         sampler.join()
         if proc.returncode != 0:
             raise RuntimeError(f"{label}: exit {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
         timing.seconds.append(elapsed)
+        timing.cpu_user.append(usage.ru_utime - before_usage.ru_utime)
+        timing.cpu_system.append(usage.ru_stime - before_usage.ru_stime)
         timing.peak_main_mib.append(peak[0] / 2**20)
         timing.peak_tree_mib.append(peak[1] / 2**20)
         print(f"  {label}: run {i + 1}/{runs}: {elapsed:.2f} s", flush=True)

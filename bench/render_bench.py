@@ -27,6 +27,7 @@ from typing import Any
 from newsletter.build import SAMPLE_RECIPIENT, build
 from newsletter.config import load_config
 from newsletter.outputs.email import compile_mjml, inline_css, render_mjml
+from newsletter.outputs.feeds import feed_entry
 from newsletter.outputs.message import compose_message, envelope_for
 from newsletter.outputs.plaintext import render_text
 from newsletter.outputs.site import render_issue_page
@@ -78,7 +79,7 @@ def stages(root: Path, n: int) -> dict[str, float]:
             _time(lambda: box.update(html=compile_mjml(box["mjml"])))  # noqa: B023
         )
         times["email: css-inline"].append(_time(lambda: box.update(html=inline_css(box["html"]))))  # noqa: B023
-        times["text part (textwrap, BeautifulSoup)"].append(
+        times["text part (model HTML → wrapped text)"].append(
             _time(lambda: box.update(text=render_text(site, issue, templates)))  # noqa: B023
         )
 
@@ -92,6 +93,9 @@ def stages(root: Path, n: int) -> dict[str, float]:
             ).as_bytes()
 
         times["message.eml (email package, quoted-printable)"].append(_time(message))
+        times["feed entry (article HTML for the feeds)"].append(
+            _time(lambda: feed_entry(site, issue, templates))  # noqa: B023
+        )
     return {stage: statistics.median(values) for stage, values in times.items()}
 
 

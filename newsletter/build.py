@@ -6,23 +6,32 @@ it was.
 
 A rebuild does only the work that changed: an unchanged source is not parsed again and an
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
-from the cache into the new folder. The files made from all issues together (feeds, index)
-are always rendered. Issues to parse or render are spread over a process pool when there
-are enough of them to pay for it; the output is the same bytes either way.
+from the cache into the new folder, and what the feeds and the index need of it comes from
+the summary stored beside them. Of the files made from all issues together, a feed document
+whose entries did not change (an RFC 5005 archive page) is taken from the cache too; the
+index and the subscription feeds are made again.
+
+Each issue is read and rendered in one go, spread over a process pool when there are enough
+of them to pay for it: a worker gets the source's path, writes the issue's files itself and
+sends back only its summary (the issue without its body, and its feed entry), so no whole
+issue crosses between processes and the build never holds every parsed article at once.
+The output is the same bytes either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,13 +39,13 @@ from .cache import BuildCache, environment_key, open_cache, place, rendered_key,
 from .config import Config
 from .errors import NewsletterError
 from .model import Issue
-from .outputs.email import render_email
-from .outputs.feeds import render_feeds
-from .outputs.message import compose_message, envelope_for
-from .outputs.plaintext import render_text
+from .outputs.feeds import FeedEntry, feed_entry, render_feed_entries, without_body
 from .outputs.site import render_index, render_issue_page
 from .sources.decode import read_limited
-from .sources.markdown import read_issue
+
+# Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
+# css-inline, the email package); a rebuild that finds every issue in the cache never imports
+# them. `_renderers` loads them before worker processes fork, so the workers share them.
 
 SAMPLE_RECIPIENT = "leserin@example.org"
 #: Below this many issues to parse or render, starting worker processes costs more than it saves.
@@ -48,6 +57,9 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What a build made. `issues` are the due issues, newest first, without their bodies
+    (`article.sections` is empty): enough to name, date and list them."""
+
     out: Path
     issues: tuple[Issue, ...]
     files: int
@@ -57,6 +69,10 @@ class BuildResult:
 
 def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     """Every file of one issue, by path relative to the output folder."""
+    from .outputs.email import render_email
+    from .outputs.message import compose_message, envelope_for
+    from .outputs.plaintext import render_text
+
     site, templates = config.site, config.templates_dir
     html = render_email(site, issue, templates)
     text = render_text(site, issue, templates)
@@ -79,14 +95,6 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     }
 
 
-def site_files(config: Config, issues: Sequence[Issue]) -> dict[str, bytes]:
-    """The files made from all issues together: listing and feeds."""
-    files = dict(render_feeds(config.site, issues, config.templates_dir))
-    files["index.html"] = render_index(config.site, issues, config.templates_dir).encode()
-    files[".nojekyll"] = b""
-    return files
-
-
 def _target(root: Path, rel: str) -> Path:
     # Slugs are checked when read; this guards the one place that turns them into paths.
     norm = os.path.normpath(rel)
@@ -101,7 +109,49 @@ def _write(root: Path, rel: str, data: bytes, made: set[Path] | None = None) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
             made.add(target.parent)
-    target.write_bytes(data)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:  # a file of a reused folder: replaced, never written into
+        _clear(target)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with open(fd, "wb") as f:
+        f.write(data)
+
+
+def _clear(target: Path) -> None:
+    """Remove whatever is at `target` (in a reused folder), so a new file takes its name.
+
+    Never truncate or write into it: its inode may be shared, by hard link, with the cache
+    and with the output being served."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    except (IsADirectoryError, PermissionError):  # a folder where a file goes now
+        shutil.rmtree(target)
+
+
+def _prune_tree(root: Path, keep: set[str]) -> None:
+    """Remove from a reused output folder every file and folder this build did not write."""
+
+    def walk(folder: str, prefix: str) -> bool:  # whether anything inside is kept
+        kept = False
+        with os.scandir(folder) as entries:
+            found = list(entries)
+        for entry in found:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if walk(entry.path, rel + "/"):
+                    kept = True
+                else:
+                    os.rmdir(entry.path)
+            elif rel in keep:
+                kept = True
+            else:
+                os.unlink(entry.path)
+        return kept
+
+    walk(str(root), "")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -122,23 +172,60 @@ def _remove_leftovers(out: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+@dataclass
+class Staging:
+    """The folder a build writes into; `reused` when it is an earlier output to be pruned."""
+
+    path: Path
+    reused: bool = False
+
+
+def _claim(spare: Path, tmp: Path) -> bool:
+    """Move the spare folder (an earlier output) to `tmp`: False if there is none, or it is
+    on another file system."""
+    try:
+        if not stat.S_ISDIR(os.lstat(spare).st_mode):
+            return False
+        os.rename(spare, tmp)  # onto the empty folder mkdtemp made
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
-    """A temporary sibling of `out` that replaces it when the block finishes without error."""
+def atomic_folder(out: Path, spare: Path | None = None) -> Iterator[Staging]:
+    """A temporary sibling of `out` that replaces it when the block finishes without error.
+
+    With `spare` (a folder in the build cache), the output being replaced is moved there
+    rather than removed, and the next build starts from it: its folders are reused (making
+    a folder is among the dearest things a build does on many file systems). The build
+    then replaces every file it writes (never writing into one) and removes the rest with
+    `_prune_tree` before the block ends.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-{os.getpid()}-", dir=out.parent))
+    staging = Staging(tmp, reused=spare is not None and _claim(spare, tmp))
     try:
-        yield tmp
+        yield staging
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = out.parent / f".{out.name}.old-{os.getpid()}"
+    kept = False
     if out.exists():
-        os.replace(out, old)
+        if spare is not None and not os.path.lexists(spare):
+            try:
+                os.rename(out, spare)
+                kept = True
+            except OSError:  # another file system: removed as usual
+                pass
+        if not kept:
+            os.replace(out, old)
     os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    if not kept:
+        shutil.rmtree(old, ignore_errors=True)
     out.chmod(0o755)
 
 
@@ -164,9 +251,10 @@ class _Workers:
 
     def map(self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int) -> Iterator[R]:
         """`func` over `items` in chunks, results in order. In worker processes the work has
-        started when this returns, so the caller can do something else before reading them."""
+        started when this returns, so the caller can do something else before reading them;
+        right here it is done when the results are read."""
         if self.jobs == 1 or len(items) < MIN_PARALLEL:
-            return iter(func(list(items)))
+            return (result for part in [items] for result in func(list(part)))
         size = max(1, min(chunk, -(-len(items) // (self.jobs * 4))))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         parts = self._executor().map(func, chunks)
@@ -195,47 +283,83 @@ def _cpu_count() -> int:
 
 
 @dataclass(frozen=True)
-class _ParseJob:
-    path: Path
-    key: str
-    max_bytes: int
+class _Context:
+    """What every job of one build shares: sent once per chunk, never per issue."""
+
+    config: Config
+    root: Path
     cache: BuildCache | None
-
-
-def _parse_chunk(jobs: list[_ParseJob]) -> list[Issue]:
-    out = []
-    for job in jobs:
-        issue = read_issue(job.path, max_bytes=job.max_bytes)
-        # Stored only if the file did not change while it was read: the key names those bytes.
-        if job.cache is None:
-            out.append(issue)
-            continue
-        if source_key(job.path, read_limited(job.path, job.max_bytes), job.max_bytes) == job.key:
-            job.cache.store_parsed(job.key, issue)
-        out.append(issue)
-    return out
+    now: dt.datetime | None
 
 
 @dataclass(frozen=True)
-class _RenderJob:
-    config: Config
-    issue: Issue
-    key: str
-    root: Path
-    cache: BuildCache | None
+class _Job:
+    path: Path
+    key: str  # the source's key (its bytes as read for the cache lookup)
+    rendered: str  # the key of its rendered files
 
 
-def _render_chunk(jobs: list[_RenderJob]) -> list[int]:
-    counts = []
+@dataclass(frozen=True)
+class _Summary:
+    """What the build keeps of one issue once its files are written."""
+
+    listing: Issue  # without its body
+    entry: FeedEntry | None  # None while the issue is not due (nothing of it is public)
+
+
+@dataclass(frozen=True)
+class _Done:
+    summary: _Summary
+    parsed: bool
+    files: tuple[str, ...]  # written by this job (relative paths); none if the issue is not due
+
+
+def _renderers() -> None:
+    """Import what reading and rendering issues needs (see the imports at the top)."""
+    from .outputs import email, message, plaintext  # noqa: F401
+    from .sources import markdown  # noqa: F401
+
+
+def _parse(context: _Context, job: _Job) -> tuple[Issue, bool]:
+    """(the job's issue, whether it was parsed now rather than found in the cache)."""
+    cache = context.cache
+    cached = cache.parsed(job.key) if cache else None
+    if cached is not None:
+        return cached, False
+    from .sources.markdown import read_issue
+
+    max_bytes = context.config.limits.max_source_bytes
+    issue = read_issue(job.path, max_bytes=max_bytes)
+    # Stored only if the file did not change while it was read: the key names those bytes.
+    if cache is not None and source_key(job.path, read_limited(job.path, max_bytes), max_bytes) == job.key:
+        cache.store_parsed(job.key, issue)
+    return issue, True
+
+
+def _due(issue: Issue, now: dt.datetime | None) -> bool:
+    return now is None or issue.date <= now
+
+
+def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
+    """Read, render and write each job's issue; only its summary goes back."""
+    config, root, cache = context.config, context.root, context.cache
+    out = []
     made: set[Path] = set()
     for job in jobs:
-        files = issue_files(job.config, job.issue)
+        issue, parsed = _parse(context, job)
+        listing = without_body(issue)
+        if not _due(issue, context.now):
+            out.append(_Done(_Summary(listing, None), parsed, files=()))
+            continue
+        files = issue_files(config, issue)
         for rel, data in files.items():
-            _write(job.root, rel, data, made)
-        if job.cache:
-            job.cache.store_rendered(job.key, job.root, files)
-        counts.append(len(files))
-    return counts
+            _write(root, rel, data, made)
+        entry = feed_entry(config.site, issue, config.templates_dir, key=job.rendered)
+        summary = _Summary(listing, entry)
+        if cache:
+            cache.store_rendered(job.rendered, root, files, summary)
+        out.append(_Done(summary, parsed, files=tuple(files)))
+    return out
 
 
 # --- the pipeline -------------------------------------------------------------------------------
@@ -256,57 +380,47 @@ def _unique_newest_first(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda i: (i.date, i.slug), reverse=True)
 
 
-def _read_sources(
-    config: Config, cache: BuildCache | None, workers: _Workers
-) -> tuple[list[Issue], dict[str, str], int]:
-    """(issues newest first, source path -> parsed key, how many were parsed now)."""
-    max_bytes = config.limits.max_source_bytes
-    keys: dict[str, str] = {}
-    found: dict[str, Issue] = {}
-    todo: list[_ParseJob] = []
-    for path in sorted(config.issues_dir.glob("*.md")):
-        key = source_key(path, read_limited(path, max_bytes), max_bytes)
-        keys[str(path)] = key
-        cached = cache.parsed(key) if cache else None
-        if cached is not None:
-            found[str(path)] = cached
-        else:
-            todo.append(_ParseJob(path, key, max_bytes, cache))
-    for job, issue in zip(todo, list(workers.map(_parse_chunk, todo, chunk=32)), strict=True):
-        found[str(job.path)] = issue
-    # Keep the sorted-path order read_issues has, so the first duplicate named is the same.
-    ordered = [found[p] for p in keys]
-    return _unique_newest_first(ordered), keys, len(todo)
+def _place(files: dict[str, str], root: Path, made: set[Path]) -> int:
+    """Link cached files into `root`: how many."""
+    for rel, source in files.items():
+        target = _target(root, rel)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        _clear(target)  # place() would copy into a file already there
+        place(source, target)
+    return len(files)
 
 
-def _place_cached(
-    config: Config,
-    issues: Sequence[Issue],
-    keys: dict[str, str],
-    cache: BuildCache | None,
-    root: Path,
-) -> tuple[list[_RenderJob], list[str], int]:
-    """Link every cached issue's files into `root`; (what is left to render, keys used, files)."""
-    environment = environment_key(config) if cache else ""
-    todo: list[_RenderJob] = []
-    used: list[str] = []
-    made: set[Path] = set()
-    count = 0
-    for issue in issues:
-        key = rendered_key(environment, keys[issue.source_path])
-        used.append(key)
-        entry = cache.rendered(key) if cache else None
-        if entry is None:
-            todo.append(_RenderJob(config, issue, key, root, cache))
-            continue
-        for rel, source in entry.items():
-            target = _target(root, rel)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            place(source, target)
-        count += len(entry)
-    return todo, used, count
+@dataclass
+class _Documents:
+    """The cache's feed documents, remembering which this build used (the rest is pruned)."""
+
+    cache: BuildCache
+    used: list[str] = field(default_factory=list)
+
+    def document(self, key: str) -> bytes | None:
+        self.used.append(key)
+        return self.cache.document(key)
+
+    def store_document(self, key: str, data: bytes) -> None:
+        self.cache.store_document(key, data)
+
+
+def _cached(
+    cache: BuildCache, job: _Job, root: Path, made: set[Path], now: dt.datetime | None
+) -> tuple[_Summary, list[str]] | None:
+    """(summary, files placed) of an issue the cache has whole, or None: render it."""
+    found = cache.rendered(job.rendered)
+    if found is None:
+        return None
+    files, summary = found
+    if not isinstance(summary, _Summary) or summary.entry is None:
+        return None
+    if not _due(summary.listing, now):
+        return _Summary(summary.listing, None), []
+    _place(files, root, made)
+    return summary, list(files)
 
 
 def build(
@@ -325,23 +439,68 @@ def build(
     """
     out = out or config.root / "public"
     workers = _Workers(jobs)
+    max_bytes = config.limits.max_source_bytes
     try:
         with open_cache(config, read=use_cache) as cache:
-            issues, keys, parsed = _read_sources(config, cache, workers)
-            issues = due_issues(issues, now)
-            with atomic_folder(out) as tmp:
+            environment = environment_key(config) if cache else ""
+            spare = cache.spare_folder if cache else None
+            with atomic_folder(out, spare) as staging:
+                tmp = staging.path
+                written: set[str] = set()  # relative paths, to prune a reused folder by
                 try:
-                    todo, used, count = _place_cached(config, issues, keys, cache, tmp)
-                    pending = workers.map(_render_chunk, todo, chunk=16)
-                    # The site files need only the models: made here while the workers render.
-                    for rel, data in site_files(config, issues).items():
+                    # Sorted paths: the first duplicate named is the one read_issues would name.
+                    paths = sorted(config.issues_dir.glob("*.md"))
+                    summaries: dict[Path, _Summary] = {}
+                    keys: list[str] = []
+                    todo: list[_Job] = []
+                    made: set[Path] = set()
+                    for path in paths:
+                        key = source_key(path, read_limited(path, max_bytes), max_bytes)
+                        keys.append(key)
+                        job = _Job(path, key, rendered_key(environment, key))
+                        found = _cached(cache, job, tmp, made, now) if cache and cache.read else None
+                        if found is None:
+                            todo.append(job)
+                        else:
+                            summaries[path], placed = found
+                            written.update(placed)
+                    if todo:
+                        _renderers()
+                    done = workers.map(
+                        functools.partial(_render_jobs, _Context(config, tmp, cache, now)), todo, 8
+                    )
+                    rendered = parsed = 0
+                    for job, result in zip(todo, done, strict=True):
+                        summaries[job.path] = result.summary
+                        rendered += bool(result.files)
+                        parsed += result.parsed
+                        written.update(result.files)
+                    ordered = [summaries[p] for p in paths]
+                    by_listing = {id(s.listing): s for s in ordered}
+                    listings = _unique_newest_first([s.listing for s in ordered])
+                    due = [by_listing[id(i)] for i in listings if _due(i, now)]
+                    store = _Documents(cache) if cache else None
+                    for rel, data in _site_files(config, due, store).items():
                         _write(tmp, rel, data)
-                        count += 1
-                    count += sum(pending)
+                        written.add(rel)
+                    if staging.reused:
+                        _prune_tree(tmp, {os.path.normpath(rel) for rel in written})
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:
-                cache.prune(keys.values(), used)
+                used = [rendered_key(environment, k) for k in keys]
+                cache.prune(keys, used, store.used if store else ())
     finally:
         workers.close()
-    return BuildResult(out=out, issues=tuple(issues), files=count, rendered=len(todo), parsed=parsed)
+    issues = tuple(s.listing for s in due)
+    return BuildResult(out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed)
+
+
+def _site_files(config: Config, due: list[_Summary], store: _Documents | None) -> dict[str, bytes]:
+    """The files made from all due issues together: feeds, listing."""
+    entries = [s.entry for s in due if s.entry is not None]
+    files = render_feed_entries(config.site, entries, store)
+    issues = [s.listing for s in due]
+    files["index.html"] = render_index(config.site, issues, config.templates_dir).encode()
+    files[".nojekyll"] = b""
+    return files

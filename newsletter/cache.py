@@ -5,9 +5,17 @@ output folder, so deleting the cache is always safe):
 
 - `parsed/<key>.pickle`: the `Issue` read from one source file. The key hashes the file's
   bytes, its path (the slug comes from the file name), the size limit and the code version.
-- `rendered/<key>/`: the files of one issue (web page, email, text part, message). The key
-  hashes the parsed entry's key and the *environment*: code version, config and every file
-  under templates/. A change to any of them changes every key, so nothing stale is reused.
+- `rendered/<key>.<n>` and `<key>.entry`: the files of one issue (web page, email, text
+  part, message), and its record: each file's size and mtime, and the issue's summary (what
+  the feeds and the index need: the issue without its body, its feed entry). One flat
+  folder: a folder per issue would cost a directory to make and remove on every store.
+  The key hashes the parsed entry's key and the *environment*: code version, config and
+  every file under templates/. A change to any of them changes every key, so nothing stale
+  is reused.
+- `spare/`: the output folder the last build replaced; the next build starts from it (see
+  `build.atomic_folder`), so its folders need not be made again.
+- `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
+  entries it was made from, so a page whose issues did not change is not made again.
 
 Rendered files are hard links shared with the output folder (a copy where links are
 impossible), so a rebuild places unchanged files without reading or writing their bytes.
@@ -21,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -40,8 +47,8 @@ from .model import Issue
 #: Where the cache lives, relative to the folder of newsletter.toml.
 CACHE_PATH = Path(".cache") / "newsletter"
 #: Bump when the layout of the cache changes.
-CACHE_FORMAT = 1
-ENTRY_FILE = "entry.json"
+CACHE_FORMAT = 2
+RECORD_SUFFIX = ".entry"
 
 # Libraries whose version changes rendered bytes: a new one invalidates every entry.
 _RENDERING_LIBRARIES = (
@@ -143,6 +150,15 @@ class BuildCache:
     def rendered_folder(self) -> Path:
         return self.folder / "rendered"
 
+    @property
+    def documents_folder(self) -> Path:
+        return self.folder / "documents"
+
+    @property
+    def spare_folder(self) -> Path:
+        """The output a build replaced, kept for the next build to reuse its folders."""
+        return self.folder / "spare"
+
     # --- parsed issues ---------------------------------------------------------------------
 
     def parsed(self, key: str) -> Issue | None:
@@ -156,62 +172,99 @@ class BuildCache:
         return issue if isinstance(issue, Issue) else None
 
     def store_parsed(self, key: str, issue: Issue) -> None:
-        _atomic_write(self.parsed_folder / f"{key}.pickle", pickle.dumps(issue, protocol=5))
+        _write_record(self.parsed_folder / f"{key}.pickle", pickle.dumps(issue, protocol=5))
 
     # --- rendered files --------------------------------------------------------------------
 
-    def rendered(self, key: str) -> dict[str, str] | None:
-        """Relative output path -> cached file, when every file is still as it was stored."""
+    def rendered(self, key: str) -> tuple[dict[str, str], object] | None:
+        """(relative output path -> cached file, summary) of entry `key`, when every file is
+        still as it was stored; else None."""
         if not self.read:
             return None
-        entry = os.path.join(self.rendered_folder, key)
+        folder = self.rendered_folder
         try:
-            with open(os.path.join(entry, ENTRY_FILE), "rb") as f:
-                files = json.loads(f.read())["files"]
+            with open(os.path.join(folder, key + RECORD_SUFFIX), "rb") as f:
+                files, summary = pickle.loads(f.read())
             out: dict[str, str] = {}
             for rel, (name, size, mtime_ns) in files.items():
-                path = os.path.join(entry, name)
+                path = os.path.join(folder, f"{key}.{name}")
                 st = os.stat(path)
                 if st.st_size != size or st.st_mtime_ns != mtime_ns:
                     return None
                 out[rel] = path
-            return out
+            return out, summary
         except Exception:  # missing, unreadable or malformed: render again
             return None
 
-    def store_rendered(self, key: str, root: Path, rels: Iterable[str]) -> None:
-        """Keep the files `rels` (already written under `root`) as the entry `key`."""
-        entry = self.rendered_folder / key
-        entry.mkdir(exist_ok=True)
-        files: dict[str, list[object]] = {}
+    def store_rendered(self, key: str, root: Path, rels: Iterable[str], summary: object) -> None:
+        """Keep the files `rels` (already written under `root`) and `summary` as the entry `key`.
+
+        The record (file sizes and times, summary) is written last: an entry a killed build
+        left half-written is a miss.
+        """
+        folder = self.rendered_folder
+        files: dict[str, tuple[str, int, int]] = {}
         for n, rel in enumerate(rels):
-            name = str(n)
-            tmp = entry / f".{name}.{os.getpid()}.tmp"
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            place(root / rel, tmp)
-            os.replace(tmp, entry / name)  # a new inode: links in older outputs stay as they were
-            st = os.stat(entry / name)
-            files[rel] = [name, st.st_size, st.st_mtime_ns]
-        _atomic_write(entry / ENTRY_FILE, json.dumps({"files": files}).encode())
+            target = os.path.join(folder, f"{key}.{n}")
+            try:
+                os.link(root / rel, target)
+            except OSError:  # an older file of the key, or no hard links: replaced whole
+                tmp = os.path.join(folder, f".{key}.{n}.{os.getpid()}.tmp")
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                place(root / rel, tmp)
+                os.replace(tmp, target)  # a new inode: links in older outputs stay as they were
+            st = os.stat(target)
+            files[rel] = (str(n), st.st_size, st.st_mtime_ns)
+        _write_record(folder / (key + RECORD_SUFFIX), pickle.dumps((files, summary), protocol=5))
+
+    # --- feed documents ----------------------------------------------------------------------
+
+    def document(self, key: str) -> bytes | None:
+        """A feed document made before from the same entries, or None."""
+        if not self.read:
+            return None
+        try:
+            with open(os.path.join(self.documents_folder, key), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def store_document(self, key: str, data: bytes) -> None:
+        _atomic_write(self.documents_folder / key, data)
 
     # --- housekeeping ------------------------------------------------------------------------
 
-    def prune(self, parsed: Iterable[str], rendered: Iterable[str]) -> None:
+    def prune(self, parsed: Iterable[str], rendered: Iterable[str], documents: Iterable[str] = ()) -> None:
         """Remove every entry this build did not use: the cache holds one build, not history."""
         keep_parsed = {f"{key}.pickle" for key in parsed}
-        keep_rendered = set(rendered)
-        for folder, keep in ((self.parsed_folder, keep_parsed), (self.rendered_folder, keep_rendered)):
+        kept = (
+            (self.parsed_folder, keep_parsed),
+            (self.rendered_folder, set(rendered)),
+            (self.documents_folder, set(documents)),
+        )
+        for folder, keep in kept:
             if not folder.is_dir():
                 continue
+            flat = folder == self.rendered_folder  # named "<key>.<what>"
             for path in folder.iterdir():
-                if path.name in keep:
+                if (path.name.split(".")[0] if flat else path.name) in keep:
                     continue
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+
+def _write_record(path: Path, data: bytes) -> None:
+    """Write a pickle in place: no file is made or removed when it replaces an older one.
+
+    Safe without a rename: the build holds the cache's lock, and a pickle cut short by a
+    killed build fails to load (a miss), never loads as something else.
+    """
+    with open(path, "wb") as f:
+        f.write(data)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -250,4 +303,5 @@ def open_cache(config: Config, *, read: bool = True) -> Iterator[BuildCache | No
         cache = BuildCache(folder, read=read)
         cache.parsed_folder.mkdir(exist_ok=True)
         cache.rendered_folder.mkdir(exist_ok=True)
+        cache.documents_folder.mkdir(exist_ok=True)
         yield cache

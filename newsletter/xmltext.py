@@ -36,15 +36,41 @@ def xml_safe(value: T) -> T:
 
 
 def _clean(value: Any) -> Any:
+    # Returns `value` itself when nothing inside it changes: the common case copies nothing.
     if isinstance(value, str):
         return xml_text(value)
-    if isinstance(value, tuple):
-        return tuple(_clean(v) for v in value)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
+    if isinstance(value, tuple | list):
+        items = [_clean(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
     if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
-        return dataclasses.replace(value, **changes)
-    return value
+        pairs = [(_clean(k), _clean(v)) for k, v in value.items()]
+        if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
+    if value is None or isinstance(value, int | float):
+        return value
+    names = _init_fields(type(value))
+    if not names:
+        return value
+    changes = {}
+    for name in names:
+        old = getattr(value, name)
+        new = _clean(old)
+        if new is not old:
+            changes[name] = new
+    return dataclasses.replace(value, **changes) if changes else value
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _init_fields(cls: type) -> tuple[str, ...]:
+    """The fields `dataclasses.replace` takes, for a dataclass; () for anything else."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        is_dataclass = dataclasses.is_dataclass(cls)
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.init) if is_dataclass else ()
+        _FIELDS[cls] = names
+    return names

@@ -75,3 +75,27 @@ def test_failure_while_writing_cleans_up(
         build(config, root / "public")
     assert tree_digest(root / "public") == before
     assert [p.name for p in root.iterdir() if p.name.startswith(".public")] == []
+
+
+def test_reused_output_folder_is_pruned_and_served_files_never_change(
+    make_newsletter: MakeNewsletter,
+) -> None:
+    root = make_newsletter([FRENCH, *SAMPLES])
+    config = load_config(root)
+    out = root / "public"
+    build(config, out)
+    build(config, out)  # the first output is now the cache's spare, reused by the next build
+    (out / "stray.txt").write_text("not from the build", encoding="utf-8")
+    (out / "issues" / "gone-issue").mkdir()
+    (out / "issues" / "gone-issue" / "index.html").write_text("old", encoding="utf-8")
+    page = next((out / "issues").glob("*/email.html"))
+    served = root / "served-email.html"
+    served.hardlink_to(page)  # what a reader holds open while the next builds run
+    before = served.read_bytes()
+    (root / "issues" / SAMPLES[0].name).unlink()  # an issue removed: its folder must go too
+    for _ in range(3):
+        build(config, out)
+    build(config, root / "reference", use_cache=False, jobs=1)
+    assert tree_digest(out) == tree_digest(root / "reference")
+    assert not (out / "stray.txt").exists() and not (out / "issues" / "gone-issue").exists()
+    assert served.read_bytes() == before

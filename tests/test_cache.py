@@ -118,9 +118,17 @@ def test_no_cache_renders_everything_and_rewrites_the_cache(root: Path) -> None:
     assert digest == full_build(root)
 
 
+def test_unchanged_rebuild_needs_no_parsed_entry(root: Path) -> None:
+    shutil.rmtree(root / CACHE_PATH / "parsed")  # the rendered entries' summaries suffice
+    result = build(load_config(root), root / "public")
+    assert (result.parsed, result.rendered) == (0, 0)
+    assert tree_digest(root / "public") == full_build(root)
+
+
 def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
     for entry in (root / CACHE_PATH / "parsed").iterdir():
         entry.write_bytes(b"\x80\x05 not a pickle")
+    shutil.rmtree(root / CACHE_PATH / "rendered")  # so every issue is rendered, from its model
     result = build(load_config(root), root / "public")
     assert result.parsed == ISSUES
     assert tree_digest(root / "public") == full_build(root)
@@ -128,16 +136,16 @@ def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
 
 
 def test_corrupted_rendered_file_is_ignored_and_rebuilt(root: Path) -> None:
-    entry = next((root / CACHE_PATH / "rendered").iterdir())
-    (entry / "1").write_bytes(b"truncated")  # e.g. an editor saving public/…/email.html in place
+    entry = next((root / CACHE_PATH / "rendered").glob("*.1"))
+    entry.write_bytes(b"truncated")  # e.g. an editor saving public/…/email.html in place
     digest, rendered = rebuild(root)
     assert rendered == 1
     assert digest == full_build(root)
 
 
 def test_corrupted_entry_record_is_ignored_and_rebuilt(root: Path) -> None:
-    entry = next((root / CACHE_PATH / "rendered").iterdir())
-    (entry / "entry.json").write_text("{ not json", encoding="utf-8")
+    entry = next((root / CACHE_PATH / "rendered").glob("*.entry"))
+    entry.write_bytes(b"\x80\x05 not a record")
     digest, rendered = rebuild(root)
     assert rendered == 1
     assert digest == full_build(root)

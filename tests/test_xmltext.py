@@ -68,3 +68,21 @@ def test_xml_safe_cleans_a_whole_issue():
     assert clean.article.tags == ("a",)
     assert clean.date == issue.date
     assert xml_safe(clean) == clean
+
+
+def test_xml_safe_copies_nothing_that_is_already_clean():
+    section = Section("Zwischentitel", ())
+    article = Article(title="Titel", summary="ok", sections=(section, Section("B\x01", ())))
+    issue = Issue(
+        id="tag:x,2025:1",
+        slug="s",
+        date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        language="de",
+        article=article,
+    )
+    clean = xml_safe(issue)
+    assert xml_safe(clean) is clean  # nothing to drop: the very same object
+    assert clean.article.sections[0] is section  # only the part that changed is new
+    assert clean.article.sections[1].heading == "B"
+    assert xml_safe({"k": ["a", ("b",)]}) == {"k": ["a", ("b",)]}
+    assert xml_safe({"k\x02": ["a\x03"]}) == {"k": ["a"]}

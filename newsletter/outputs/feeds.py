@@ -13,12 +13,14 @@ full, the one before it gains a `next-archive` link to the new page).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import html
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .. import __version__
 from ..model import Issue, Person, Site
@@ -55,12 +57,18 @@ def archive_path(page: int) -> str:
 
 
 @dataclass(frozen=True)
-class _Item:
-    """One issue as every feed format needs it: the model plus what is derived once."""
+class FeedEntry:
+    """One issue as every feed format needs it, derived once (in a build worker).
+
+    `issue` is the issue without its body (`sections` empty) and with text XML cannot carry
+    dropped; the body is `content_html`. `key` names what the entry was made from (the build
+    cache's rendered key): a feed document made of the same entries is the same bytes.
+    """
 
     issue: Issue
     url: str
     content_html: str
+    key: str = ""
 
     @property
     def published(self) -> dt.datetime:
@@ -71,6 +79,27 @@ class _Item:
         return _aware(self.issue.last_modified)
 
 
+class DocumentStore(Protocol):
+    """Feed documents made before, by a key naming everything they were made from."""
+
+    def document(self, key: str) -> bytes | None: ...
+
+    def store_document(self, key: str, data: bytes) -> None: ...
+
+
+def without_body(issue: Issue) -> Issue:
+    """`issue` with no sections: what listings and feeds read, without the article's bulk."""
+    return replace(issue, article=replace(issue.article, sections=()))
+
+
+def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> FeedEntry:
+    """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
+    site, issue = xml_safe(site), xml_safe(issue)
+    labels = xml_safe(labels_for(templates_dir, issue.language))
+    body = article_html(site, issue, labels, related_block=False)
+    return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
+
+
 def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> dict[str, bytes]:
     """Every feed file, as relative output path -> bytes.
 
@@ -78,26 +107,64 @@ def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> di
     more issues than that, also the Atom archive pages "archive/<n>.atom". Text that XML
     cannot carry (control characters, lone surrogates) is dropped here, once, for all three.
     """
+    return render_feed_entries(site, [feed_entry(site, issue, templates_dir) for issue in issues])
+
+
+def render_feed_entries(
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None
+) -> dict[str, bytes]:
+    """`render_feeds` from entries made beforehand (`feed_entry`).
+
+    With `store`, a document whose entries all have keys and that was made before from the
+    same entries and links is taken from there: an archive page (RFC 5005: only the newest
+    changes) is made once.
+    """
     site = xml_safe(site)
-    ordered = sorted(
-        (xml_safe(issue) for issue in issues), key=lambda i: (_aware(i.date), i.id), reverse=True
-    )
-    items = [_item(site, issue, templates_dir) for issue in ordered]
+    items = sorted(entries, key=lambda e: (_aware(e.issue.date), e.issue.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
+
+    def document(
+        path: str, page: Sequence[FeedEntry], links: list[tuple[str, str]], make: Callable[[], bytes]
+    ) -> bytes:
+        keys = [e.key for e in page]
+        key = _document_key(site, path, links, keys) if store is not None and all(keys) else None
+        data = store.document(key) if store is not None and key else None
+        if data is None:
+            data = make()
+            if store is not None and key:
+                store.store_document(key, data)
+        return data
 
     files: dict[str, bytes] = {}
     newest_page = [("prev-archive", archive_path(len(pages)))] if pages else []
-    files[ATOM_PATH] = _atom(site, current, ATOM_PATH, newest_page, archive=False)
+    files[ATOM_PATH] = document(
+        ATOM_PATH, current, newest_page, lambda: _atom(site, current, ATOM_PATH, newest_page, archive=False)
+    )
     for number, page in enumerate(pages, start=1):
         links = [("current", ATOM_PATH)]
         if number > 1:
             links.append(("prev-archive", archive_path(number - 1)))
         if number < len(pages):
             links.append(("next-archive", archive_path(number + 1)))
-        files[archive_path(number)] = _atom(site, page, archive_path(number), links, archive=True)
-    files[RSS_PATH] = _rss(site, current)
-    files[JSON_PATH] = _json_feed(site, current)
+        path = archive_path(number)
+        files[path] = document(
+            path,
+            page,
+            links,
+            functools.partial(_atom, site, page, path, links, archive=True),
+        )
+    files[RSS_PATH] = document(RSS_PATH, current, [], lambda: _rss(site, current))
+    files[JSON_PATH] = document(JSON_PATH, current, [], lambda: _json_feed(site, current))
     return files
+
+
+def _document_key(site: Site, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in (__version__, repr(site), path, repr(links), *keys):
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
 
 
 def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]]]:
@@ -108,18 +175,12 @@ def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]
     return current, pages
 
 
-def _item(site: Site, issue: Issue, templates_dir: Path) -> _Item:
-    labels = xml_safe(labels_for(templates_dir, issue.language))
-    body = article_html(site, issue, labels, related_block=False)
-    return _Item(issue=issue, url=site.issue_url(issue), content_html=body)
-
-
 def _aware(when: dt.datetime) -> dt.datetime:
     """Feeds need an offset; a naive time from a careless source is taken as UTC."""
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
-def _newest(items: Sequence[_Item]) -> dt.datetime:
+def _newest(items: Sequence[FeedEntry]) -> dt.datetime:
     return max((item.updated for item in items), default=EMPTY_FEED_UPDATED)
 
 
@@ -140,7 +201,7 @@ def _person(person: Person) -> dict[str, str]:
 
 
 def _atom(
-    site: Site, items: Sequence[_Item], self_path: str, history: list[tuple[str, str]], *, archive: bool
+    site: Site, items: Sequence[FeedEntry], self_path: str, history: list[tuple[str, str]], *, archive: bool
 ) -> bytes:
     fg = new_feed(_newest(items), archive=archive)
     fg.id(site.feed_id)
@@ -165,7 +226,7 @@ def _atom(
     return bytes(fg.atom_str(pretty=True))
 
 
-def _atom_entry(fg: Any, site: Site, item: _Item) -> None:
+def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     issue, article = item.issue, item.issue.article
     entry = new_entry(fg, item.updated)
     entry.id(issue.id)
@@ -194,7 +255,7 @@ def _atom_entry(fg: Any, site: Site, item: _Item) -> None:
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
-def _rss(site: Site, items: Sequence[_Item]) -> bytes:
+def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
     fg = new_feed(_newest(items))
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
@@ -232,7 +293,7 @@ def _rss(site: Site, items: Sequence[_Item]) -> bytes:
 # --- JSON Feed 1.1 ------------------------------------------------------------------------
 
 
-def _json_feed(site: Site, items: Sequence[_Item]) -> bytes:
+def _json_feed(site: Site, items: Sequence[FeedEntry]) -> bytes:
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": site.title,
@@ -255,7 +316,7 @@ def _json_person(person: Person) -> dict[str, str]:
     return {"name": person.name, "url": person.url} if person.url else {"name": person.name}
 
 
-def _json_item(item: _Item) -> dict[str, Any]:
+def _json_item(item: FeedEntry) -> dict[str, Any]:
     issue, article = item.issue, item.issue.article
     out: dict[str, Any] = {
         "id": issue.id,

@@ -10,11 +10,11 @@ suggests, so a reader knows to join it.
 
 from __future__ import annotations
 
+import html as html_module
 import re
-import textwrap
+from functools import cache
 from pathlib import Path
-
-from bs4 import BeautifulSoup, NavigableString, Tag
+from typing import Any
 
 from ..model import Block, Issue, Person, Site
 from .content import related_heading
@@ -31,7 +31,155 @@ _LINKABLE = ("https://", "http://", "mailto:")
 _SPACES = re.compile(r"[ \t\r\f\v\n]+")  # not \xa0: a no-break space stays unbroken
 # Joins "label [n]" while wrapping, so a reference number never starts a line on its own.
 GLUE = "\x00"
+# Whitespace other than the ASCII space (str.isspace): textwrap drops it at line ends.
+_OTHER_SPACE = re.compile(r"[^\S ]")
 _BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "table", "h2", "h3", "h4", "hr", "figure", "figcaption"}
+
+
+# --- the model's HTML as a small tree -----------------------------------------------------------
+#
+# The blocks' HTML comes out of the sanitizer: well-formed, attributes double-quoted, text
+# escaped. Such HTML is read here with one regular expression, into the tree BeautifulSoup's
+# "html.parser" would build from it; anything else (a comment, an unquoted attribute, a stray
+# "<") is read by BeautifulSoup itself, so odd input gives the same text, only slower.
+
+
+class Element:
+    """An HTML element: tag name, attributes and children (elements and strings)."""
+
+    __slots__ = ("attrs", "children", "name")
+
+    def __init__(self, name: str, attrs: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.attrs = attrs or {}
+        self.children: list[Element | str] = []
+
+    def get(self, key: str) -> str | None:
+        return self.attrs.get(key)
+
+    def get_text(self) -> str:
+        """The text of every descendant string, as BeautifulSoup's `get_text()`."""
+        return "".join(
+            c if isinstance(c, str) else c.get_text() for c in self.children if not isinstance(c, _Hidden)
+        )
+
+    def find_all(self, names: tuple[str, ...]) -> list[Element]:
+        """Descendant elements named one of `names`, in document order."""
+        out: list[Element] = []
+        for c in self.children:
+            if isinstance(c, Element):
+                if c.name in names:
+                    out.append(c)
+                out.extend(c.find_all(names))
+        return out
+
+
+class _Hidden(str):
+    """A comment, doctype or ruby annotation: text to `inline_text`, not to `get_text`."""
+
+    __slots__ = ()
+
+
+_TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9_:.-]*=\"[^\"<]*\")*)\s*>|<")
+_ATTRIBUTE = re.compile(r"([a-z][a-z0-9_:.-]*)=\"([^\"]*)\"")
+# Void elements (html.parser and BeautifulSoup close them at once).
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "menuitem",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "basefont",
+        "bgsound",
+        "command",
+        "frame",
+        "image",
+        "isindex",
+        "nextid",
+        "spacer",
+    ]
+)
+# Tags whose strings BeautifulSoup treats specially: left to BeautifulSoup itself.
+_SPECIAL = frozenset({"rt", "rp", "style", "script", "template", "textarea", "title"})
+_ASCII_SPACES = " \n\t\f\r"
+
+
+def _text(raw: str, in_pre: bool) -> str:
+    text = html_module.unescape(raw) if "&" in raw else raw
+    if not in_pre and not text.strip(_ASCII_SPACES):
+        return "\n" if "\n" in text else " "  # as BeautifulSoup collapses whitespace-only strings
+    return text
+
+
+def _fast_tree(markup: str) -> Element | None:
+    """The tree of well-formed, sanitized HTML; None when it is anything else."""
+    root = Element("[document]")
+    stack = [root]
+    pre = 0
+    pos = 0
+    for m in _TOKEN.finditer(markup):
+        if m.start() > pos:
+            stack[-1].children.append(_text(markup[pos : m.start()], pre > 0))
+        pos = m.end()
+        closing, name, attrs = m.group(1), m.group(2), m.group(3)
+        if name is None or name in _SPECIAL:
+            return None  # "<" that opens no plain tag: a comment, a doctype, a stray "<"
+        if closing:
+            if len(stack) == 1 or stack[-1].name != name:
+                return None
+            if name == "pre":
+                pre -= 1
+            stack.pop()
+            continue
+        element = Element(name, dict(_ATTRIBUTE.findall(attrs)) if attrs else None)
+        if attrs and "&" in attrs:
+            element.attrs = {k: html_module.unescape(v) for k, v in element.attrs.items()}
+        stack[-1].children.append(element)
+        if name not in _VOID:
+            stack.append(element)
+            if name == "pre":
+                pre += 1
+    if len(stack) != 1:
+        return None
+    if pos < len(markup):
+        root.children.append(_text(markup[pos:], False))
+    return root
+
+
+def _from_soup(node: Any) -> Element:
+    from bs4 import CData, NavigableString, Tag
+
+    element = Element(node.name, {k: v if isinstance(v, str) else " ".join(v) for k, v in node.attrs.items()})
+    for child in node.children:
+        if isinstance(child, Tag):
+            element.children.append(_from_soup(child))
+        elif type(child) in (NavigableString, CData):
+            element.children.append(str(child))
+        elif isinstance(child, NavigableString):
+            element.children.append(_Hidden(child))
+    return element
+
+
+def html_tree(markup: str) -> Element:
+    """The sanitized HTML `markup` as a tree, the same BeautifulSoup ("html.parser") reads."""
+    tree = _fast_tree(markup)
+    if tree is not None:
+        return tree
+    from bs4 import BeautifulSoup
+
+    return _from_soup(BeautifulSoup(markup, "html.parser"))
 
 
 class References:
@@ -70,16 +218,64 @@ def wrap(text: str, initial: str = "", subsequent: str = "") -> list[str]:
         words = _squash(part)
         if not words:
             continue
-        lines.extend(
-            textwrap.wrap(
-                words,
-                width=WIDTH,
-                initial_indent=subsequent if lines else initial,
-                subsequent_indent=subsequent,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
+        lines.extend(_wrap_words(words, subsequent if lines else initial, subsequent))
+    return lines
+
+
+def _wrap_words(text: str, initial: str, subsequent: str) -> list[str]:
+    """textwrap.wrap(text, WIDTH, break_long_words=False, break_on_hyphens=False) for text whose
+    only ASCII whitespace is single spaces (as `_squash` leaves it), without its regexes."""
+    if len(initial) + len(text) <= WIDTH:
+        return [initial + text]
+    first, rest = WIDTH - len(initial), WIDTH - len(subsequent)
+    if _OTHER_SPACE.search(text) or min(first, rest) < 1:  # a lone U+00A0 is whitespace to textwrap
+        return _wrap_chunks(text.split(" "), initial, subsequent)
+    lines: list[str] = []
+    pattern, indent, pos, end = _line(first), initial, 0, len(text)
+    while pos < end:
+        m = pattern.match(text, pos)
+        assert m is not None  # one alternative takes any word
+        lines.append(indent + (m.group(1) or m.group(2)))
+        pos = m.end()
+        pattern, indent = _line(rest), subsequent
+    return lines
+
+
+@cache
+def _line(width: int) -> re.Pattern[str]:
+    """The longest run of whole words that fits `width`, else one longer word alone."""
+    return re.compile(rf"(.{{1,{width}}})(?: |\Z)|([^ ]+)(?: |\Z)")
+
+
+def _wrap_chunks(words: list[str], initial: str, subsequent: str) -> list[str]:
+    """textwrap's own loop, for text with words that are whitespace to it (a lone U+00A0)."""
+    chunks: list[str] = []
+    for word in words:
+        if chunks:
+            chunks.append(" ")
+        if word:
+            chunks.append(word)
+    chunks.reverse()
+    lines: list[str] = []
+    while chunks:
+        line: list[str] = []
+        size = 0
+        indent = subsequent if lines else initial
+        width = WIDTH - len(indent)
+        if lines and not chunks[-1].strip():
+            del chunks[-1]  # whitespace that would start a line (not the first) is dropped
+        while chunks:
+            n = len(chunks[-1])
+            if size + n > width:
+                break
+            line.append(chunks.pop())
+            size += n
+        if chunks and len(chunks[-1]) > width and not line:
+            line.append(chunks.pop())  # a word longer than the line stands alone, unbroken
+        if line and not line[-1].strip():
+            del line[-1]
+        if line:
+            lines.append(indent + "".join(line))
     return lines
 
 
@@ -91,9 +287,9 @@ def heading(text: str, underline: str) -> str:
 # --- inline and block HTML of the model, as text ----------------------------------------------
 
 
-def inline_text(node: Tag | NavigableString, refs: References) -> str:
+def inline_text(node: Element | str, refs: References) -> str:
     """Inline HTML as text: links get a reference number, <br> a line break, images their alt."""
-    if isinstance(node, NavigableString):
+    if isinstance(node, str):
         return str(node)
     name = node.name
     if name == "br":
@@ -101,7 +297,7 @@ def inline_text(node: Tag | NavigableString, refs: References) -> str:
     if name == "img":
         alt = _squash(str(node.get("alt") or ""))
         return f"[{alt}]" if alt else ""
-    inner = "".join(inline_text(c, refs) for c in node.children if isinstance(c, Tag | NavigableString))
+    inner = "".join(inline_text(c, refs) for c in node.children)
     if name == "a":
         href = str(node.get("href") or "")
         if not href.startswith(_LINKABLE):
@@ -116,26 +312,22 @@ def inline_text(node: Tag | NavigableString, refs: References) -> str:
     return inner
 
 
-def _list_lines(lst: Tag, refs: References, indent: str) -> list[str]:
+def _list_lines(lst: Element, refs: References, indent: str) -> list[str]:
     lines: list[str] = []
     start_attr = str(lst.get("start") or "1")
     start = int(start_attr) if start_attr.isdigit() else 1
-    items = [li for li in lst.children if isinstance(li, Tag) and li.name == "li"]
+    items = [li for li in lst.children if isinstance(li, Element) and li.name == "li"]
     for n, li in enumerate(items, start):
         marker = f"{n}. " if lst.name == "ol" else "- "
-        nested = [c for c in li.children if isinstance(c, Tag) and c.name in ("ul", "ol")]
-        text = "".join(
-            inline_text(c, refs)
-            for c in li.children
-            if isinstance(c, Tag | NavigableString) and all(c is not n for n in nested)
-        )
+        nested = [c for c in li.children if isinstance(c, Element) and c.name in ("ul", "ol")]
+        text = "".join(inline_text(c, refs) for c in li.children if all(c is not n for n in nested))
         lines.extend(wrap(text, indent + marker, indent + " " * len(marker)))
         for sub in nested:
             lines.extend(_list_lines(sub, refs, indent + " " * len(marker)))
     return lines
 
 
-def block_texts(node: Tag | BeautifulSoup, refs: References) -> list[str]:
+def block_texts(node: Element, refs: References) -> list[str]:
     """Block HTML (lists, quotes, tables, code …) as text paragraphs."""
     out: list[str] = []
     loose: list[str] = []
@@ -147,7 +339,7 @@ def block_texts(node: Tag | BeautifulSoup, refs: References) -> list[str]:
             out.append("\n".join(wrap(text)))
 
     for child in node.children:
-        if isinstance(child, Tag) and child.name in _BLOCK_TAGS:
+        if isinstance(child, Element) and child.name in _BLOCK_TAGS:
             flush()
             name = child.name
             if name in ("ul", "ol"):
@@ -159,8 +351,8 @@ def block_texts(node: Tag | BeautifulSoup, refs: References) -> list[str]:
                 out.append(child.get_text().rstrip("\n"))
             elif name == "table":
                 rows = [
-                    " | ".join(_squash(inline_text(c, refs)) for c in tr.find_all(["th", "td"]))
-                    for tr in child.find_all("tr")
+                    " | ".join(_squash(inline_text(c, refs)) for c in tr.find_all(("th", "td")))
+                    for tr in child.find_all(("tr",))
                 ]
                 out.append("\n".join(r for r in rows if r.strip()))
             elif name in ("h2", "h3", "h4"):
@@ -173,7 +365,7 @@ def block_texts(node: Tag | BeautifulSoup, refs: References) -> list[str]:
                 text = inline_text(child, refs)
                 if text.strip():
                     out.append("\n".join(wrap(text)))
-        elif isinstance(child, Tag | NavigableString):
+        else:
             loose.append(inline_text(child, refs))
     flush()
     return [t for t in out if t.strip()]
@@ -189,7 +381,7 @@ def _block(block: Block, issue: Issue, lead_in: str, refs: References) -> list[s
         return ["\n".join(wrap(f"{lead_in} {link.title}{suffix}"))]
     if not block.html:
         return ["\n".join(wrap(block.text))] if block.text.strip() else []
-    soup = BeautifulSoup(block.html, "html.parser")
+    soup = html_tree(block.html)
     if block.kind == "paragraph":
         text = inline_text(soup, refs)
         return ["\n".join(wrap(text))] if text.strip() else []
@@ -250,7 +442,7 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     parts.append(heading(article.title, "="))
 
     lead = lead_paragraph(issue)
-    standfirst = inline_text(BeautifulSoup(lead.html, "html.parser"), refs) if lead else article.summary
+    standfirst = inline_text(html_tree(lead.html), refs) if lead else article.summary
     if standfirst.strip():
         parts.append("\n".join(wrap(standfirst)))
     credits = []

@@ -16,7 +16,7 @@ from lxml import etree
 from reader import UpdatedFeed, make_reader
 
 from newsletter.model import Issue, Site
-from newsletter.outputs.feeds import archive_path, render_feeds
+from newsletter.outputs.feeds import archive_path, feed_entry, render_feed_entries, render_feeds
 from newsletter.xmltext import xml_text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -48,6 +48,43 @@ def feed_links(data: bytes) -> dict[str, str]:
 def rfc3339(text: str | None) -> dt.datetime:
     assert text, "missing date"
     return dt.datetime.fromisoformat(text)
+
+
+class MemoryStore:
+    """A DocumentStore in a dict, counting what was made."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+        self.stored = 0
+
+    def document(self, key: str) -> bytes | None:
+        return self.documents.get(key)
+
+    def store_document(self, key: str, data: bytes) -> None:
+        self.documents[key] = data
+        self.stored += 1
+
+
+def test_unchanged_archive_pages_come_from_the_store(site: Site, series: Series, templates_dir: Path):
+    small = dataclasses.replace(site, feed_size=10)
+    issues = series(35)  # current feed + 3 archive pages (the newest one holds 5)
+
+    def entries(issues: list[Issue]) -> list:
+        return [feed_entry(small, i, templates_dir, key=f"{i.id}@{i.last_modified}") for i in issues]
+
+    store = MemoryStore()
+    first = render_feed_entries(small, entries(issues), store)
+    assert first == render_feeds(small, issues, templates_dir)  # the same bytes either way
+    assert store.stored == 6  # atom, 3 archive pages, rss, json
+    newest = dataclasses.replace(issues[0], updated=issues[0].date + dt.timedelta(days=1))
+    second = render_feed_entries(small, entries([newest, *issues[1:]]), store)
+    assert second == render_feeds(small, [newest, *issues[1:]], templates_dir)
+    assert store.stored == 6 + 3  # only the documents holding the edited issue: atom, rss, json
+    assert all(second[archive_path(n)] == first[archive_path(n)] for n in (1, 2, 3))
+    oldest_gone = issues[:-1]  # every page shifts: nothing stale is taken from the store
+    assert render_feed_entries(small, entries(oldest_gone), store) == render_feeds(
+        small, oldest_gone, templates_dir
+    )
 
 
 # --- determinism --------------------------------------------------------------------------

@@ -20,12 +20,15 @@ The output is the same bytes either way.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import functools
 import multiprocessing
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -165,7 +168,18 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Temporary folders of builds that were killed (their process is gone) are removed."""
+    """Temporary folders of builds that were killed (their process is gone) are removed; an
+    output that a killed build had moved aside but not yet replaced is put back."""
+    if not out.exists():
+        for path in sorted(out.parent.glob(f".{out.name}.old-*")):
+            pid = path.name.removeprefix(f".{out.name}.old-")
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                os.replace(path, out)
+                break
+    for path in out.parent.glob(f".{out.name}.old-*"):
+        pid = path.name.removeprefix(f".{out.name}.old-")
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
     for path in out.parent.glob(f".{out.name}.new-*"):
         pid = path.name.removeprefix(f".{out.name}.new-").split("-")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
@@ -213,20 +227,32 @@ def atomic_folder(out: Path, spare: Path | None = None) -> Iterator[Staging]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    kept = False
-    if out.exists():
-        if spare is not None and not os.path.lexists(spare):
-            try:
-                os.rename(out, spare)
-                kept = True
-            except OSError:  # another file system: removed as usual
-                pass
-        if not kept:
-            os.replace(out, old)
-    os.replace(tmp, out)
-    if not kept:
-        shutil.rmtree(old, ignore_errors=True)
+    if not out.exists():
+        os.replace(tmp, out)
+    elif _exchange(tmp, out):  # one atomic step: `out` is never missing, not even for an instant
+        os.replace(tmp, old)
+    else:  # no renameat2: two renames; a kill between them is mended by the next build
+        os.replace(out, old)
+        os.replace(tmp, out)
+    if spare is not None and not os.path.lexists(spare):
+        with contextlib.suppress(OSError):  # another file system: removed as usual
+            os.rename(old, spare)
+    shutil.rmtree(old, ignore_errors=True)
     out.chmod(0o755)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    renameat2 = getattr(_libc(), "renameat2", None) if sys.platform == "linux" else None
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def due_issues(issues: Sequence[Issue], now: dt.datetime | None) -> list[Issue]:

@@ -99,3 +99,17 @@ def test_reused_output_folder_is_pruned_and_served_files_never_change(
     assert tree_digest(out) == tree_digest(root / "reference")
     assert not (out / "stray.txt").exists() and not (out / "issues" / "gone-issue").exists()
     assert served.read_bytes() == before
+
+
+def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeNewsletter) -> None:
+    root = make_newsletter([FRENCH])
+    config = load_config(root)
+    build(config, root / "public")
+    before = tree_digest(root / "public")
+    # what a build killed between its two renames leaves (where renameat2 is missing)
+    (root / "public").rename(root / ".public.old-999999999")
+    shutil.copy(DATA / "bad-issues" / "2025-01-01-invalid-date.md", root / "issues")
+    with pytest.raises(NewsletterError):
+        build(config, root / "public")
+    assert tree_digest(root / "public") == before
+    assert not list(root.glob(".public.old-*"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 import threading
 from pathlib import Path
@@ -28,7 +29,30 @@ def _parse_date(value: str | None) -> dt.datetime | None:
     return when
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands that live beside the library parts they drive, imported only when used: the
+#: delivery and service stacks (Flask, DKIM) would otherwise slow down every `build`.
+LAZY_COMMANDS = {
+    "send": ("newsletter.delivery.cli", "send_command"),
+    "subscribers": ("newsletter.delivery.cli", "subscribers_group"),
+    "publish": ("newsletter.publish_cli", "publish_command"),
+    "init": ("newsletter.publish_cli", "init_command"),
+    "serve": ("newsletter.service.cli", "serve_command"),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, name = LAZY_COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsletter")
 def main() -> None:
     """Turn magazine articles into a newsletter: feeds, an email issue, a web archive, delivery."""
@@ -168,19 +192,3 @@ def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
     except KeyboardInterrupt:
         stop.set()
         server.shutdown()
-
-
-def _register_commands() -> None:
-    """Commands that live beside the library parts they drive."""
-    from .delivery.cli import send_command, subscribers_group
-    from .publish_cli import init_command, publish_command
-    from .service.cli import serve_command
-
-    main.add_command(send_command, "send")
-    main.add_command(subscribers_group, "subscribers")
-    main.add_command(publish_command, "publish")
-    main.add_command(init_command, "init")
-    main.add_command(serve_command, "serve")
-
-
-_register_commands()

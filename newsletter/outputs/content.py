@@ -1,11 +1,49 @@
-"""The article body as one HTML fragment, shared by the feeds' full content and the web page."""
+"""The article body as one HTML fragment, shared by the feeds' full content and the web page,
+and the lead paragraph rule every output shares."""
 
 from __future__ import annotations
 
 from html import escape
 
-from ..model import Issue, RelatedLink, Site
+from ..model import Block, Issue, RelatedLink, Section, Site
 from .labels import Labels
+
+
+def fold_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def first_paragraph(issue: Issue) -> Block | None:
+    """The article's first paragraph, if the article opens with one."""
+    for section in issue.article.sections:
+        if section.heading:
+            return None
+        for block in section.blocks:
+            return block if block.kind == "paragraph" else None
+    return None
+
+
+def lead_paragraph(issue: Issue) -> Block | None:
+    """The first paragraph when the summary is it, or its opening: it is then shown once, whole,
+    as the standfirst, rather than the summary above a paragraph that repeats it."""
+    first = first_paragraph(issue)
+    summary = fold_spaces(issue.article.summary).removesuffix("…").rstrip()
+    if first is not None and summary and fold_spaces(first.text).startswith(summary):
+        return first
+    return None
+
+
+def body_sections(issue: Issue) -> tuple[Section, ...]:
+    """The sections to print as the body: without the lead paragraph shown as standfirst."""
+    lead = lead_paragraph(issue)
+    if lead is None:
+        return issue.article.sections
+    out: list[Section] = []
+    for section in issue.article.sections:
+        blocks = tuple(b for b in section.blocks if b is not lead)
+        if blocks or section.heading:
+            out.append(Section(section.heading, blocks))
+    return tuple(out)
 
 
 def related_heading(site: Site, issue: Issue, labels: Labels) -> str:
@@ -20,16 +58,24 @@ def related_anchor(link: RelatedLink) -> str:
     return f'<a href="{escape(link.url)}">{escape(link.title)}</a>'
 
 
-def article_html(site: Site, issue: Issue, labels: Labels, *, related_block: bool = True) -> str:
+def article_html(
+    site: Site,
+    issue: Issue,
+    labels: Labels,
+    *,
+    related_block: bool = True,
+    sections: tuple[Section, ...] | None = None,
+) -> str:
     """The body: sections with <h2>, blocks in order, related links where they stood.
 
     With `related_block`, the related links are listed once more at the end, so a reader who
     skims finds them; the feeds leave it off (they carry rel="related" links instead).
+    `sections` replaces the article's own (the web page leaves out the lead it shows above).
     """
     art = issue.article
     prefix = related_heading(site, issue, labels)
     out: list[str] = []
-    for section in art.sections:
+    for section in art.sections if sections is None else sections:
         if section.heading:
             out.append(f"<h2>{escape(section.heading)}</h2>")
         for block in section.blocks:

@@ -28,9 +28,16 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from ..errors import NewsletterError
-from ..model import Block, Issue, Person, Section, Site
+from ..model import Block, Issue, Person, Site
 from ..xmltext import xml_safe
-from .content import related_anchor, related_heading
+from .content import (
+    body_sections,
+    first_paragraph,
+    fold_spaces,
+    lead_paragraph,
+    related_anchor,
+    related_heading,
+)
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
 
@@ -73,46 +80,9 @@ def social_label(name: str, labels: Labels) -> str:
     return labels.words.get(f"social_{key}") or SOCIAL_NAMES.get(key) or name.strip().capitalize()
 
 
-def _normalized(text: str) -> str:
-    return " ".join(text.split())
-
-
-def first_paragraph(issue: Issue) -> Block | None:
-    """The article's first paragraph, if the article opens with one."""
-    for section in issue.article.sections:
-        if section.heading:
-            return None
-        for block in section.blocks:
-            return block if block.kind == "paragraph" else None
-    return None
-
-
-def lead_paragraph(issue: Issue) -> Block | None:
-    """The first paragraph when the summary is it, or its opening: it is then shown once, whole,
-    as the standfirst, rather than the summary above a paragraph that repeats it."""
-    first = first_paragraph(issue)
-    summary = _normalized(issue.article.summary).removesuffix("…").rstrip()
-    if first is not None and summary and _normalized(first.text).startswith(summary):
-        return first
-    return None
-
-
-def body_sections(issue: Issue) -> tuple[Section, ...]:
-    """The sections to print as the body: without the lead paragraph shown as standfirst."""
-    lead = lead_paragraph(issue)
-    if lead is None:
-        return issue.article.sections
-    out: list[Section] = []
-    for section in issue.article.sections:
-        blocks = tuple(b for b in section.blocks if b is not lead)
-        if blocks or section.heading:
-            out.append(Section(section.heading, blocks))
-    return tuple(out)
-
-
 def shorten(text: str, limit: int = PREHEADER_MAX) -> str:
     """`text` cut at a word boundary to at most `limit` characters, with "…" when cut."""
-    text = _normalized(text)
+    text = fold_spaces(text)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -129,9 +99,9 @@ def preheader_text(issue: Issue) -> str:
     """
     if issue.preheader:
         return shorten(issue.preheader)
-    summary = _normalized(issue.article.summary)
+    summary = fold_spaces(issue.article.summary)
     first = first_paragraph(issue)
-    first_text = _normalized(first.text) if first else ""
+    first_text = fold_spaces(first.text) if first else ""
     if summary and first_text and (first_text.startswith(summary) or summary.startswith(first_text)):
         sentences = _SENTENCE_END.split(summary, maxsplit=1)
         if len(sentences) == 2 and sentences[1].strip():

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Block, Issue, Person, Site
-from .content import related_heading
-from .email import body_sections, lead_paragraph, social_label
+from .content import body_sections, lead_paragraph, related_heading
+from .email import social_label
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
 

@@ -7,9 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from ..model import Issue, Site
-from .content import article_html
+from .content import article_html, body_sections, lead_paragraph
 from .labels import labels_for
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ug", "yi", "dv", "ckb"}
@@ -34,7 +35,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
 def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The issue's web page: the article, related links, call to action, feed autodiscovery."""
     labels = labels_for(templates_dir, issue.language)
-    first = next((b.text for s in issue.article.sections for b in s.blocks if b.kind == "paragraph"), "")
+    lead = lead_paragraph(issue)
     return (
         _environment(templates_dir)
         .get_template("issue.html")
@@ -45,8 +46,8 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             lang=issue.language,
             dir=text_direction(issue.language),
             url=site.issue_url(issue),
-            body=article_html(site, issue, labels, related_block=True),
-            summary_is_first=issue.article.summary.strip() == first.strip(),
+            body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
+            standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
         )
     )

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Copy the repository's templates/ and GitHub workflows into newsletter/skeleton/.
+"""Copy the repository's GitHub workflows into newsletter/skeleton/.
 
-`newsletter init` copies newsletter/skeleton/ (it ships inside the package; templates/ and
-.github/ at the repository root do not), so the skeleton carries its own copies. Run this after
-changing a template or a workflow; tests/test_scaffold.py fails while the copies differ.
+`newsletter init` copies newsletter/skeleton/ (it ships inside the package; .github/ at the
+repository root does not), so the skeleton carries its own copies of the workflows. The
+templates need no copy: the repository's templates/ is a link to newsletter/skeleton/templates.
+Run this after changing a workflow; tests/test_scaffold.py fails while the copies differ.
 
     python tools/sync-skeleton.py          # copy
     python tools/sync-skeleton.py --check  # list what differs, exit 1 if anything does
@@ -21,7 +22,6 @@ SKELETON = ROOT / "newsletter" / "skeleton"
 # (source in the repository, copy in the skeleton). Dot-names are stored as "dot-…" in the
 # skeleton, so that no packaging tool skips them as hidden; `init` renames them back.
 MIRRORS = (
-    (ROOT / "templates", SKELETON / "templates"),
     (ROOT / ".github" / "workflows", SKELETON / "dot-github" / "workflows"),
 )
 IGNORED = {"__pycache__", ".DS_Store"}

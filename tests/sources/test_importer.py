@@ -203,3 +203,44 @@ def test_html_page_goes_through_the_html_reader(config: Config, tmp_path: Path) 
     assert issue.language == "de"
     assert [r.title for r in a.related] == ["Wasserkraft in Zentralasien: Segen oder Risiko?"]
     assert all(r.url for r in a.related)  # resolved by the edition's search page
+
+
+def test_imports_a_page_over_http_from_loopback(config: Config, tmp_path: Path) -> None:
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path / "site"
+    (served / "de" / "artikel").mkdir(parents=True)
+    shutil.copy(DATA / "html" / "yoast-novastan-de.html", served / "de" / "artikel" / "index.html")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/de/artikel/"
+        path = import_article(url, config=config, out_dir=tmp_path / "issues")
+    finally:
+        server.shutdown()
+    issue = read_issue(path)
+    assert issue.article.title
+    assert issue.article.sections and any(s.blocks for s in issue.article.sections)
+    # links in the page are absolute: resolved against the page (or its canonical URL)
+    for section in issue.article.sections:
+        for block in section.blocks:
+            for link in block.links:
+                assert link.href.startswith(("https://", "http://", "mailto:"))
+
+
+def test_unreachable_url_is_one_line(config: Config, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(NewsletterError) as e:
+        import_article(f"http://127.0.0.1:{port}/nothing", config=config, out_dir=tmp_path)
+    assert "127.0.0.1" in str(e.value) and "\n" not in str(e.value)

@@ -386,12 +386,19 @@ def test_signing_up_again_after_unsubscribing_needs_a_new_confirmation(app: Flas
     subs.close()
 
 
+def flip_middle(text: str) -> str:
+    """`text` with one character in its middle changed (an end character of base64 may carry
+    only padding bits, so changing it can leave the decoded bytes as they were)."""
+    i = len(text) // 2
+    return text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1 :]
+
+
 def test_tampered_foreign_and_overlong_tokens_are_400(app: Flask, client: FlaskClient, news: Path) -> None:
     link = signed_up(app, news)
     payload, stamp, signature = link.removeprefix("/confirm/").split(".")
     forged = [
-        f"/confirm/{payload}.{stamp}.{signature[:-2]}AA",
-        f"/confirm/{payload[:-2]}xx.{stamp}.{signature}",
+        f"/confirm/{payload}.{stamp}.{flip_middle(signature)}",
+        f"/confirm/{flip_middle(payload)}.{stamp}.{signature}",
         "/confirm/not-a-token",
         "/confirm/" + make_token(SECRET, "c@example.org", "unsubscribe"),  # another purpose
         "/confirm/" + make_token("another-secret", "n0nce en c@example.org", "confirm", timed=True),
@@ -504,7 +511,7 @@ def test_a_post_without_the_one_click_body_changes_nothing(
 
 def test_a_tampered_unsubscribe_token_is_400(client: FlaskClient, news: Path, active: str) -> None:
     for path in (
-        active[:-3] + "abc",
+        "/unsubscribe/" + flip_middle(active.removeprefix("/unsubscribe/")),
         "/unsubscribe/x",
         "/unsubscribe/" + make_token("other", "u@example.org"),
     ):

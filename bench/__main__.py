@@ -89,11 +89,23 @@ def send_figures(message_bytes: int, messages: int) -> tuple[list[str], dict[int
     return rows, rates, f"`{' '.join(argv[1:])}` — {first}"
 
 
+def service_figures(signups: int) -> list[str]:
+    """The lines bench/serve_bench.py prints: concurrent sign-ups against the real service."""
+    argv = [sys.executable, "-m", "bench.serve_bench", "--signups", str(signups)]
+    argv += ["--concurrency", str(signups)]
+    try:
+        out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    except (subprocess.SubprocessError, OSError) as e:
+        return [f"bench/serve_bench.py failed: {e}"]
+    return [f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
+
+
 def report(
     sizes: list[SizeResult],
     render: render_bench.RenderResult,
     ceilings: list[smtp_ceiling.Ceiling],
     send: tuple[list[str], dict[int, float], str],
+    service: list[str],
     tools: dict[str, str],
     started: str,
     load: tuple[str, str],
@@ -264,7 +276,7 @@ def report(
     add("## Sending")
     add("")
     rows, rates, note = send
-    add(f"Delivery benchmark (bench/send_bench.py, the delivery helper's): {note}")
+    add(f"Delivery benchmark (bench/send_bench.py): {note}")
     add("")
     if rows:
         add("| connections | newsletter send msg/s | raw smtplib msg/s | ratio |")
@@ -289,6 +301,15 @@ def report(
     else:
         add("Ceiling not measured: Postfix's smtp-source/smtp-sink are not installed.")
     add("")
+    add("## Subscription service")
+    add("")
+    add(
+        "Concurrent double opt-in sign-ups (JSON) from a separate process against `newsletter serve` "
+        "on 127.0.0.1; every answer checked, every row and confirmation mail counted:"
+    )
+    add("")
+    lines.extend(service)
+    add("")
     add("## Reproduce")
     add("")
     add("```")
@@ -297,6 +318,7 @@ def report(
     add("python -m bench.build_bench --issues 1000 --runs 5")
     add("python -m bench.render_bench")
     add("python -m bench.smtp_ceiling --bytes 48000 --sessions 1 4")
+    add("python -m bench.serve_bench --signups 500 --concurrency 500")
     add("```")
     add("")
     return "\n".join(lines)
@@ -348,11 +370,14 @@ def main() -> None:
     if smtp_ceiling.available():
         ceilings = smtp_ceiling.main(["--bytes", str(message_bytes), "--messages", str(messages)])
     send = send_figures(message_bytes, 500 if args.quick else 2000)
+    print("== subscription service", flush=True)
+    service = service_figures(100 if args.quick else 500)
     text = report(
         sizes,
         render,
         ceilings,
         send,
+        service,
         tools,
         started,
         (load_start, load_average()),

@@ -44,6 +44,7 @@ from .errors import NewsletterError
 from .model import Issue
 from .outputs.feeds import FeedEntry, feed_entry, render_feed_entries, without_body
 from .outputs.site import render_index, render_issue_page
+from .sources import unique_newest_first
 from .sources.decode import read_limited
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
@@ -391,21 +392,6 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
 # --- the pipeline -------------------------------------------------------------------------------
 
 
-def _unique_newest_first(issues: list[Issue]) -> list[Issue]:
-    """Duplicate ids or slugs are an error; the rest newest first (as `read_issues` gives them)."""
-    seen: dict[str, str] = {}
-    for issue in issues:
-        for key in (issue.id, "slug:" + issue.slug):
-            if key in seen:
-                raise NewsletterError(
-                    f"has the same {'slug' if key.startswith('slug:') else 'id'} as {seen[key]}; "
-                    "every issue needs its own",
-                    path=issue.source_path,
-                )
-            seen[key] = issue.source_path
-    return sorted(issues, key=lambda i: (i.date, i.slug), reverse=True)
-
-
 def _place(files: dict[str, str], root: Path, made: set[Path]) -> int:
     """Link cached files into `root`: how many."""
     for rel, source in files.items():
@@ -503,7 +489,7 @@ def build(
                         written.update(result.files)
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
-                    listings = _unique_newest_first([s.listing for s in ordered])
+                    listings = unique_newest_first([s.listing for s in ordered])
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
                     store = _Documents(cache) if cache else None
                     for rel, data in _site_files(config, due, store).items():

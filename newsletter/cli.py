@@ -16,17 +16,9 @@ from .errors import NewsletterError
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise NewsletterError(
-            f"--date {value!r} is not ISO 8601; write e.g. 2025-11-20T08:00:00+01:00"
-        ) from None
-    if when.tzinfo is None:
-        raise NewsletterError(f"--date {value!r} has no time zone; add an offset like +01:00")
-    return when
+    from .sources.markdown import parse_datetime
+
+    return None if value is None else parse_datetime(value, "--date")
 
 
 #: Commands that live beside the library parts they drive, imported only when used: the

@@ -13,22 +13,15 @@ import click
 
 from .cli_support import config_option, user_errors
 from .config import load_config
-from .errors import NewsletterError
 
 
 def parse_now(value: str | None) -> dt.datetime:
     """`--now` as an aware datetime (ISO 8601 with Z or an offset); the current time if None."""
     if value is None:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    try:
-        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise NewsletterError(
-            f"--now {value!r} is not ISO 8601; write e.g. 2025-11-24T06:17:00Z (date -u +%FT%TZ)"
-        ) from None
-    if when.tzinfo is None:
-        raise NewsletterError(f"--now {value!r} has no time zone; add Z or an offset like +01:00")
-    return when
+    from .sources.markdown import parse_datetime
+
+    return parse_datetime(value, "--now", example="2025-11-24T06:17:00Z (date -u +%FT%TZ)")
 
 
 @click.command("publish")

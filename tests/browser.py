@@ -21,15 +21,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from newsletter.judges.accessibility import CHROMIUM, CHROMIUM_ARGS  # the one launch setting
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 

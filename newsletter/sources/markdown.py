@@ -42,6 +42,7 @@ from markdown_it.token import Token
 from ..errors import NewsletterError
 from ..model import Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
+from . import unique_newest_first
 from .decode import clean_inline_text, decode_source, read_limited
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
@@ -72,26 +73,31 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug or "issue"
 
 
-def parse_datetime(value: Any, what: str, path: str, line: int | None = None) -> dt.datetime:
-    """An aware datetime from YAML (already parsed) or an ISO 8601 string with offset."""
+def parse_datetime(
+    value: Any,
+    what: str,
+    path: str | None = None,
+    line: int | None = None,
+    *,
+    example: str = "2025-11-20T08:00:00+01:00",
+) -> dt.datetime:
+    """An aware datetime from an ISO 8601 string with Z or an offset: front matter and the
+    command line's time options read through here."""
     if isinstance(value, dt.datetime):
-        when = value
+        when, shown = value, value.isoformat()
     elif isinstance(value, str):
+        shown = repr(value)
         try:
             when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             raise NewsletterError(
-                f"{what} {value!r} is not an ISO 8601 date-time; write e.g. 2025-11-20T08:00:00+01:00",
-                path=path,
-                line=line,
+                f"{what} {shown} is not an ISO 8601 date-time; write e.g. {example}", path=path, line=line
             ) from None
     else:
-        raise NewsletterError(
-            f"{what} must be a date-time like 2025-11-20T08:00:00+01:00", path=path, line=line
-        )
+        raise NewsletterError(f"{what} must be a date-time like {example}", path=path, line=line)
     if when.tzinfo is None:
         raise NewsletterError(
-            f"{what} {when.isoformat()} has no time zone; add an offset like +01:00", path=path, line=line
+            f"{what} {shown} has no time zone; add Z or an offset like +01:00", path=path, line=line
         )
     return when
 
@@ -269,19 +275,7 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
 
 def read_issues(folder: Path, *, max_bytes: int = 5_000_000) -> list[Issue]:
     """Every `*.md` in `folder`, newest first; duplicate ids or slugs are an error."""
-    issues = [read_issue(p, max_bytes=max_bytes) for p in sorted(folder.glob("*.md"))]
-    seen: dict[str, str] = {}
-    for issue in issues:
-        for key in (issue.id, "slug:" + issue.slug):
-            if key in seen:
-                raise NewsletterError(
-                    f"has the same {'slug' if key.startswith('slug:') else 'id'} as {seen[key]}; "
-                    "every issue needs its own",
-                    path=issue.source_path,
-                )
-            seen[key] = issue.source_path
-    issues.sort(key=lambda i: (i.date, i.slug), reverse=True)
-    return issues
+    return unique_newest_first([read_issue(p, max_bytes=max_bytes) for p in sorted(folder.glob("*.md"))])
 
 
 # --- body ------------------------------------------------------------------------------------

@@ -245,11 +245,16 @@ def report(
     add(
         "What the build does about them: each issue is read and rendered in one worker, which gets "
         "the source's path and sends back only a summary (the issue without its body and its feed "
-        "entry); the text part reads the model's sanitized HTML with one regular expression (BeautifulSoup "
-        "only for anything else) and wraps without textwrap; the XML-safe pass copies nothing that is "
-        "already clean; the cache keeps one flat record per issue, and unchanged feed documents "
-        "(RFC 5005 archive pages) are taken from it; a rebuild that finds every issue in the cache "
-        "never imports the parsing and rendering libraries."
+        "entry) and its files' records; the sanitizer is configured once (`nh3.Cleaner`) and the "
+        "text and links of sanitized HTML are read with one regular expression, BeautifulSoup only "
+        "for odd HTML blocks (and not even imported otherwise); the text part wraps without textwrap; "
+        "`message.eml` is written by the same encoder delivery uses (outputs/mime.py: headers folded "
+        "once per build, bodies quoted-printable by binascii) instead of the `email` package; the "
+        "XML-safe pass walks a frozen value once. The cache is one manifest per output folder "
+        "(records of each issue's files: size, mtime, inode) plus the parsed models: an unchanged "
+        "issue's files are linked from the last output, and a reused folder that already holds "
+        "them is left as it is; unchanged feed documents (RFC 5005 archive pages) come from the "
+        "cache, and compiled templates from Jinja's bytecode cache."
     )
     add("")
     if render.profile_by_library:

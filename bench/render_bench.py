@@ -28,7 +28,7 @@ from newsletter.build import SAMPLE_RECIPIENT, build
 from newsletter.config import load_config
 from newsletter.outputs.email import compile_mjml, inline_css, render_mjml
 from newsletter.outputs.feeds import feed_entry
-from newsletter.outputs.message import compose_message, envelope_for
+from newsletter.outputs.mime import sample_message
 from newsletter.outputs.plaintext import render_text
 from newsletter.outputs.site import render_issue_page
 from newsletter.sources.markdown import read_issue
@@ -84,15 +84,16 @@ def stages(root: Path, n: int) -> dict[str, float]:
         )
 
         def message() -> bytes:
-            return compose_message(
-                envelope_for(config, issue),  # noqa: B023
-                html=box["html"],  # noqa: B023
-                text=box["text"],  # noqa: B023
+            return sample_message(
+                config,
+                issue,  # noqa: B023
+                box["html"],  # noqa: B023
+                box["text"],  # noqa: B023
                 to_address=SAMPLE_RECIPIENT,
                 unsubscribe_url="https://example.org/unsubscribe/sample",
-            ).as_bytes()
+            )
 
-        times["message.eml (email package, quoted-printable)"].append(_time(message))
+        times["message.eml (outputs/mime.py, binascii quoted-printable)"].append(_time(message))
         times["feed entry (article HTML for the feeds)"].append(
             _time(lambda: feed_entry(site, issue, templates))  # noqa: B023
         )

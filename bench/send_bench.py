@@ -137,9 +137,9 @@ def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
 def run_baseline(root: Path, port: int, connections: int, n: int) -> float:
     """Bare smtplib: the same pre-built bytes n times over `connections` connections; seconds."""
     from newsletter.config import load_config
-    from newsletter.delivery.personalize import MessageTemplate
     from newsletter.delivery.send import built_email, find_issue
     from newsletter.outputs.message import envelope_for
+    from newsletter.outputs.mime import MessageTemplate
 
     config = load_config(root / "newsletter.toml")
     issue = find_issue(config, "sample-issue")

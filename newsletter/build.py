@@ -6,8 +6,9 @@ it was.
 
 A rebuild does only the work that changed: an unchanged source is not parsed again and an
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
-from the cache into the new folder, and what the feeds and the index need of it comes from
-the summary stored beside them. Of the files made from all issues together, a feed document
+from the last output into the new folder (a reused folder often holds those very files
+already, and then nothing is written at all), and what the feeds and the index need of it
+comes from the summary in the cache's manifest. Of the files made from all issues together, a feed document
 whose entries did not change (an RFC 5005 archive page) is taken from the cache too; the
 index and the subscription feeds are made again.
 
@@ -38,7 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .cache import BuildCache, environment_key, open_cache, place, rendered_key, source_key
+from .cache import (
+    BuildCache,
+    Record,
+    environment_key,
+    file_record,
+    match_record,
+    open_cache,
+    rendered_key,
+    source_key,
+)
 from .config import Config
 from .errors import NewsletterError
 from .model import Issue
@@ -74,7 +84,7 @@ class BuildResult:
 def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     """Every file of one issue, by path relative to the output folder."""
     from .outputs.email import render_email
-    from .outputs.message import compose_message, envelope_for
+    from .outputs.mime import sample_message
     from .outputs.plaintext import render_text
 
     site, templates = config.site, config.templates_dir
@@ -83,50 +93,58 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     sample_unsubscribe = (site.unsubscribe_url or site.base_url + "unsubscribe/{token}").format(
         token="sample"
     )
-    message = compose_message(
-        envelope_for(config, issue),
-        html=html,
-        text=text,
-        to_address=SAMPLE_RECIPIENT,
-        unsubscribe_url=sample_unsubscribe,
+    message = sample_message(
+        config, issue, html, text, to_address=SAMPLE_RECIPIENT, unsubscribe_url=sample_unsubscribe
     )
     base = f"issues/{issue.slug}/"
     return {
         base + "index.html": render_issue_page(site, issue, templates).encode(),
         base + "email.html": html.encode(),
         base + "email.txt": text.encode(),
-        base + "message.eml": message.as_bytes(),
+        base + "message.eml": message,
     }
 
 
-def _target(root: Path, rel: str) -> Path:
+def _target(root: Path, rel: str) -> str:
     # Slugs are checked when read; this guards the one place that turns them into paths.
     norm = os.path.normpath(rel)
     if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep):
         raise NewsletterError(f"refusing to write outside the output folder: {rel}")
-    return root / norm
+    return os.path.join(root, norm)
 
 
-def _write(root: Path, rel: str, data: bytes, made: set[Path] | None = None) -> None:
-    target = _target(root, rel)
-    if made is None or target.parent not in made:
-        target.parent.mkdir(parents=True, exist_ok=True)
+def _folder_for(target: str, made: set[str] | None) -> None:
+    """Make the folder `target` goes in, once per build (`made` remembers)."""
+    parent = os.path.dirname(target)
+    if made is None or parent not in made:
+        os.makedirs(parent, exist_ok=True)
         if made is not None:
-            made.add(target.parent)
+            made.add(parent)
+
+
+def _write(root: Path, rel: str, data: bytes, made: set[str] | None = None) -> os.stat_result:
+    """Write a new file at `rel` (replacing, never writing into, one already there): its stat."""
+    target = _target(root, rel)
+    _folder_for(target, made)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:  # a file of a reused folder: replaced, never written into
         _clear(target)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with open(fd, "wb") as f:
-        f.write(data)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        return os.fstat(fd)  # after the last write: the size and mtime the record keeps
+    finally:
+        os.close(fd)
 
 
-def _clear(target: Path) -> None:
+def _clear(target: str | Path) -> None:
     """Remove whatever is at `target` (in a reused folder), so a new file takes its name.
 
-    Never truncate or write into it: its inode may be shared, by hard link, with the cache
-    and with the output being served."""
+    Never truncate or write into it: its inode may be shared, by hard link, with the output
+    being served."""
     try:
         os.unlink(target)
     except FileNotFoundError:
@@ -338,12 +356,12 @@ class _Summary:
 class _Done:
     summary: _Summary
     parsed: bool
-    files: tuple[str, ...]  # written by this job (relative paths); none if the issue is not due
+    files: dict[str, tuple[int, int, int]]  # written by this job: path -> its record; none if not due
 
 
 def _renderers() -> None:
     """Import what reading and rendering issues needs (see the imports at the top)."""
-    from .outputs import email, message, plaintext  # noqa: F401
+    from .outputs import email, mime, plaintext  # noqa: F401
     from .sources import markdown  # noqa: F401
 
 
@@ -369,39 +387,47 @@ def _due(issue: Issue, now: dt.datetime | None) -> bool:
 
 def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     """Read, render and write each job's issue; only its summary goes back."""
-    config, root, cache = context.config, context.root, context.cache
+    config, root = context.config, context.root
     out = []
-    made: set[Path] = set()
+    made: set[str] = set()
     for job in jobs:
         issue, parsed = _parse(context, job)
         listing = without_body(issue)
         if not _due(issue, context.now):
-            out.append(_Done(_Summary(listing, None), parsed, files=()))
+            out.append(_Done(_Summary(listing, None), parsed, files={}))
             continue
         files = issue_files(config, issue)
-        for rel, data in files.items():
-            _write(root, rel, data, made)
+        written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
         entry = feed_entry(config.site, issue, config.templates_dir, key=job.rendered)
-        summary = _Summary(listing, entry)
-        if cache:
-            cache.store_rendered(job.rendered, root, files, summary)
-        out.append(_Done(summary, parsed, files=tuple(files)))
+        if entry.issue == listing:  # one object for both: the manifest stores it once
+            listing = entry.issue
+        out.append(_Done(_Summary(listing, entry), parsed, files=written))
     return out
 
 
 # --- the pipeline -------------------------------------------------------------------------------
 
 
-def _place(files: dict[str, str], root: Path, made: set[Path]) -> int:
-    """Link cached files into `root`: how many."""
-    for rel, source in files.items():
+def _place(files: dict[str, tuple[str, int]], root: Path, made: set[str], reused: bool) -> bool:
+    """Link the last output's files into `root`: whether every one is that very file (a copy,
+    where links are impossible, is not: its record must be made again)."""
+    linked = True
+    for rel, (source, inode) in files.items():
         target = _target(root, rel)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        _clear(target)  # place() would copy into a file already there
-        place(source, target)
-    return len(files)
+        if reused:  # a reused folder may hold this very file already (the build before last)
+            try:
+                if os.stat(target).st_ino == inode:
+                    continue
+            except OSError:
+                pass
+            _clear(target)  # a link takes its name; never write into the file there
+        _folder_for(target, made)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+            linked = False
+    return linked
 
 
 @dataclass
@@ -420,19 +446,22 @@ class _Documents:
 
 
 def _cached(
-    cache: BuildCache, job: _Job, root: Path, made: set[Path], now: dt.datetime | None
-) -> tuple[_Summary, list[str]] | None:
-    """(summary, files placed) of an issue the cache has whole, or None: render it."""
-    found = cache.rendered(job.rendered)
+    record: Record | None, out: Path, staging: Staging, made: set[str], now: dt.datetime | None
+) -> tuple[_Summary, Record | None] | None:
+    """(summary, its record in the new output) of an issue whose files the last output
+    has, or None: render it. The record is None while the issue is not due."""
+    found = match_record(record, out) if record is not None else None
     if found is None:
         return None
     files, summary = found
     if not isinstance(summary, _Summary) or summary.entry is None:
         return None
     if not _due(summary.listing, now):
-        return _Summary(summary.listing, None), []
-    _place(files, root, made)
-    return summary, list(files)
+        return _Summary(summary.listing, None), None
+    if _place(files, staging.path, made, staging.reused):
+        return summary, record  # the very files: their record holds
+    placed = {rel: file_record(os.stat(staging.path / rel)) for rel in files}
+    return summary, (placed, summary)
 
 
 def build(
@@ -465,17 +494,21 @@ def build(
                     summaries: dict[Path, _Summary] = {}
                     keys: list[str] = []
                     todo: list[_Job] = []
-                    made: set[Path] = set()
+                    made: set[str] = set()
+                    last = cache.manifest(out) if cache else {}
+                    records: dict[str, Record] = {}  # this build's manifest
                     for path in paths:
                         key = source_key(path, read_limited(path, max_bytes), max_bytes)
                         keys.append(key)
                         job = _Job(path, key, rendered_key(environment, key))
-                        found = _cached(cache, job, tmp, made, now) if cache and cache.read else None
+                        found = _cached(last.get(job.rendered), out, staging, made, now)
                         if found is None:
                             todo.append(job)
                         else:
-                            summaries[path], placed = found
-                            written.update(placed)
+                            summaries[path], record = found
+                            if record is not None:
+                                records[job.rendered] = record
+                                written.update(record[0])
                     if todo:
                         _renderers()
                     done = workers.map(
@@ -487,6 +520,8 @@ def build(
                         rendered += bool(result.files)
                         parsed += result.parsed
                         written.update(result.files)
+                        if result.files:
+                            records[job.rendered] = (result.files, result.summary)
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
@@ -499,9 +534,9 @@ def build(
                         _prune_tree(tmp, {os.path.normpath(rel) for rel in written})
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
-            if cache:
-                used = [rendered_key(environment, k) for k in keys]
-                cache.prune(keys, used, store.used if store else ())
+            if cache:  # after the new output is in place: the records name its files
+                cache.store_manifest(out, records)
+                cache.prune(keys, store.used if store else ())
     finally:
         workers.close()
     issues = tuple(s.listing for s in due)

@@ -1,28 +1,30 @@
 """The build cache: what an unchanged input produced last time, found again by content hash.
 
-Two kinds of entries, both under `.cache/newsletter/` beside newsletter.toml (never in the
+Everything lives under `.cache/newsletter/` beside newsletter.toml (never in the
 output folder, so deleting the cache is always safe):
 
 - `parsed/<key>.pickle`: the `Issue` read from one source file. The key hashes the file's
   bytes, its path (the slug comes from the file name), the size limit and the code version.
-- `rendered/<key>.<n>` and `<key>.entry`: the files of one issue (web page, email, text
-  part, message), and its record: each file's size and mtime, and the issue's summary (what
-  the feeds and the index need: the issue without its body, its feed entry). One flat
-  folder: a folder per issue would cost a directory to make and remove on every store.
-  The key hashes the parsed entry's key and the *environment*: code version, config and
-  every file under templates/. A change to any of them changes every key, so nothing stale
-  is reused.
+- `manifest-<out>.pickle`: what the last build into one output folder made of each issue,
+  by the key of its rendered files: each file's path in the output folder with its size,
+  mtime and inode, and the issue's summary (what the feeds and the index need: the issue
+  without its body, its feed entry). One file, read and written whole by the build's main
+  process: a rebuild opens one file, not one per issue. The files themselves are not copied
+  here: they are found in the output the last build made, and a rebuild links them into the
+  new one. The key hashes the parsed entry's key and the *environment*: code version,
+  config and every file under templates/. A change to any of them changes every key, so
+  nothing stale is reused.
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
   `build.atomic_folder`), so its folders need not be made again.
 - `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
   entries it was made from, so a page whose issues did not change is not made again.
 
-Rendered files are hard links shared with the output folder (a copy where links are
-impossible), so a rebuild places unchanged files without reading or writing their bytes.
-Entries are only ever replaced, never rewritten in place, so a link in `public/` never
-changes under a reader. Each entry records its files' size and mtime; a file changed since
-(edited in place, truncated) no longer matches and the issue is rendered again. Anything
-unreadable in the cache counts as a miss: the cache can make a build faster, never wrong.
+An unchanged issue's files are hard links from the last output into the new one, so a
+rebuild places them without reading or writing their bytes; the build never writes into a
+file, only makes new ones, so a link never changes under a reader. A file changed since it
+was recorded (edited in place, truncated, replaced, deleted) no longer matches its size,
+mtime and inode, and the issue is rendered again. Anything unreadable in the cache counts
+as a miss: the cache can make a build faster, never wrong.
 """
 
 from __future__ import annotations
@@ -47,8 +49,7 @@ from .model import Issue
 #: Where the cache lives, relative to the folder of newsletter.toml.
 CACHE_PATH = Path(".cache") / "newsletter"
 #: Bump when the layout of the cache changes.
-CACHE_FORMAT = 2
-RECORD_SUFFIX = ".entry"
+CACHE_FORMAT = 4
 
 # Libraries whose version changes rendered bytes: a new one invalidates every entry.
 _RENDERING_LIBRARIES = (
@@ -123,12 +124,30 @@ def rendered_key(environment: str, source: str) -> str:
     return _digest("rendered", environment, source)
 
 
-def place(source: str | Path, target: str | Path) -> None:
-    """`target` becomes `source`'s content: a hard link when possible, else a copy."""
+#: One issue's rendered files: relative output path -> (size, mtime_ns, inode), and its summary.
+Record = tuple[dict[str, tuple[int, int, int]], object]
+
+
+def file_record(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def match_record(record: object, out: Path) -> tuple[dict[str, tuple[str, int]], object] | None:
+    """(relative output path -> (the file in `out`, its inode), summary) when every file of
+    `record` is still in `out` as it was recorded; else None (render the issue again)."""
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+        files: dict[str, tuple[int, int, int]]
+        summary: object
+        files, summary = record  # type: ignore[misc]
+        found: dict[str, tuple[str, int]] = {}
+        for rel, recorded in files.items():
+            path = os.path.join(out, rel)
+            if file_record(os.stat(path)) != recorded:
+                return None
+            found[rel] = (path, recorded[2])
+        return found, summary
+    except Exception:  # missing or malformed: render again
+        return None
 
 
 @dataclass(frozen=True)
@@ -145,10 +164,6 @@ class BuildCache:
     @property
     def parsed_folder(self) -> Path:
         return self.folder / "parsed"
-
-    @property
-    def rendered_folder(self) -> Path:
-        return self.folder / "rendered"
 
     @property
     def documents_folder(self) -> Path:
@@ -176,47 +191,24 @@ class BuildCache:
 
     # --- rendered files --------------------------------------------------------------------
 
-    def rendered(self, key: str) -> tuple[dict[str, str], object] | None:
-        """(relative output path -> cached file, summary) of entry `key`, when every file is
-        still as it was stored; else None."""
+    def _manifest_path(self, out: Path) -> Path:
+        # One per output folder: a build into another folder does not spoil this one's.
+        return self.folder / f"manifest-{_digest(str(out.resolve()))[:16]}.pickle"
+
+    def manifest(self, out: Path) -> dict[str, Record]:
+        """The records of the last build into `out`, by key ({} with `read` False, or when
+        unreadable)."""
         if not self.read:
-            return None
-        folder = self.rendered_folder
+            return {}
         try:
-            with open(os.path.join(folder, key + RECORD_SUFFIX), "rb") as f:
-                files, summary = pickle.loads(f.read())
-            out: dict[str, str] = {}
-            for rel, (name, size, mtime_ns) in files.items():
-                path = os.path.join(folder, f"{key}.{name}")
-                st = os.stat(path)
-                if st.st_size != size or st.st_mtime_ns != mtime_ns:
-                    return None
-                out[rel] = path
-            return out, summary
-        except Exception:  # missing, unreadable or malformed: render again
-            return None
+            records = pickle.loads(self._manifest_path(out).read_bytes())
+        except Exception:  # missing, truncated or foreign: render everything again
+            return {}
+        return records if isinstance(records, dict) else {}
 
-    def store_rendered(self, key: str, root: Path, rels: Iterable[str], summary: object) -> None:
-        """Keep the files `rels` (already written under `root`) and `summary` as the entry `key`.
-
-        The record (file sizes and times, summary) is written last: an entry a killed build
-        left half-written is a miss.
-        """
-        folder = self.rendered_folder
-        files: dict[str, tuple[str, int, int]] = {}
-        for n, rel in enumerate(rels):
-            target = os.path.join(folder, f"{key}.{n}")
-            try:
-                os.link(root / rel, target)
-            except OSError:  # an older file of the key, or no hard links: replaced whole
-                tmp = os.path.join(folder, f".{key}.{n}.{os.getpid()}.tmp")
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                place(root / rel, tmp)
-                os.replace(tmp, target)  # a new inode: links in older outputs stay as they were
-            st = os.stat(target)
-            files[rel] = (str(n), st.st_size, st.st_mtime_ns)
-        _write_record(folder / (key + RECORD_SUFFIX), pickle.dumps((files, summary), protocol=5))
+    def store_manifest(self, out: Path, records: dict[str, Record]) -> None:
+        """Replace the manifest of `out` with this build's records (only they are kept)."""
+        _atomic_write(self._manifest_path(out), pickle.dumps(records, protocol=5))
 
     # --- feed documents ----------------------------------------------------------------------
 
@@ -235,20 +227,15 @@ class BuildCache:
 
     # --- housekeeping ------------------------------------------------------------------------
 
-    def prune(self, parsed: Iterable[str], rendered: Iterable[str], documents: Iterable[str] = ()) -> None:
+    def prune(self, parsed: Iterable[str], documents: Iterable[str] = ()) -> None:
         """Remove every entry this build did not use: the cache holds one build, not history."""
         keep_parsed = {f"{key}.pickle" for key in parsed}
-        kept = (
-            (self.parsed_folder, keep_parsed),
-            (self.rendered_folder, set(rendered)),
-            (self.documents_folder, set(documents)),
-        )
+        kept = ((self.parsed_folder, keep_parsed), (self.documents_folder, set(documents)))
         for folder, keep in kept:
             if not folder.is_dir():
                 continue
-            flat = folder == self.rendered_folder  # named "<key>.<what>"
             for path in folder.iterdir():
-                if (path.name.split(".")[0] if flat else path.name) in keep:
+                if path.name in keep:
                     continue
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
@@ -302,6 +289,6 @@ def open_cache(config: Config, *, read: bool = True) -> Iterator[BuildCache | No
             pass
         cache = BuildCache(folder, read=read)
         cache.parsed_folder.mkdir(exist_ok=True)
-        cache.rendered_folder.mkdir(exist_ok=True)
+        shutil.rmtree(folder / "rendered", ignore_errors=True)  # the records of cache format 2 and 3
         cache.documents_folder.mkdir(exist_ok=True)
         yield cache

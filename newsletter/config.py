@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NewsletterError
-from .model import CallToAction, Edition, Site, SocialLink
+from .model import LANGUAGE_TAG, CallToAction, Edition, Site, SocialLink
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -90,7 +90,6 @@ class Config:
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 class Table:
@@ -124,7 +123,7 @@ class Table:
 
     def language(self, key: str, default: str) -> str:
         value = self.string(key, default).strip()
-        if not _LANGUAGE_TAG.match(value):
+        if not LANGUAGE_TAG.fullmatch(value):
             raise self._err(key, "must be a language code like de, fr or pt-BR")
         return value
 

@@ -7,8 +7,12 @@ something a source knows, it belongs here as a field, never as a second read of 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+#: A language as every stage takes it: a BCP 47 tag like "de", "fr" or "pt-BR" (fullmatch).
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 BlockKind = Literal["paragraph", "list", "quote", "code", "image", "html", "related"]
 

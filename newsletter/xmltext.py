@@ -8,6 +8,7 @@ encode a lone surrogate at all. Dropping them loses nothing a reader could see.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 from typing import Any, TypeVar
@@ -30,37 +31,58 @@ def xml_safe(value: T) -> T:
     """`value` with `xml_text` applied to every string inside it.
 
     Works on the model's frozen dataclasses, tuples, lists and dicts, so a writer can clean
-    an `Issue` or `Site` once at its door instead of at every element it writes.
+    an `Issue` or `Site` once at its door instead of at every element it writes. A value
+    made only of frozen dataclasses, tuples and scalars is remembered once clean (a build
+    cleans the same `Site` for every issue, and each issue for its email and its feed entry):
+    asked again, it is returned without a walk.
     """
-    return _clean(value)  # type: ignore[no-any-return]
+    for known in _RECENT:
+        if known is value:
+            return value
+    walk = _Walk()
+    clean = walk.clean(value)
+    if walk.frozen:
+        _RECENT.append(clean)
+    return clean  # type: ignore[no-any-return]
 
 
-def _clean(value: Any) -> Any:
-    # Returns `value` itself when nothing inside it changes: the common case copies nothing.
-    if isinstance(value, str):
-        return xml_text(value)
-    if isinstance(value, tuple | list):
-        items = [_clean(v) for v in value]
-        if all(a is b for a, b in zip(items, value, strict=True)):
+_RECENT: collections.deque[Any] = collections.deque(maxlen=8)
+
+
+class _Walk:
+    def __init__(self) -> None:
+        self.frozen = True  # nothing met so far could change after the walk
+
+    def clean(self, value: Any) -> Any:
+        # Returns `value` itself when nothing inside it changes: the common case copies nothing.
+        if isinstance(value, str):
+            return xml_text(value)
+        if isinstance(value, tuple | list):
+            self.frozen = self.frozen and isinstance(value, tuple)
+            items = [self.clean(v) for v in value]
+            if all(a is b for a, b in zip(items, value, strict=True)):
+                return value
+            return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, dict):
+            self.frozen = False
+            pairs = [(self.clean(k), self.clean(v)) for k, v in value.items()]
+            if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items(), strict=True)):
+                return value
+            return dict(pairs)
+        if value is None or isinstance(value, int | float):
             return value
-        return items if isinstance(value, list) else tuple(items)
-    if isinstance(value, dict):
-        pairs = [(_clean(k), _clean(v)) for k, v in value.items()]
-        if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items(), strict=True)):
+        names = _init_fields(type(value))
+        if not names:
             return value
-        return dict(pairs)
-    if value is None or isinstance(value, int | float):
-        return value
-    names = _init_fields(type(value))
-    if not names:
-        return value
-    changes = {}
-    for name in names:
-        old = getattr(value, name)
-        new = _clean(old)
-        if new is not old:
-            changes[name] = new
-    return dataclasses.replace(value, **changes) if changes else value
+        if not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            self.frozen = False
+        changes = {}
+        for name in names:
+            old = getattr(value, name)
+            new = self.clean(old)
+            if new is not old:
+                changes[name] = new
+        return dataclasses.replace(value, **changes) if changes else value
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

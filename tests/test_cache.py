@@ -105,7 +105,8 @@ def test_changed_config_renders_every_issue(root: Path) -> None:
 
 
 def test_no_cache_renders_everything_and_rewrites_the_cache(root: Path) -> None:
-    shutil.rmtree(root / CACHE_PATH / "rendered")
+    for manifest in (root / CACHE_PATH).glob("manifest-*"):
+        manifest.unlink()
     result = CliRunner().invoke(
         main,
         ["build", "--no-cache", "--out", str(root / "public"), "--config", str(root / "newsletter.toml")],
@@ -128,27 +129,59 @@ def test_unchanged_rebuild_needs_no_parsed_entry(root: Path) -> None:
 def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
     for entry in (root / CACHE_PATH / "parsed").iterdir():
         entry.write_bytes(b"\x80\x05 not a pickle")
-    shutil.rmtree(root / CACHE_PATH / "rendered")  # so every issue is rendered, from its model
+    for manifest in (root / CACHE_PATH).glob("manifest-*"):
+        manifest.unlink()  # so every issue is rendered, from its model
     result = build(load_config(root), root / "public")
     assert result.parsed == ISSUES
     assert tree_digest(root / "public") == full_build(root)
     assert build(load_config(root), root / "public").parsed == 0
 
 
-def test_corrupted_rendered_file_is_ignored_and_rebuilt(root: Path) -> None:
-    entry = next((root / CACHE_PATH / "rendered").glob("*.1"))
-    entry.write_bytes(b"truncated")  # e.g. an editor saving public/…/email.html in place
+def test_output_file_edited_in_place_is_rendered_again(root: Path) -> None:
+    page = next((root / "public" / "issues").glob("*/email.html"))
+    page.write_bytes(b"truncated")  # e.g. an editor saving public/…/email.html in place
     digest, rendered = rebuild(root)
     assert rendered == 1
     assert digest == full_build(root)
 
 
-def test_corrupted_entry_record_is_ignored_and_rebuilt(root: Path) -> None:
-    entry = next((root / CACHE_PATH / "rendered").glob("*.entry"))
-    entry.write_bytes(b"\x80\x05 not a record")
+def test_output_file_deleted_or_replaced_is_rendered_again(root: Path) -> None:
+    folders = sorted((root / "public" / "issues").iterdir())
+    (folders[0] / "email.txt").unlink()
+    page = folders[1] / "index.html"
+    data = page.read_bytes()
+    page.unlink()
+    page.write_bytes(data)  # the same bytes in a new file: not the file the record names
     digest, rendered = rebuild(root)
-    assert rendered == 1
+    assert rendered == 2
     assert digest == full_build(root)
+
+
+def test_unchanged_files_are_the_same_files_build_after_build(root: Path) -> None:
+    """A rebuild links the last output's files: after two builds both folders share them,
+    and nothing is written at all."""
+    for _ in range(2):
+        rebuild(root)
+    spare = root / CACHE_PATH / "spare"
+    for path in (root / "public" / "issues").rglob("*.html"):
+        rel = path.relative_to(root / "public")
+        assert path.stat().st_ino == (spare / rel).stat().st_ino
+
+
+def test_corrupted_manifest_is_ignored_and_rebuilt(root: Path) -> None:
+    manifest = next((root / CACHE_PATH).glob("manifest-*"))
+    manifest.write_bytes(manifest.read_bytes()[:-100])  # cut short
+    digest, rendered = rebuild(root)
+    assert rendered == ISSUES
+    assert digest == full_build(root)
+    assert rebuild(root)[1] == 0
+
+
+def test_a_build_into_another_folder_keeps_this_folders_cache(root: Path) -> None:
+    full_build(root, "elsewhere")
+    digest, rendered = rebuild(root)
+    assert rendered == 0
+    assert digest == tree_digest(root / "elsewhere")
 
 
 def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:

@@ -86,3 +86,14 @@ def test_xml_safe_copies_nothing_that_is_already_clean():
     assert clean.article.sections[1].heading == "B"
     assert xml_safe({"k": ["a", ("b",)]}) == {"k": ["a", ("b",)]}
     assert xml_safe({"k\x02": ["a\x03"]}) == {"k": ["a"]}
+
+
+def test_a_value_cleaned_again_is_the_same_and_a_mutable_one_is_walked_again() -> None:
+    section = Section("Zwischen\x1ftitel", ())
+    clean = xml_safe(section)
+    assert clean.heading == "Zwischentitel"
+    assert xml_safe(clean) is clean
+    words = {"a": "ok"}
+    assert xml_safe(words) is words
+    words["b"] = "bad\x01"  # a dict may change between calls: never taken as known clean
+    assert xml_safe(words) == {"a": "ok", "b": "bad"}

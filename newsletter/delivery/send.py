@@ -25,9 +25,9 @@ from ..config import Config
 from ..errors import NewsletterError
 from ..model import Issue
 from ..outputs.message import envelope_for
+from ..outputs.mime import MessageTemplate
 from ..sources.markdown import read_issue, read_issues
 from .ledger import Outcome, Recipient, SendLedger
-from .personalize import MessageTemplate
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
 from .tokens import make_token

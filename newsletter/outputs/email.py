@@ -30,6 +30,7 @@ from mjml import mjml2html
 from ..errors import NewsletterError
 from ..model import Block, Issue, Person, Site
 from ..xmltext import xml_safe
+from . import template_bytecode
 from .content import (
     body_sections,
     first_paragraph,
@@ -129,6 +130,7 @@ def email_templates(templates_dir: Path) -> EmailTemplates:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=template_bytecode(),
     )
     return EmailTemplates(env=env, folder=folder)
 

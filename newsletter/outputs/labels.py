@@ -25,11 +25,15 @@ class Labels:
 
     def date(self, when: dt.datetime | dt.date) -> str:
         day = when.date() if isinstance(when, dt.datetime) else when
-        fmt = self.words.get("date_format", "long")
-        try:
-            return format_date(day, format=fmt, locale=self.language)
-        except Exception:  # an unknown locale: fall back to ISO, never fail a build on a date
-            return day.isoformat()
+        return _format_date(day, self.words.get("date_format", "long"), self.language)
+
+
+@lru_cache(maxsize=4096)  # a listing of many issues names many days of few months
+def _format_date(day: dt.date, fmt: str, language: str) -> str:
+    try:
+        return format_date(day, format=fmt, locale=language)
+    except Exception:  # an unknown locale: fall back to ISO, never fail a build on a date
+        return day.isoformat()
 
 
 @lru_cache(maxsize=16)

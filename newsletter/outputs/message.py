@@ -15,12 +15,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from html import escape as html_escape
 from urllib.parse import urlsplit
 
 from ..config import Config
 from ..errors import NewsletterError
-from ..model import Issue
+from ..model import LANGUAGE_TAG, Issue
 
 #: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
@@ -40,9 +41,12 @@ class Envelope:
     date: dt.datetime
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def safe_header(value: str, what: str) -> str:
     """Refuse CR/LF and other control characters in a header value (header injection)."""
-    if any(ord(c) < 32 or c == "\x7f" for c in value):
+    if _CONTROL.search(value):
         raise NewsletterError(f"{what} contains a line break or control character: {value!r}")
     return value
 
@@ -62,15 +66,20 @@ def recipient(name: str, address: str) -> Address | str:
     local, _, domain = address.rpartition("@")
     if not name or not local or not domain:
         return address
+    return Address(display_name=fitting_name(name, address), username=local, domain=domain)
+
+
+def fitting_name(name: str, address: str) -> str:
+    """`name` as `recipient` writes it: an ASCII name too long for one line loses its specials."""
     if name.isascii() and len(f'To: "{name}" <{address}>') > MAX_HEADER_LINE:
-        name = " ".join(_SPECIALS.sub(" ", name).split())
-    return Address(display_name=name, username=local, domain=domain)
+        return " ".join(_SPECIALS.sub(" ", name).split())
+    return name
 
 
 _LIST_ID = re.compile(r"^[^<>]*<[A-Za-z0-9][A-Za-z0-9.-]*>$")
 
 
-def _mailbox(value: str, what: str) -> Address | str:
+def mailbox(value: str, what: str) -> Address | str:
     """One address, "name@example.org" or "Name <name@example.org>", or NewsletterError.
 
     Anything else is refused: CPython folds an unparsable header value at any character, and a
@@ -84,11 +93,31 @@ def _mailbox(value: str, what: str) -> Address | str:
     return recipient(str(make_header(decode_header(name))), address)
 
 
+def checked_list_id(list_id: str) -> str:
+    """`list_id` if it is one line like "Name <news.example.org>" (RFC 2919), else NewsletterError."""
+    if not _LIST_ID.match(safe_header(list_id, "the list id")):
+        raise NewsletterError(f"the list id {list_id!r} must look like Name <news.example.org>")
+    return list_id
+
+
+def list_unsubscribe(unsubscribe_url: str, unsubscribe_mailto: str) -> str:
+    """The List-Unsubscribe value (RFC 2369): the recipient's URL, then the list's mailto if any."""
+    unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
+    if unsubscribe_mailto:
+        unsub.append(f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>")
+    return ", ".join(unsub)
+
+
 def message_id(issue_id: str, recipient: str, sender: str) -> str:
     """A stable Message-ID per issue and recipient, so a resend is recognisably the same mail."""
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "newsletter.invalid"
+    domain = _message_id_domain(sender)
     digest = hashlib.sha256(f"{issue_id}\0{recipient.lower()}".encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"
+
+
+@lru_cache(maxsize=64)
+def _message_id_domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "newsletter.invalid"
 
 
 def domain_of(address: str) -> str:
@@ -107,7 +136,7 @@ def compose_message(
 ) -> EmailMessage:
     """One multipart/alternative message, quoted-printable so no line exceeds 998 octets."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = _mailbox(safe_header(env.sender, "the sender address"), "the sender address")
+    msg["From"] = mailbox(safe_header(env.sender, "the sender address"), "the sender address")
     safe_header(to_name, "the recipient's name")
     safe_header(to_address, "the recipient's address")
     try:
@@ -115,19 +144,13 @@ def compose_message(
     except (ValueError, IndexError):
         raise NewsletterError(f"invalid recipient address: {to_address!r}") from None
     if env.reply_to:
-        msg["Reply-To"] = _mailbox(safe_header(env.reply_to, "the reply-to address"), "the reply-to address")
+        msg["Reply-To"] = mailbox(safe_header(env.reply_to, "the reply-to address"), "the reply-to address")
     msg["Subject"] = safe_header(subject_prefix + env.subject, "the subject")
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = message_id(env.issue_id, to_address, env.sender)
-    msg["Content-Language"] = env.language
     if env.list_id:
-        if not _LIST_ID.match(safe_header(env.list_id, "the list id")):
-            raise NewsletterError(f"the list id {env.list_id!r} must look like Name <news.example.org>")
-        msg["List-Id"] = env.list_id
-    unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
-    if env.unsubscribe_mailto:
-        unsub.append(f"<mailto:{env.unsubscribe_mailto}?subject=unsubscribe>")
-    msg["List-Unsubscribe"] = ", ".join(unsub)
+        msg["List-Id"] = checked_list_id(env.list_id)
+    msg["List-Unsubscribe"] = list_unsubscribe(unsubscribe_url, env.unsubscribe_mailto)
     if unsubscribe_url.startswith("https://"):
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
@@ -138,9 +161,17 @@ def compose_message(
         subtype="html",
         cte="quoted-printable",
     )
+    msg["Content-Language"] = content_language(env.language)  # set_content clears Content-* headers
     # A boundary derived from the message id, not random: the same input gives the same bytes.
     msg.set_boundary("=_" + hashlib.sha256(str(msg["Message-ID"]).encode()).hexdigest()[:40])
     return msg
+
+
+def content_language(language: str) -> str:
+    """The issue's language for Content-Language (RFC 3282): a BCP 47 tag, or NewsletterError."""
+    if not LANGUAGE_TAG.fullmatch(language):
+        raise NewsletterError(f"the language {language!r} is not a language tag like de or fr-CH")
+    return language
 
 
 def sender_display(sender: str) -> str:

@@ -401,7 +401,7 @@ def fold_long_lines(text: str, limit: int = MAX_LINE_OCTETS) -> str:
     """Split any line longer than `limit` octets (UTF-8) at character boundaries."""
     out: list[str] = []
     for line in text.split("\n"):
-        while _octets(line) > limit:
+        while len(line) * 4 > limit and _octets(line) > limit:  # no character is over 4 octets
             cut = len(line.encode("utf-8")[:limit].decode("utf-8", "ignore"))
             space = line.rfind(" ", 0, cut)
             if space > cut // 2:  # prefer a word boundary in the back half

@@ -10,6 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..model import Issue, Site
+from . import template_bytecode
 from .content import article_html, body_sections, lead_paragraph
 from .labels import labels_for
 
@@ -29,6 +30,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=template_bytecode(),
     )
 
 
@@ -56,10 +58,8 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
 def render_index(site: Site, issues: Sequence[Issue], templates_dir: Path) -> str:
     """The archive listing, newest first."""
     labels = labels_for(templates_dir, site.language)
-    items = [
-        {"issue": i, "url": site.issue_url(i), "labels": labels_for(templates_dir, i.language)}
-        for i in issues
-    ]
+    by_language = {lang: labels_for(templates_dir, lang) for lang in {i.language for i in issues}}
+    items = [{"issue": i, "url": site.issue_url(i), "labels": by_language[i.language]} for i in issues]
     return (
         _environment(templates_dir)
         .get_template("index.html")

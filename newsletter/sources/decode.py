@@ -16,6 +16,8 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 # Word's manual line break (VT) and a page break (FF) end a line; they are not content.
 _LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
+# All three above in one class: most text has none of them, and one search tells.
+_UNWANTED = re.compile("[" + "".join(p.pattern[1:-1] for p in (_FORBIDDEN, _BIDI, _ZERO_WIDTH)) + "]")
 
 
 def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
@@ -125,9 +127,14 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000, repair:
 
 # Whitespace that folds to one space; no-break spaces stay (French puts them before ":" and "?").
 _FOLDING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+# Text that folding changes: a run of spaces, or any other folding space.
+_UNFOLDED = re.compile(r"[^\S \u00a0\u2007\u202f]|  ")
 
 
 def clean_inline_text(text: str) -> str:
     """A one-line text (title, name, heading): controls, bidi and zero-width removed, spaces folded."""
-    text = _ZERO_WIDTH.sub("", _BIDI.sub("", _FORBIDDEN.sub("", text)))
-    return unicodedata.normalize("NFC", _FOLDING_SPACE.sub(" ", text).strip())
+    if _UNWANTED.search(text):
+        text = _UNWANTED.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _FOLDING_SPACE.sub(" ", text).strip() if _UNFOLDED.search(text) else text.strip()

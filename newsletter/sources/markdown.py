@@ -30,20 +30,25 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
-from html import escape
+from html import escape, unescape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import NewsletterError
-from ..model import Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
+from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from . import unique_newest_first
 from .decode import clean_inline_text, decode_source, read_limited
+
+if TYPE_CHECKING:
+    from bs4 import PageElement
+
+# BeautifulSoup (50 ms to import) is loaded only where HTML is more than the sanitizer's own
+# output read with a regular expression: odd HTML blocks, and writing Markdown back.
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -100,9 +105,6 @@ def parse_datetime(
             f"{what} {shown} has no time zone; add Z or an offset like +01:00", path=path, line=line
         )
     return when
-
-
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 # In a one-line field: C0/C1 controls (CR and LF too: header injection), surrogates, noncharacters.
@@ -234,7 +236,7 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
             f"'id' {issue_id!r} must be a tag: URI like tag:example.org,2025-11-20:slug", path=p
         )
     language = str(data["language"]).strip()
-    if not LANGUAGE_TAG.match(language):
+    if not LANGUAGE_TAG.fullmatch(language):
         raise NewsletterError(f"'language' {language!r} must be a language code like de, fr or pt-BR", path=p)
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
@@ -306,27 +308,75 @@ def _inline_text(tokens: Iterable[Token]) -> tuple[str, tuple[Link, ...]]:
     return "".join(parts).strip(), tuple(links)
 
 
+# Sanitized HTML is nh3's serialization: attribute values double-quoted, `<` and `&` in text
+# escaped, every element closed. So one regular expression reads its tags, without a parser.
+_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"=>/]+(?:="[^"]*")?)*)\s*/?>')
+_ATTRIBUTE = re.compile(r'\s+([^\s"=>/]+)(?:="([^"]*)")?')
+
+
+def _attribute(attributes: str, name: str) -> str | None:
+    for m in _ATTRIBUTE.finditer(attributes):
+        if m.group(1).lower() == name:
+            return unescape(m.group(2) or "")
+    return None
+
+
+def _read_sanitized(html: str) -> tuple[list[str], list[str], tuple[Link, ...]]:
+    """(text nodes, the text as read with <br> and <img alt> in it, links) of sanitized HTML."""
+    nodes: list[str] = []
+    shown: list[str] = []
+    links: list[tuple[str, list[str]]] = []
+    open_links: list[int] = []
+    pos = 0
+    for m in _TAG.finditer(html):
+        if m.start() > pos:
+            node = unescape(html[pos : m.start()])
+            nodes.append(node)
+            shown.append(node.replace("\n", " "))
+            for i in open_links:
+                links[i][1].append(node)
+        pos = m.end()
+        closing, name = m.group(1), m.group(2).lower()
+        if name == "br":
+            shown.append("\n")
+        elif name == "img" and not closing:
+            shown.append(_attribute(m.group(3), "alt") or "")
+        elif name == "a":
+            if closing:
+                if open_links:
+                    open_links.pop()
+            else:
+                href = _attribute(m.group(3), "href")
+                if href is not None:
+                    open_links.append(len(links))
+                    links.append((href, []))
+    if pos < len(html):
+        node = unescape(html[pos:])
+        nodes.append(node)
+        shown.append(node.replace("\n", " "))
+        for i in open_links:
+            links[i][1].append(node)
+    found = tuple(
+        Link("".join(label).strip(), href)
+        for href, label in links
+        if href.startswith(("http://", "https://", "mailto:"))
+    )
+    return nodes, shown, found
+
+
 def _html_text(html: str) -> str:
-    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    return " ".join(" ".join(_read_sanitized(html)[0]).split())
 
 
-def _fragment_text(html: str) -> str:
-    """The text of sanitized inline HTML as a reader sees it: <br> breaks the line."""
-    soup = BeautifulSoup(html.replace("\n", " "), "html.parser")
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for img in soup.find_all("img"):  # as Markdown reads ![alt](src)
-        img.replace_with(str(img.get("alt") or ""))
-    return "\n".join(clean_inline_text(line) for line in soup.get_text().split("\n")).strip()
+def _fragment(html: str) -> tuple[str, tuple[Link, ...]]:
+    """(the text of sanitized inline HTML as a reader sees it: <br> breaks the line, its links)."""
+    _, shown, links = _read_sanitized(html)
+    lines = "".join(shown).split("\n")
+    return "\n".join(clean_inline_text(line) for line in lines).strip(), links
 
 
 def _fragment_links(html: str) -> tuple[Link, ...]:
-    soup = BeautifulSoup(html, "html.parser")
-    return tuple(
-        Link(a.get_text().strip(), str(a["href"]))
-        for a in soup.find_all("a", href=True)
-        if str(a["href"]).startswith(("http://", "https://", "mailto:"))
-    )
+    return _read_sanitized(html)[2]
 
 
 # One sanitized <p> and nothing else: an HTML paragraph, read like a Markdown one.
@@ -346,7 +396,9 @@ def _html_block_as_markdown_block(html: str) -> Block | None:
         inner = m.group(1)
         if not inner.strip():
             return None
-        return _image_block(inner) or Block("paragraph", inner, _fragment_text(inner), _fragment_links(inner))
+        return _image_block(inner) or Block("paragraph", inner, *_fragment(inner))
+    from bs4 import BeautifulSoup, Tag
+
     soup = BeautifulSoup(html, "html.parser")
     top = [c for c in soup.contents if isinstance(c, Tag) or str(c).strip()]
     if len(top) != 1 or not isinstance(top[0], Tag) or top[0].name not in _HTML_KINDS:
@@ -360,8 +412,8 @@ def _image_block(html: str) -> Block | None:
     """A paragraph that is one image, however it was written: an image block."""
     if not _ONE_IMAGE.fullmatch(html):
         return None
-    img = BeautifulSoup(html, "html.parser").find("img")
-    alt = str(img.get("alt") or "") if isinstance(img, Tag) else ""
+    tag = _TAG.search(html)
+    alt = (_attribute(tag.group(3), "alt") or "") if tag else ""
     return Block("image", f"<p>{html.strip()}</p>", alt)
 
 
@@ -397,13 +449,12 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
             html = clean_html(inline_html)
             # The text is what the sanitizer kept (a <script>'s words are not), read one way
             # whether the paragraph was written in Markdown or in HTML.
-            text, links = _fragment_text(html), _fragment_links(html)
             if image := _image_block(html):
                 blocks.append(image)
             elif _BLOCK_TAG.search(html):  # inline HTML that opened a block (<h2>, <ul>): not a <p>
                 blocks.append(Block("html", html, _html_text(html), _fragment_links(html)))
             elif html.strip():
-                blocks.append(Block("paragraph", html, text, links))
+                blocks.append(Block("paragraph", html, *_fragment(html)))
             i += 3
             continue
         if t.type == "html_block":
@@ -454,6 +505,8 @@ def escape_markdown(text: str) -> str:
 
 
 def _inline_markdown(node: PageElement) -> str:
+    from bs4 import NavigableString, Tag
+
     if isinstance(node, NavigableString):
         return escape_markdown(" ".join(str(node).split(" ")).replace("\n", " "))
     if not isinstance(node, Tag):
@@ -477,6 +530,8 @@ def _inline_markdown(node: PageElement) -> str:
 
 def html_to_markdown_inline(html: str) -> str:
     """Inline HTML (links, emphasis, code, line breaks) as Markdown."""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     return "".join(_inline_markdown(c) for c in soup.children).strip()
 
@@ -490,6 +545,8 @@ def _reads_back(markdown: str, block: Block) -> bool:
 
 
 def _block_markdown(block: Block) -> str:
+    from bs4 import BeautifulSoup, Tag
+
     if block.kind in ("paragraph", "image"):
         html = block.html
         if block.kind == "image" and html.startswith("<p>"):

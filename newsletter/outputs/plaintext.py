@@ -208,7 +208,9 @@ def _octets(text: str) -> int:
 
 
 def _squash(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        return _SPACES.sub(" ", text).strip()
+    return text.strip()  # nothing for _SPACES to fold
 
 
 def wrap(text: str, initial: str = "", subsequent: str = "") -> list[str]:

@@ -18,6 +18,7 @@ _ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 _LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
 # All three above in one class: most text has none of them, and one search tells.
 _UNWANTED = re.compile("[" + "".join(p.pattern[1:-1] for p in (_FORBIDDEN, _BIDI, _ZERO_WIDTH)) + "]")
+_UNUSUAL = re.compile("[" + "".join(p.pattern[1:-1] for p in (_UNWANTED, _LINE_BREAKS)) + "]")
 
 
 def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
@@ -111,8 +112,10 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000, repair:
         raise NewsletterError("is a binary file, not text; give a Markdown, HTML or text file", path=path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text = _decode(data, path, repair)
-    text = _LINE_BREAKS.sub("\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _decode(data, path, repair).replace("\r\n", "\n").replace("\r", "\n")
+    if not repair and not _UNUSUAL.search(text):  # most files: one scan finds nothing to do
+        return text if text.isascii() else unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
     if repair:
         text = _FORBIDDEN.sub("", repair_mojibake(text))
     m = _FORBIDDEN.search(text)
@@ -133,6 +136,9 @@ _UNFOLDED = re.compile(r"[^\S \u00a0\u2007\u202f]|  ")
 
 def clean_inline_text(text: str) -> str:
     """A one-line text (title, name, heading): controls, bidi and zero-width removed, spaces folded."""
+    if text.isprintable():  # no control, format or separator character: no space but " " either
+        text = text if text.isascii() else unicodedata.normalize("NFC", text)
+        return " ".join(text.split()) if "  " in text else text.strip()
     if _UNWANTED.search(text):
         text = _UNWANTED.sub("", text)
     if not text.isascii():

@@ -4,7 +4,9 @@ The dispatcher (the calling thread) streams pending ledger rows and due retries 
 queue; N worker threads, each holding one transport session (an SMTP connection), render and
 send. Threads, not processes: a SIGKILL of the process ends every worker with it, so nothing
 keeps sending behind the ledger's back. Results are committed by the worker that got them,
-before it starts its next message (see ledger.py for why that bounds duplicates).
+before it starts its next message (see ledger.py for why that bounds duplicates). The workers
+share one database connection, taken in turn under a lock: connections of their own would
+contend for SQLite's write lock, whose busy handler waits by sleeping.
 """
 
 from __future__ import annotations
@@ -270,6 +272,8 @@ class _Run:
             report,
         )
         self.cv = threading.Condition()
+        self._ledger: SendLedger | None = None  # the workers' connection, opened by the first
+        self._ledger_lock = threading.Lock()
         self.work: queue.Queue[_Item | None] = queue.Queue(maxsize=max(64, options.connections * 8))
         self.retries: list[_Retry] = []
         self.seq = 0
@@ -299,8 +303,23 @@ class _Run:
 
     # -- worker -------------------------------------------------------------------------------
 
+    def record(self, outcome: Outcome | None, next_sending: int | None = None) -> None:
+        """Commit one worker's outcome (and mark its next message), one worker at a time."""
+        if outcome is None and next_sending is None:
+            return
+        with self._ledger_lock:
+            if self._ledger is None:
+                self._ledger = SendLedger(self.ledger_path)
+            self._ledger.record(outcome, self.issue_id, next_sending=next_sending)
+
+    def close(self) -> None:
+        """Close the workers' connection, once every worker has stopped."""
+        with self._ledger_lock:
+            if self._ledger is not None:
+                self._ledger.close()
+                self._ledger = None
+
     def worker(self) -> None:
-        ledger = SendLedger(self.ledger_path)
         session: Session | None = None
         unrecorded: Outcome | None = None
         connect_failures = 0
@@ -309,7 +328,7 @@ class _Run:
                 try:
                     item = self.work.get_nowait()
                 except queue.Empty:
-                    ledger.record(unrecorded, self.issue_id)  # never sit on an accepted message
+                    self.record(unrecorded)  # never sit on an accepted message
                     unrecorded = None
                     item = self.work.get()
                 if item is None:
@@ -320,12 +339,12 @@ class _Run:
                 try:
                     data = self.personalizer.render(item.address, item.name)
                 except NewsletterError as e:  # e.g. a name with a line break slipped into the list
-                    ledger.record(unrecorded, self.issue_id)
+                    self.record(unrecorded)
                     unrecorded = Outcome(item.subscriber_id, "failed", f"not sent: {e}", "permanent")
                     self.count("failed_permanent")
                     self.done_one()
                     continue
-                ledger.record(unrecorded, self.issue_id, next_sending=item.subscriber_id)
+                self.record(unrecorded, next_sending=item.subscriber_id)
                 unrecorded = None
                 try:
                     if session is None:
@@ -372,9 +391,8 @@ class _Run:
             raise
         finally:
             try:
-                ledger.record(unrecorded, self.issue_id)
+                self.record(unrecorded)
             finally:
-                ledger.close()
                 if session is not None:
                     session.close()
 
@@ -494,6 +512,7 @@ def send_issue(
                 run.work.put(None)
             for w in workers:
                 w.join()
+            run.close()
         after = ledger.counts(issue.id)
         report.remaining = after.pending
         report.duration = time.monotonic() - report.started

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -237,12 +238,22 @@ class SmtpTransport:
         pass
 
 
+# A line of the message that starts with "." gets a second one (RFC 5321 4.5.2).
+_LEADING_DOT = re.compile(rb"^\.", re.M)
+
+
 class SmtpSession:
-    """One SMTP connection: MAIL, RCPT, DATA per message, with the server's reply kept."""
+    """One SMTP connection: MAIL, RCPT, DATA per message, with the server's reply kept.
+
+    With a server that offers PIPELINING (RFC 2920) the three commands go out in one write and
+    their replies come back together: two round trips per message instead of four. Each reply is
+    still read and judged in order, exactly as without pipelining.
+    """
 
     def __init__(self, smtp: smtplib.SMTP, redact: Callable[[str], str]):
         self.smtp = smtp
         self._redact = redact
+        self.pipelining = bool(smtp.has_extn("pipelining"))
 
     def _fail(self, code: int, text: bytes | str, *, stage: str) -> DeliveryFailure:
         reply = _reply(code, text)
@@ -266,6 +277,8 @@ class SmtpSession:
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         smtp = self.smtp
         try:
+            if self.pipelining and sender.isascii() and recipient.isascii():
+                return self._send_pipelined(sender, recipient, message)
             code, text = smtp.mail(sender)
             if code != 250:
                 raise self._fail(code, text, stage="mail")
@@ -281,6 +294,27 @@ class SmtpSession:
             raise self._fail(e.smtp_code, e.smtp_error, stage="data") from None
         except (OSError, smtplib.SMTPException) as e:
             raise DeliveryFailure(f"connection lost: {e or type(e).__name__}", connection_lost=True) from None
+        return _reply(code, text)
+
+    def _send_pipelined(self, sender: str, recipient: str, message: bytes) -> str:
+        smtp = self.smtp
+        smtp.send(
+            f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+        )
+        mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        for (code, text), stage, ok in ((mail, "mail", (250,)), (rcpt, "rcpt", (250, 251))):
+            if code not in ok:
+                if data[0] == 354:  # a server that took DATA anyway: end it empty, then reset
+                    smtp.send(b".\r\n")
+                    smtp.getreply()
+                raise self._fail(code, text, stage=stage)
+        if data[0] != 354:
+            raise self._fail(*data, stage="data")
+        body = _LEADING_DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
+        smtp.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+        code, text = smtp.getreply()
+        if code != 250:
+            raise self._fail(code, text, stage="data")
         return _reply(code, text)
 
     def close(self) -> None:

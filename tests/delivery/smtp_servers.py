@@ -88,11 +88,22 @@ class StoreHandler:
         return "250 2.0.0 OK queued"
 
 
-def _serve(port: int, store: str | None, faults: FaultPlan | None) -> None:
+class PipeliningHandler(StoreHandler):
+    """The same server, offering PIPELINING (RFC 2920). aiosmtpd reads commands one by one from
+    its stream, so commands that arrive together are answered in order, as the RFC asks."""
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+def _serve(port: int, store: str | None, faults: FaultPlan | None, pipelining: bool) -> None:
     from aiosmtpd.controller import Controller
 
     logging.disable(logging.CRITICAL)
-    handler = StoreHandler(Path(store) if store else None, faults)
+    handler = (PipeliningHandler if pipelining else StoreHandler)(Path(store) if store else None, faults)
     controller = Controller(handler, hostname="127.0.0.1", port=port, decode_data=False)
     controller.start()
     while True:
@@ -110,14 +121,18 @@ def _wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def smtp_server(store: Path | None, faults: FaultPlan | None = None) -> Iterator[int]:
+def smtp_server(
+    store: Path | None, faults: FaultPlan | None = None, *, pipelining: bool = False
+) -> Iterator[int]:
     """Run an aiosmtpd server in its own process; yields its port. Messages go to `store`/new/."""
     if store is not None:
         for sub in ("tmp", "new", "cur"):
             (store / sub).mkdir(parents=True, exist_ok=True)
     port = free_port()
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_serve, args=(port, str(store) if store else None, faults), daemon=True)
+    proc = ctx.Process(
+        target=_serve, args=(port, str(store) if store else None, faults, pipelining), daemon=True
+    )
     proc.start()
     try:
         _wait_for_port(port)

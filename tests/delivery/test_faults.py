@@ -18,8 +18,9 @@ from .smtp_servers import FaultPlan, smtp_server, stored_messages
 Cli = Callable[..., Result]
 
 
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one-command-at-a-time", "pipelining"])
 def test_temporary_failures_are_retried_permanent_ones_recorded(
-    news: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+    news: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, pipelining: bool
 ) -> None:
     plan = FaultPlan(seed=7, temporary=0.10, permanent=0.01, drop_every=200)
     addresses = [f"reader{i:04d}@example.org" for i in range(1000)]
@@ -27,7 +28,7 @@ def test_temporary_failures_are_retried_permanent_ones_recorded(
     assert 3 <= len(refused) <= 25  # the plan really has permanent failures
     add_subscribers(news, addresses)
     store = tmp_path / "received"
-    with smtp_server(store, plan) as port:
+    with smtp_server(store, plan, pipelining=pipelining) as port:
         monkeypatch.setenv("NEWSLETTER_SMTP_URL", f"smtp://127.0.0.1:{port}")
         result = cli("send", "sample-issue", "--retry-delay", "0.02", "--connections", "4")
     assert result.exit_code == 3, result.output

@@ -195,6 +195,11 @@ def report(
             f"nothing changed ÷ full: {t['nochange'].median / full:.1%}; incremental output byte-identical "
             f"to a full build: **{'yes' if size.incremental_identical else 'NO'}**",
         ]
+        if "in_process" in t:
+            ratios.append(
+                f"one issue edited, rebuilt in a running process (`newsletter preview`) ÷ full: "
+                f"**{t['in_process'].median / full:.1%}**"
+            )
         if "serial" in t:
             ratios.append(f"serial (`--jobs 1`) ÷ parallel: {t['serial'].median / full:.2f}×")
         for r in ratios:

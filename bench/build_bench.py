@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,42 @@ def _count_files(folder: Path) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
+def _edit(sources: list[Path], i: int) -> None:
+    """Edit one issue's body (a different issue each time)."""
+    path = sources[(i * 7919) % len(sources)]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Washington", f"Washington ({i})", 1), encoding="utf-8")
+
+
+def _rebuild_child(root: str, runs: int, first: int) -> None:
+    """In this process: one warm-up edit and rebuild, then `runs` timed ones; prints the seconds."""
+    from newsletter.build import build
+    from newsletter.config import load_config
+
+    news = Path(root)
+    sources = sorted((news / "issues").glob("*.md"))
+    seconds = []
+    for i in range(first, first + runs + 1):
+        _edit(sources, i)
+        start = time.perf_counter()
+        build(load_config(news / "newsletter.toml"), news / "public")
+        if i > first:
+            seconds.append(time.perf_counter() - start)
+    print(json.dumps(seconds))
+
+
+def rebuilds_in_process(news: Path, runs: int, *, first: int) -> Timing:
+    """One issue edited, rebuilt by a process that is already running (as `newsletter preview`
+    rebuilds on every save): the rebuild without Python's start and the imports."""
+    code = f"from bench.build_bench import _rebuild_child; _rebuild_child({str(news)!r}, {runs}, {first})"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=HERE.parent, capture_output=True, text=True, check=True
+    ).stdout
+    timing = Timing("rebuild in a running process (one issue edited, as `newsletter preview`)", code)
+    timing.seconds = list(json.loads(out.strip().splitlines()[-1]))
+    return timing
+
+
 def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, serial: bool) -> SizeResult:
     """Full, serial, incremental and no-change builds of ours; Pelican (two ways) and Hugo."""
     print(f"corpus of {n} issues …", flush=True)
@@ -104,14 +141,13 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
     sources = sorted((news / "issues").glob("*.md"))
 
     def edit(i: int) -> None:
-        path = sources[(i * 7919) % len(sources)]
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("Washington", f"Washington ({i})", 1), encoding="utf-8")
+        _edit(sources, i)
 
     t["nochange"] = run("newsletter build (nothing changed)", [*ours, "--out", "public"], cwd=news, runs=runs)
     t["incremental"] = run(
         "newsletter build (one issue edited)", [*ours, "--out", "public"], cwd=news, runs=runs, before=edit
     )
+    t["in_process"] = rebuilds_in_process(news, runs, first=runs)
     subprocess.run([*ours, "--out", "reference", "--no-cache"], cwd=news, check=True, capture_output=True)
     result.incremental_identical = tree_digest(news / "public") == tree_digest(news / "reference")
     shutil.rmtree(news / "reference")

@@ -25,8 +25,10 @@ import contextlib
 import ctypes
 import datetime as dt
 import functools
+import hashlib
 import multiprocessing
 import os
+import pickle
 import shutil
 import stat
 import sys
@@ -350,11 +352,32 @@ class _Summary:
 
     listing: Issue  # without its body
     entry: FeedEntry | None  # None while the issue is not due (nothing of it is public)
+    listing_key: str = ""  # a hash of `listing`: the index is made again only when one changes
+
+
+def _listing_key(listing: Issue) -> str:
+    return hashlib.blake2b(pickle.dumps(listing, protocol=5), digest_size=16).hexdigest()
+
+
+def _summary_bytes(summary: _Summary) -> bytes:
+    return pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _summary_from(data: object) -> _Summary | None:
+    """The summary pickled in a record, or None (anything unreadable is a cache miss)."""
+    try:
+        summary = pickle.loads(data)  # type: ignore[arg-type]
+    except Exception:
+        return None
+    return summary if isinstance(summary, _Summary) else None
 
 
 @dataclass(frozen=True)
 class _Done:
-    summary: _Summary
+    """What a worker sends back for one issue. The summary is pickled once, in the worker: so
+    it crosses to the main process, and so the manifest stores it, without being pickled again."""
+
+    summary: bytes
     parsed: bool
     files: dict[str, tuple[int, int, int]]  # written by this job: path -> its record; none if not due
 
@@ -394,14 +417,15 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         issue, parsed = _parse(context, job)
         listing = without_body(issue)
         if not _due(issue, context.now):
-            out.append(_Done(_Summary(listing, None), parsed, files={}))
+            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, files={}))
             continue
         files = issue_files(config, issue)
         written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
         entry = feed_entry(config.site, issue, config.templates_dir, key=job.rendered)
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
-        out.append(_Done(_Summary(listing, entry), parsed, files=written))
+        summary = _Summary(listing, entry, _listing_key(listing))
+        out.append(_Done(_summary_bytes(summary), parsed, files=written))
     return out
 
 
@@ -453,15 +477,16 @@ def _cached(
     found = match_record(record, out) if record is not None else None
     if found is None:
         return None
-    files, summary = found
-    if not isinstance(summary, _Summary) or summary.entry is None:
+    files, data = found
+    summary = _summary_from(data)
+    if summary is None or summary.entry is None:
         return None
     if not _due(summary.listing, now):
-        return _Summary(summary.listing, None), None
+        return _Summary(summary.listing, None, summary.listing_key), None
     if _place(files, staging.path, made, staging.reused):
         return summary, record  # the very files: their record holds
     placed = {rel: file_record(os.stat(staging.path / rel)) for rel in files}
-    return summary, (placed, summary)
+    return summary, (placed, data)
 
 
 def build(
@@ -490,7 +515,7 @@ def build(
                 written: set[str] = set()  # relative paths, to prune a reused folder by
                 try:
                     # Sorted paths: the first duplicate named is the one read_issues would name.
-                    paths = sorted(config.issues_dir.glob("*.md"))
+                    paths = sorted(config.issues_dir.glob("*.md"), key=lambda p: p.name)  # one folder
                     summaries: dict[Path, _Summary] = {}
                     keys: list[str] = []
                     todo: list[_Job] = []
@@ -516,7 +541,9 @@ def build(
                     )
                     rendered = parsed = 0
                     for job, result in zip(todo, done, strict=True):
-                        summaries[job.path] = result.summary
+                        summary = _summary_from(result.summary)
+                        assert summary is not None  # made by this very build
+                        summaries[job.path] = summary
                         rendered += bool(result.files)
                         parsed += result.parsed
                         written.update(result.files)
@@ -527,7 +554,7 @@ def build(
                     listings = unique_newest_first([s.listing for s in ordered])
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
                     store = _Documents(cache) if cache else None
-                    for rel, data in _site_files(config, due, store).items():
+                    for rel, data in _site_files(config, due, store, environment).items():
                         _write(tmp, rel, data)
                         written.add(rel)
                     if staging.reused:
@@ -535,7 +562,7 @@ def build(
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
-                cache.store_manifest(out, records)
+                cache.store_manifest(out, records, last)
                 cache.prune(keys, store.used if store else ())
     finally:
         workers.close()
@@ -543,11 +570,30 @@ def build(
     return BuildResult(out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed)
 
 
-def _site_files(config: Config, due: list[_Summary], store: _Documents | None) -> dict[str, bytes]:
+def _site_files(
+    config: Config, due: list[_Summary], store: _Documents | None, environment: str
+) -> dict[str, bytes]:
     """The files made from all due issues together: feeds, listing."""
     entries = [s.entry for s in due if s.entry is not None]
     files = render_feed_entries(config.site, entries, store)
-    issues = [s.listing for s in due]
-    files["index.html"] = render_index(config.site, issues, config.templates_dir).encode()
+    files["index.html"] = _index(config, due, store, environment)
     files[".nojekyll"] = b""
     return files
+
+
+def _index(config: Config, due: list[_Summary], store: _Documents | None, environment: str) -> bytes:
+    """The listing of every due issue; taken from the cache when no listed issue changed (an
+    edit to an article's body, say) and the templates, config and code are the same."""
+    key = ""
+    if store is not None and environment and all(s.listing_key for s in due):
+        h = hashlib.blake2b(digest_size=20)
+        for part in ("index.html", environment, *(s.listing_key for s in due)):
+            h.update(part.encode())
+        key = h.hexdigest()
+        cached = store.document(key)
+        if cached is not None:
+            return cached
+    data = render_index(config.site, [s.listing for s in due], config.templates_dir).encode()
+    if key and store is not None:
+        store.store_document(key, data)
+    return data

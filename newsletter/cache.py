@@ -5,15 +5,15 @@ output folder, so deleting the cache is always safe):
 
 - `parsed/<key>.pickle`: the `Issue` read from one source file. The key hashes the file's
   bytes, its path (the slug comes from the file name), the size limit and the code version.
-- `manifest-<out>.pickle`: what the last build into one output folder made of each issue,
-  by the key of its rendered files: each file's path in the output folder with its size,
-  mtime and inode, and the issue's summary (what the feeds and the index need: the issue
-  without its body, its feed entry). One file, read and written whole by the build's main
-  process: a rebuild opens one file, not one per issue. The files themselves are not copied
-  here: they are found in the output the last build made, and a rebuild links them into the
-  new one. The key hashes the parsed entry's key and the *environment*: code version,
-  config and every file under templates/. A change to any of them changes every key, so
-  nothing stale is reused.
+- `manifest-<out>/<xx>.pickle`: what the last build into one output folder made of each
+  issue, by the key of its rendered files: each file's path in the output folder with its
+  size, mtime and inode, and the issue's summary (what the feeds and the index need: the
+  issue without its body, its feed entry), pickled once when it was made. Kept in up to 256
+  shards by key: a rebuild reads them all but writes only the shards that changed. The
+  files themselves are not copied here: they are found in the output the last build made,
+  and a rebuild links them into the new one. The key hashes the parsed entry's key and the
+  *environment*: code version, config and every file under templates/. A change to any of
+  them changes every key, so nothing stale is reused.
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
   `build.atomic_folder`), so its folders need not be made again.
 - `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
@@ -49,7 +49,7 @@ from .model import Issue
 #: Where the cache lives, relative to the folder of newsletter.toml.
 CACHE_PATH = Path(".cache") / "newsletter"
 #: Bump when the layout of the cache changes.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 # Libraries whose version changes rendered bytes: a new one invalidates every entry.
 _RENDERING_LIBRARIES = (
@@ -124,20 +124,21 @@ def rendered_key(environment: str, source: str) -> str:
     return _digest("rendered", environment, source)
 
 
-#: One issue's rendered files: relative output path -> (size, mtime_ns, inode), and its summary.
-Record = tuple[dict[str, tuple[int, int, int]], object]
+#: One issue's rendered files: relative output path -> (size, mtime_ns, inode), and its summary
+#: as the build pickled it (unpickled only when used, never pickled again while unchanged).
+Record = tuple[dict[str, tuple[int, int, int]], bytes]
 
 
 def file_record(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def match_record(record: object, out: Path) -> tuple[dict[str, tuple[str, int]], object] | None:
+def match_record(record: object, out: Path) -> tuple[dict[str, tuple[str, int]], bytes] | None:
     """(relative output path -> (the file in `out`, its inode), summary) when every file of
     `record` is still in `out` as it was recorded; else None (render the issue again)."""
     try:
         files: dict[str, tuple[int, int, int]]
-        summary: object
+        summary: bytes
         files, summary = record  # type: ignore[misc]
         found: dict[str, tuple[str, int]] = {}
         for rel, recorded in files.items():
@@ -191,24 +192,40 @@ class BuildCache:
 
     # --- rendered files --------------------------------------------------------------------
 
-    def _manifest_path(self, out: Path) -> Path:
+    def _manifest_folder(self, out: Path) -> Path:
         # One per output folder: a build into another folder does not spoil this one's.
-        return self.folder / f"manifest-{_digest(str(out.resolve()))[:16]}.pickle"
+        return self.folder / f"manifest-{_digest(str(out.resolve()))[:16]}"
 
     def manifest(self, out: Path) -> dict[str, Record]:
-        """The records of the last build into `out`, by key ({} with `read` False, or when
-        unreadable)."""
-        if not self.read:
-            return {}
-        try:
-            records = pickle.loads(self._manifest_path(out).read_bytes())
-        except Exception:  # missing, truncated or foreign: render everything again
-            return {}
-        return records if isinstance(records, dict) else {}
+        """The records of the last build into `out`, by key ({} with `read` False). A shard
+        that cannot be read is a miss for its records, never an error."""
+        records: dict[str, Record] = {}
+        folder = self._manifest_folder(out)
+        if not self.read or not folder.is_dir():
+            return records
+        for path in folder.glob("*.pickle"):
+            try:
+                shard = pickle.loads(path.read_bytes())
+            except Exception:  # truncated or foreign: render those issues again
+                continue
+            if isinstance(shard, dict):
+                records.update(shard)
+        return records
 
-    def store_manifest(self, out: Path, records: dict[str, Record]) -> None:
-        """Replace the manifest of `out` with this build's records (only they are kept)."""
-        _atomic_write(self._manifest_path(out), pickle.dumps(records, protocol=5))
+    def store_manifest(self, out: Path, records: dict[str, Record], last: dict[str, Record]) -> None:
+        """Make the manifest of `out` hold exactly `records`. It is kept in shards by key, and
+        only a shard whose records differ from `last` (what `manifest` read) is written: a
+        rebuild after one edit writes one small file, not the records of every issue."""
+        folder = self._manifest_folder(out)
+        folder.mkdir(exist_ok=True)
+        new, old = _shards(records), _shards(last)
+        for name in new.keys() | old.keys():
+            path = folder / f"{name}.pickle"
+            if name not in new:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            elif new[name] != old.get(name) or not path.exists():
+                _atomic_write(path, pickle.dumps(new[name], protocol=5))
 
     # --- feed documents ----------------------------------------------------------------------
 
@@ -242,6 +259,14 @@ class BuildCache:
                 else:
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+
+def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
+    """Records grouped by the first two hex digits of their key: at most 256 shards."""
+    shards: dict[str, dict[str, Record]] = {}
+    for key, record in records.items():
+        shards.setdefault(key[:2], {})[key] = record
+    return shards
 
 
 def _write_record(path: Path, data: bytes) -> None:
@@ -290,5 +315,7 @@ def open_cache(config: Config, *, read: bool = True) -> Iterator[BuildCache | No
         cache = BuildCache(folder, read=read)
         cache.parsed_folder.mkdir(exist_ok=True)
         shutil.rmtree(folder / "rendered", ignore_errors=True)  # the records of cache format 2 and 3
+        for old in folder.glob("manifest-*.pickle"):  # format 4: one file per output folder
+            old.unlink(missing_ok=True)
         cache.documents_folder.mkdir(exist_ok=True)
         yield cache

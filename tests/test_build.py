@@ -70,7 +70,7 @@ def test_failure_while_writing_cleans_up(
     def explode(*args: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("newsletter.build.render_index", explode)
+    monkeypatch.setattr("newsletter.build.render_feed_entries", explode)
     with pytest.raises(RuntimeError):
         build(config, root / "public")
     assert tree_digest(root / "public") == before

@@ -6,6 +6,7 @@ wrong and that it does skip the work it should (counted, not timed).
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, tree_digest
 
+from newsletter import build as build_module
 from newsletter.build import MIN_PARALLEL, build
 from newsletter.cache import CACHE_PATH
 from newsletter.cli import main
@@ -106,7 +108,7 @@ def test_changed_config_renders_every_issue(root: Path) -> None:
 
 def test_no_cache_renders_everything_and_rewrites_the_cache(root: Path) -> None:
     for manifest in (root / CACHE_PATH).glob("manifest-*"):
-        manifest.unlink()
+        shutil.rmtree(manifest)
     result = CliRunner().invoke(
         main,
         ["build", "--no-cache", "--out", str(root / "public"), "--config", str(root / "newsletter.toml")],
@@ -130,7 +132,7 @@ def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
     for entry in (root / CACHE_PATH / "parsed").iterdir():
         entry.write_bytes(b"\x80\x05 not a pickle")
     for manifest in (root / CACHE_PATH).glob("manifest-*"):
-        manifest.unlink()  # so every issue is rendered, from its model
+        shutil.rmtree(manifest)  # so every issue is rendered, from its model
     result = build(load_config(root), root / "public")
     assert result.parsed == ISSUES
     assert tree_digest(root / "public") == full_build(root)
@@ -168,13 +170,24 @@ def test_unchanged_files_are_the_same_files_build_after_build(root: Path) -> Non
         assert path.stat().st_ino == (spare / rel).stat().st_ino
 
 
-def test_corrupted_manifest_is_ignored_and_rebuilt(root: Path) -> None:
-    manifest = next((root / CACHE_PATH).glob("manifest-*"))
-    manifest.write_bytes(manifest.read_bytes()[:-100])  # cut short
+def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
+    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).iterdir())
+    in_shard = len(pickle.loads(shards[0].read_bytes()))
+    shards[0].write_bytes(shards[0].read_bytes()[:-100])  # cut short
     digest, rendered = rebuild(root)
-    assert rendered == ISSUES
+    assert rendered == in_shard
     assert digest == full_build(root)
     assert rebuild(root)[1] == 0
+
+
+def test_a_rebuild_writes_only_the_manifest_shards_that_changed(root: Path) -> None:
+    rebuild(root)
+    shards = {p: p.stat().st_mtime_ns for p in next((root / CACHE_PATH).glob("manifest-*")).iterdir()}
+    path = issue_paths(root)[1]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Bern"), encoding="utf-8")
+    assert rebuild(root)[1] == 1
+    changed = [p for p, mtime in shards.items() if not p.exists() or p.stat().st_mtime_ns != mtime]
+    assert 1 <= len(changed) <= 2  # the edited issue's old record leaves one shard, its new one joins one
 
 
 def test_a_build_into_another_folder_keeps_this_folders_cache(root: Path) -> None:
@@ -208,3 +221,20 @@ def test_folder_left_by_a_killed_build_is_removed(root: Path) -> None:
     (leftover / "issues").mkdir(parents=True)
     rebuild(root)
     assert not leftover.exists()
+
+
+def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+    real = build_module.render_index
+    monkeypatch.setattr(build_module, "render_index", lambda *a: made.append(1) or real(*a))
+    path = issue_paths(root)[3]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    assert rebuild(root)[1] == 1 and made == []  # the body changed, no listed title or summary
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('\ntitle: "', '\ntitle: "Neu – ', 1), encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1 and made == [1]
+    assert "Neu – " in (root / "public" / "index.html").read_text(encoding="utf-8")
+    assert digest == full_build(root)

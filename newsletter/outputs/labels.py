@@ -28,7 +28,7 @@ class Labels:
         return _format_date(day, self.words.get("date_format", "long"), self.language)
 
 
-@lru_cache(maxsize=4096)  # a listing of many issues names many days of few months
+@lru_cache(maxsize=1 << 16)  # an archive of many issues names many days (decades of daily issues)
 def _format_date(day: dt.date, fmt: str, language: str) -> str:
     try:
         return format_date(day, format=fmt, locale=language)

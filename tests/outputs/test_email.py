@@ -255,3 +255,21 @@ def test_french_issue_uses_french_words_and_typography(email_site: Site) -> None
     )
     assert words(one(soup, ".btn a")) == "Je soutiens Novastan"
     assert "Se désabonner" in words(one(soup, ".footer"))
+
+
+def test_template_cache_that_cannot_be_written_or_read_is_only_a_miss(tmp_path: Path) -> None:
+    """Compiled templates on a full disk or in a damaged folder: the templates still render."""
+    import jinja2
+
+    from newsletter.outputs import QuietBytecodeCache
+
+    for cache in (QuietBytecodeCache(str(tmp_path / "missing")), QuietBytecodeCache(str(tmp_path))):
+        for _ in range(2):  # the second time reads what the first wrote, if it could
+            env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=cache)
+            assert env.get_template("t").render(x="ok") == "ok!"
+    for written in tmp_path.glob("__jinja2_*"):
+        written.write_bytes(b"j2 damaged")
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=QuietBytecodeCache(str(tmp_path))
+    )
+    assert env.get_template("t").render(x="ok") == "ok!"

@@ -8,9 +8,10 @@ A rebuild does only the work that changed: an unchanged source is not parsed aga
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
 from the last output into the new folder (a reused folder often holds those very files
 already, and then nothing is written at all), and what the feeds and the index need of it
-comes from the summary in the cache's manifest. Of the files made from all issues together, a feed document
-whose entries did not change (an RFC 5005 archive page) is taken from the cache too; the
-index and the subscription feeds are made again.
+comes from its summary in the cache's manifest. Of the files made from all issues together,
+a feed document whose entries did not change (an RFC 5005 archive page, often the current
+feeds too) and the index, when no listed title, summary or date changed, are taken from the
+cache as well.
 
 Each issue is read and rendered in one go, spread over a process pool when there are enough
 of them to pay for it: a worker gets the source's path, writes the issue's files itself and

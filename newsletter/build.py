@@ -26,7 +26,6 @@ import contextlib
 import ctypes
 import datetime as dt
 import functools
-import hashlib
 import multiprocessing
 import os
 import pickle
@@ -45,6 +44,7 @@ from typing import TypeVar
 from .cache import (
     BuildCache,
     Record,
+    digest,
     environment_key,
     file_record,
     match_record,
@@ -357,7 +357,7 @@ class _Summary:
 
 
 def _listing_key(listing: Issue) -> str:
-    return hashlib.blake2b(pickle.dumps(listing, protocol=5), digest_size=16).hexdigest()
+    return digest(pickle.dumps(listing, protocol=5))
 
 
 def _summary_bytes(summary: _Summary) -> bytes:
@@ -587,10 +587,7 @@ def _index(config: Config, due: list[_Summary], store: _Documents | None, enviro
     edit to an article's body, say) and the templates, config and code are the same."""
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
-        h = hashlib.blake2b(digest_size=20)
-        for part in ("index.html", environment, *(s.listing_key for s in due)):
-            h.update(part.encode())
-        key = h.hexdigest()
+        key = digest("index.html", environment, *(s.listing_key for s in due))
         cached = store.document(key)
         if cached is not None:
             return cached

@@ -67,7 +67,8 @@ _RENDERING_LIBRARIES = (
 )
 
 
-def _digest(*parts: bytes | str) -> str:
+def digest(*parts: bytes | str) -> str:
+    """A content key: every part counts, and where one ends (no two lists of parts share one)."""
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
@@ -96,7 +97,7 @@ def code_version() -> str:
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".toml") and path.is_file() and "__pycache__" not in path.parts:
             parts += [path.relative_to(package).as_posix(), path.read_bytes()]
-    return _digest(*parts)
+    return digest(*parts)
 
 
 def folder_digest(folder: Path) -> str:
@@ -106,22 +107,22 @@ def folder_digest(folder: Path) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
-    return _digest(*parts)
+    return digest(*parts)
 
 
 def environment_key(config: Config) -> str:
     """What every issue's rendering depends on besides the issue: code, config, templates."""
-    return _digest(code_version(), repr(config), folder_digest(config.templates_dir))
+    return digest(code_version(), repr(config), folder_digest(config.templates_dir))
 
 
 def source_key(path: Path, data: bytes, max_bytes: int) -> str:
     """The key of one source file's parsed model."""
-    return _digest("source", code_version(), str(path), str(max_bytes), data)
+    return digest("source", code_version(), str(path), str(max_bytes), data)
 
 
 def rendered_key(environment: str, source: str) -> str:
     """The key of one issue's rendered files."""
-    return _digest("rendered", environment, source)
+    return digest("rendered", environment, source)
 
 
 #: One issue's rendered files: relative output path -> (size, mtime_ns, inode), and its summary
@@ -194,7 +195,7 @@ class BuildCache:
 
     def _manifest_folder(self, out: Path) -> Path:
         # One per output folder: a build into another folder does not spoil this one's.
-        return self.folder / f"manifest-{_digest(str(out.resolve()))[:16]}"
+        return self.folder / f"manifest-{digest(str(out.resolve()))[:16]}"
 
     def manifest(self, out: Path) -> dict[str, Record]:
         """The records of the last build into `out`, by key ({} with `read` False). A shard

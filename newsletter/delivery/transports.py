@@ -254,6 +254,7 @@ class SmtpSession:
         self.smtp = smtp
         self._redact = redact
         self.pipelining = bool(smtp.has_extn("pipelining"))
+        self._mail_from = ("", "")  # (sender, its MAIL FROM argument): the same for a whole run
 
     def _fail(self, code: int, text: bytes | str, *, stage: str) -> DeliveryFailure:
         reply = _reply(code, text)
@@ -296,10 +297,15 @@ class SmtpSession:
             raise DeliveryFailure(f"connection lost: {e or type(e).__name__}", connection_lost=True) from None
         return _reply(code, text)
 
+    def _quoted_sender(self, sender: str) -> str:
+        if self._mail_from[0] != sender:
+            self._mail_from = (sender, smtplib.quoteaddr(sender))
+        return self._mail_from[1]
+
     def _send_pipelined(self, sender: str, recipient: str, message: bytes) -> str:
         smtp = self.smtp
         smtp.send(
-            f"MAIL FROM:{smtplib.quoteaddr(sender)}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+            f"MAIL FROM:{self._quoted_sender(sender)}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
         )
         mail, rcpt, data = smtp.getreply(), smtp.getreply(), smtp.getreply()
         for (code, text), stage, ok in ((mail, "mail", (250,)), (rcpt, "rcpt", (250, 251))):

@@ -49,7 +49,9 @@ def check_sources(config: Config) -> tuple[list[Issue], list[Problem]]:
         problems.append(Problem(str(config.issues_dir), "no issues (*.md); add one with `newsletter import`"))
     for path in files:
         try:
-            issue = read_issue(path, max_bytes=config.limits.max_source_bytes)
+            issue = read_issue(
+                path, max_bytes=config.limits.max_source_bytes, languages=config.site.languages
+            )
         except NewsletterError as e:
             problems.append(Problem(str(path) if not e.path else e.path, e.message))
             continue

@@ -186,7 +186,7 @@ def import_command(csv_file: Path, config_path: Path | None) -> None:
     config = load_config(config_path)
     subs = _subscribers(config)
     try:
-        report = subs.import_csv(csv_file)
+        report = subs.import_csv(csv_file, editions=config.site.languages)
     finally:
         subs.close()
     for line in report.errors:
@@ -209,9 +209,10 @@ def add_command(address: str, name: str, language: str, config_path: Path | None
 
     Example: newsletter subscribers add lila@example.org --name "Lila Ahmadi" --language de
     """
-    subs = _subscribers(load_config(config_path))
+    config = load_config(config_path)
+    subs = _subscribers(config)
     try:
-        new = subs.add(address, name, language)
+        new = subs.add(address, name, language, editions=config.site.languages)
         s = subs.get(address)
     finally:
         subs.close()

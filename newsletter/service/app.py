@@ -109,7 +109,7 @@ class Service:
 
 def offered_languages(config: Config) -> set[str]:
     """The editions a reader may choose: the site's language and every configured edition."""
-    return {config.site.language, *config.site.editions}
+    return set(config.site.languages)
 
 
 def create_app(

@@ -37,7 +37,7 @@ from bs4 import (
 from bs4.element import Doctype, ProcessingInstruction
 
 from ..errors import NewsletterError
-from ..model import Article, Block, Link, Person, RelatedLink, Section
+from ..model import Article, Block, Language, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from .decode import clean_inline_text
 from .draft import Draft
@@ -96,7 +96,6 @@ _CONTENT_SELECTORS = (
     "main, [role=main]",
 )
 _TITLE_SEPARATORS = (" – ", " — ", " - ", " | ", " · ", " :: ", " » ", " : ")
-_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 # NUL, C0 controls, lone surrogates, noncharacters: invalid in HTML; lxml refuses some outright.
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
@@ -339,8 +338,8 @@ def _is_site(name: str, site_names: Iterable[str]) -> bool:
 
 
 def _language_code(value: str | None) -> str | None:
-    m = _LANGUAGE.match(value.strip()) if value else None
-    return m.group(1).lower() if m else None
+    lang = Language.parse(value) if value else None
+    return lang.tag if lang else None
 
 
 # --- URLs --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..errors import NewsletterError
 from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
-from .transports import transport_for
+from .transports import transport_from_config
 
 
 def _subscribers(config: Config) -> SubscriberList:
@@ -125,8 +125,7 @@ def send_command(
             secret = "dry-run"
     else:
         secret = secret_from_env()
-    helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-    transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+    transport = transport_from_config(config)
     if test_address:
         reply = send_test(
             config, the_issue, html=html, text=text, secret=secret, transport=transport, address=test_address

@@ -55,6 +55,11 @@ class Language:
         """How its script runs, for `dir=`."""
         return "rtl" if self.primary in RTL_LANGUAGES else "ltr"
 
+    @property
+    def locale(self) -> str:
+        """The tag as Babel and CLDR name a locale: "pt_BR"."""
+        return self.tag.replace("-", "_")
+
     def matches(self, other: str) -> bool:
         """Whether `other` is the same language (pt-BR and pt do; case does not matter)."""
         return self.primary == other.split("-")[0].strip().lower()

@@ -28,6 +28,7 @@ from email_validator import EmailNotValidError, validate_email
 from ..characters import CONTROL
 from ..config import edition_language
 from ..errors import NewsletterError
+from ..model import Language
 from ..sources.decode import clean_inline_text
 from .database import now, open_database, transaction
 
@@ -134,10 +135,10 @@ def normalize_language(language: str, editions: Sequence[str] = ()) -> str:
     """The edition language as stored ("" for the site's); with `editions`, it must be one of them."""
     if editions and language.strip():
         return edition_language(language.strip(), editions)
-    lang = language.strip().lower().replace("_", "-")
-    if lang and not all(part.isalnum() and part.isascii() for part in lang.split("-")):
+    lang = Language.parse(language) if language.strip() else None
+    if language.strip() and lang is None:
         raise NewsletterError(f"invalid language {language!r}: use a code like 'de' or 'fr'")
-    return lang
+    return lang.tag if lang else ""
 
 
 class SubscriberList:

@@ -57,4 +57,4 @@ def labels_for(templates_dir: Path, language: str) -> Labels:
     words = dict(catalog.get("en", {}))
     words.update(catalog.get(base, {}))
     words.update(catalog.get(language, {}))
-    return Labels(language=language.replace("-", "_"), words=words)
+    return Labels(language=Language(language).locale, words=words)

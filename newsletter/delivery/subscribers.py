@@ -30,7 +30,7 @@ from ..config import edition_language
 from ..errors import NewsletterError
 from ..model import Language
 from ..sources.decode import clean_inline_text
-from .database import now, open_database, transaction
+from .database import Store, now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
 #: The status `signup_status` reports for an address that signed up but has not confirmed yet.
@@ -141,7 +141,7 @@ def normalize_language(language: str, editions: Sequence[str] = ()) -> str:
     return lang.tag if lang else ""
 
 
-class SubscriberList:
+class SubscriberList(Store):
     """The `subscribers` table; a thin, typed layer the CLI and the sender share."""
 
     def __init__(self, path: Path | None = None, *, db: sqlite3.Connection | None = None):
@@ -152,9 +152,6 @@ class SubscriberList:
         self.db = db
         for statement in PENDING_SCHEMA:
             db.execute(statement)
-
-    def close(self) -> None:
-        self.db.close()
 
     def add(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, load_config
 from .errors import NewsletterError
@@ -128,20 +128,10 @@ class Newsletter:
         """Send the built issue (a slug or a source file) to its subscribers, once each
         (`newsletter send`). `secret` defaults to NEWSLETTER_SECRET, `transport` to the
         configured one."""
-        from .delivery.send import built_email, find_issue, send_issue
+        from .delivery.send import send_issue
 
-        the_issue = find_issue(self.config, issue)
-        html, text = built_email(out or self.public, the_issue)
-        return send_issue(
-            self.config,
-            the_issue,
-            html=html,
-            text=text,
-            secret=self._secret(secret, dry_run),
-            transport=transport or self.transport(),
-            options=options,
-            dry_run=dry_run,
-        )
+        parts = self._delivery(issue, out, secret, transport, dry_run)
+        return send_issue(self.config, **parts, options=options, dry_run=dry_run)
 
     def send_test(
         self,
@@ -154,19 +144,9 @@ class Newsletter:
     ) -> str:
         """One "[TEST]" copy of the built issue to `address`, outside the ledger
         (`newsletter send --test`); the server's reply."""
-        from .delivery.send import built_email, find_issue, send_test
+        from .delivery.send import send_test
 
-        the_issue = find_issue(self.config, issue)
-        html, text = built_email(out or self.public, the_issue)
-        return send_test(
-            self.config,
-            the_issue,
-            html=html,
-            text=text,
-            secret=self._secret(secret, False),
-            transport=transport or self.transport(),
-            address=address,
-        )
+        return send_test(self.config, **self._delivery(issue, out, secret, transport), address=address)
 
     def publish(
         self,
@@ -204,15 +184,27 @@ class Newsletter:
 
         return SendLedger(self.config.path(self.config.delivery.database))
 
-    @staticmethod
-    def _secret(secret: str | None, dry_run: bool) -> str:
+    def _delivery(
+        self,
+        issue: str,
+        out: Path | None,
+        secret: str | None,
+        transport: Transport | None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """What sending takes: the issue a slug or file names, its built HTML and text, the
+        secret (NEWSLETTER_SECRET unless given) and the transport (the configured one)."""
+        from .delivery.send import built_email, find_issue
         from .delivery.tokens import secret_from_env
 
-        if secret:
-            return secret
-        try:
-            return secret_from_env()
-        except NewsletterError:
-            if dry_run:  # a dry run signs nothing anyone receives
-                return "dry-run"
-            raise
+        the_issue = find_issue(self.config, issue)
+        html, text = built_email(out or self.public, the_issue)
+        if not secret:
+            try:
+                secret = secret_from_env()
+            except NewsletterError:
+                if not dry_run:
+                    raise
+                secret = "dry-run"  # a dry run signs nothing anyone receives
+        transport = transport or self.transport()
+        return {"issue": the_issue, "html": html, "text": text, "secret": secret, "transport": transport}

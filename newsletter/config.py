@@ -124,7 +124,7 @@ class Table:
         name = re.escape(self._where(key))
         header = re.compile(rf"^\s*\[\[?\s*{name}\s*(\]|\.)")
         found = next((n + 1 for n, text in enumerate(lines) if header.match(text)), None)
-        if found or isinstance(self.data.get(key), dict):
+        if found:
             return found
         own = re.compile(rf"^\s*\[\[?\s*{re.escape(self.where)}\s*\]\]?\s*(#.*)?$")
         start = next((n + 1 for n, text in enumerate(lines) if own.match(text)), None) if self.where else 0

@@ -123,7 +123,7 @@ def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
     from newsletter.delivery.transports import SmtpSettings, SmtpTransport
 
     config = load_config(root / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
     transport = SmtpTransport(SmtpSettings("127.0.0.1", port, implicit_tls=False))
     t0 = time.perf_counter()
@@ -142,7 +142,7 @@ def run_baseline(root: Path, port: int, connections: int, n: int) -> float:
     from newsletter.outputs.mime import MessageTemplate
 
     config = load_config(root / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
     data = MessageTemplate(envelope_for(config, issue), html=html, text=text).render(
         "reader000000@example.org", "Leser Nr. 0", "https://news.example.org/unsubscribe/x"

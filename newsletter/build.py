@@ -75,17 +75,22 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class BuildResult:
     """What a build made. `issues` are the due issues, newest first, without their bodies
-    (`article.sections` is empty): enough to name, date and list them."""
+    (`article.sections` is empty): enough to name, date and list them. `not_due` are the
+    issues left out as dated after `now`, oldest first, likewise without bodies. Together
+    they are every source the build read, so later steps (publish's check and send) need
+    not read them again."""
 
     out: Path
     issues: tuple[Issue, ...]
     files: int
     rendered: int = 0  # issues rendered by this build; the others came from the cache
     parsed: int = 0  # source files parsed by this build
+    not_due: tuple[Issue, ...] = ()
 
 
 def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     """Every file of one issue, by path relative to the output folder."""
+    from .outputs.built import ISSUE_JSON, BuiltIssue, issue_json
     from .outputs.email import render_email
     from .outputs.mime import sample_message
     from .outputs.plaintext import render_text
@@ -99,12 +104,14 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     message = sample_message(
         config, issue, html, text, to_address=SAMPLE_RECIPIENT, unsubscribe_url=sample_unsubscribe
     )
+    names = BuiltIssue.of(issue)
     base = f"issues/{issue.slug}/"
     return {
-        base + "index.html": render_issue_page(site, issue, templates).encode(),
-        base + "email.html": html.encode(),
-        base + "email.txt": text.encode(),
-        base + "message.eml": message,
+        base + names.page: render_issue_page(site, issue, templates).encode(),
+        base + names.html: html.encode(),
+        base + names.text: text.encode(),
+        base + names.message: message,
+        base + ISSUE_JSON: issue_json(issue),  # what delivery reads of the issue
     }
 
 
@@ -554,6 +561,8 @@ def build(
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
+                    later = (i for i in listings if not _due(i, now))
+                    not_due = sorted(later, key=lambda i: (i.date, i.slug))
                     store = _Documents(cache) if cache else None
                     for rel, data in _site_files(config, due, store, environment).items():
                         _write(tmp, rel, data)
@@ -568,7 +577,9 @@ def build(
     finally:
         workers.close()
     issues = tuple(s.listing for s in due)
-    return BuildResult(out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed)
+    return BuildResult(
+        out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed, not_due=tuple(not_due)
+    )
 
 
 def _site_files(

@@ -109,14 +109,16 @@ def send_command(
 ) -> None:
     """Send a built issue to every active subscriber, once each.
 
-    ISSUE is the issue's slug or its source file. Rerun after a crash or a network loss: only
-    what was not yet sent goes out. Exit status: 0 all sent, 3 some failed, 1 error.
+    ISSUE is the slug or source file of an issue built into --public. Rerun after a crash or
+    a network loss: only what was not yet sent goes out. Exit status: 0 all sent, 3 some
+    failed, 1 error.
 
     Example: NEWSLETTER_SECRET=… newsletter send kasachstan-abraham-abkommen --test me@example.org
     """
     config = load_config(config_path)
-    the_issue = find_issue(config, issue)
-    html, text = built_email(config.path(public_dir), the_issue)
+    public = config.path(public_dir)
+    the_issue = find_issue(config, issue, public)
+    html, text = built_email(public, the_issue)
     if dry_run:
         try:
             secret = secret_from_env()

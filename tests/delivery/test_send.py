@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -128,7 +129,7 @@ def test_outbox_is_the_default_transport(news: Path, cli: Cli) -> None:
 
 def test_outbox_resend_overwrites_instead_of_duplicating(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     add_subscribers(news, ["a@example.org"])
     outbox = OutboxTransport(news / "state" / "outbox")
@@ -188,7 +189,7 @@ def test_starttls_is_required_off_loopback(news: Path, smtp: Path) -> None:
         ("no-secret", ("sample-issue",), "NEWSLETTER_SECRET is not set"),
         ("none", ("no-such-issue",), "no issue with slug 'no-such-issue'"),
         ("none", ("issues/missing.md",), "issues/missing.md: no such issue file"),
-        ("injection", ("subject-injection",), "'title' contains a line break"),
+        ("injection", ("subject-injection",), "the subject contains a line break"),
         ("none", ("sample-issue", "--test", "not-an-address"), "invalid address 'not-an-address'"),
         ("bad-url", ("sample-issue",), "NEWSLETTER_SMTP_URL must look like smtp://host:587"),
     ],
@@ -202,11 +203,9 @@ def test_bad_input_is_one_line_and_exit_1(
     elif setup == "no-secret":
         monkeypatch.delenv("NEWSLETTER_SECRET")
     elif setup == "injection":
-        (news / "issues" / "2025-11-27-subject-injection.md").write_bytes(
-            (DATA / "issues" / "2025-11-27-subject-injection.md").read_bytes()
-        )
+        # an issue.json that says more than the build would: the sender refuses the header itself
         target = news / "public" / "issues" / "subject-injection"
-        target.mkdir()
+        shutil.copytree(DATA / "hostile" / "subject-injection", target)
         for f in ("email.html", "email.txt"):
             (target / f).write_bytes((news / "public" / "issues" / "sample-issue" / f).read_bytes())
     elif setup == "bad-url":
@@ -228,7 +227,7 @@ def test_missing_secret_still_allows_a_dry_run(news: Path, cli: Cli, monkeypatch
 
 def test_pacing_limits_the_rate(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     add_subscribers(news, [f"r{i}@example.org" for i in range(6)])
     report = send_issue(
@@ -242,7 +241,7 @@ def test_pacing_limits_the_rate(news: Path) -> None:
 def test_unknown_issue_lists_known_slugs(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
     with pytest.raises(NewsletterError, match=r"\(newest: sample-issue\)"):
-        find_issue(config, "other")
+        find_issue(config, "other", news / "public")
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

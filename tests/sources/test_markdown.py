@@ -73,6 +73,7 @@ def test_round_trip_gives_back_the_same_model(tmp_path: Path) -> None:
         ("related-marker-out-of-range", "has 1 entries"),
         ("related-javascript-url", "no absolute http(s) url"),
         ("slug-path-traversal", "may hold only"),
+        ("title-line-break", "'title' contains a line break"),
     ],
 )
 def test_bad_issue_gives_one_line_naming_the_file(fixture: str, expected: str) -> None:

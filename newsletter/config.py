@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .characters import NOT_ONE_LINE, UNSAFE
 from .errors import NewsletterError
 from .model import LANGUAGE_TAG, CallToAction, Edition, Site, SocialLink
 
@@ -88,10 +89,6 @@ class Config:
         return p if p.is_absolute() else self.root / p
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 class Table:
     """Reads one TOML table, naming the file and key in every error."""
 
@@ -109,7 +106,7 @@ class Table:
             raise self._err(key, "is required; add it as a quoted string")
         if not isinstance(value, str):
             raise self._err(key, "must be a string")
-        bad = (_NOT_ONE_LINE if one_line else _CONTROL).search(value)
+        bad = (NOT_ONE_LINE if one_line else UNSAFE).search(value)
         if bad:
             raise self._err(key, f"contains a line break or control character (U+{ord(bad.group()):04X})")
         return value

@@ -10,6 +10,8 @@ import re
 
 import nh3
 
+from .characters import INVISIBLE
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "del", "em", "figcaption",
     "figure", "h2", "h3", "h4", "hr", "i", "img", "ins", "li", "mark", "ol", "p", "pre", "q", "s",
@@ -67,15 +69,6 @@ def _strip_pixels(html: str) -> str:
     return _IMG.sub(keep, html)
 
 
-# Characters no output may carry, however they came in (raw or as "&#x202E;"): controls,
-# lone surrogates, noncharacters, bidi overrides/isolates (they reverse how text reads) and
-# zero-width spaces. nh3 writes them as characters, never as references, so one pass finds all.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069"
-    "\u200b\u2060\ufeff]"
-)
-
-
 # One configured sanitizer for the whole process: nh3 then converts the allow-lists once.
 _CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
@@ -94,4 +87,4 @@ def clean_html(html: str) -> str:
     Links get rel="noopener noreferrer"; script, style, iframe and their contents are removed.
     """
     cleaned = _CLEANER.clean(html)
-    return _INVISIBLE.sub("", _unwrap_dead_links(_strip_pixels(cleaned)))
+    return INVISIBLE.sub("", _unwrap_dead_links(_strip_pixels(cleaned)))

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import re
 from typing import Any, TypeVar
 
-# Everything outside XML 1.0's Char production (tab, LF and CR are allowed). In a Python str a
-# valid non-BMP character is one code point, so any code point in D800–DFFF is a lone surrogate.
-_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from .characters import NOT_XML
 
 T = TypeVar("T")
 
 
 def xml_text(text: str) -> str:
     """`text` without the characters XML 1.0 cannot carry; everything else unchanged."""
-    if _NOT_XML_CHAR.search(text) is None:  # the common case: no copy
+    if NOT_XML.search(text) is None:  # the common case: no copy
         return text
-    return _NOT_XML_CHAR.sub("", text)
+    return NOT_XML.sub("", text)
 
 
 def xml_safe(value: T) -> T:

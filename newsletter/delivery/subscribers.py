@@ -25,6 +25,7 @@ from typing import TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..characters import CONTROL
 from ..errors import NewsletterError
 from ..sources.decode import clean_inline_text
 from .database import now, open_database, transaction
@@ -107,7 +108,7 @@ MAX_CSV_BYTES = 200_000_000
 
 def normalize_address(address: str) -> str:
     """The address in the form we store and send to, or NewsletterError saying what is wrong."""
-    if any(ord(c) < 32 or c == "\x7f" for c in address):
+    if CONTROL.search(address):
         raise NewsletterError(f"invalid address {address!r}: contains a line break or control character")
     try:
         # No SMTPUTF8: every address must be sendable by any server; IDN domains become punycode.

@@ -6,9 +6,9 @@ import re
 
 from bs4 import BeautifulSoup, Tag
 
+from ..characters import IGNORABLE
+
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
-# Characters that pad a preheader and show as nothing.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u034f\u00ad\ufeff\u2060"), None)
 BLOCKS = frozenset(
     {
         "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
@@ -24,7 +24,7 @@ def parse(html: str | bytes) -> BeautifulSoup:
 
 def normalized(text: str) -> str:
     """Text as read: invisible padding dropped, runs of white space as one space."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    return " ".join(IGNORABLE.sub("", text).split())
 
 
 def is_hidden(tag: Tag) -> bool:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from html import escape as html_escape
 from urllib.parse import urlsplit
 
+from ..characters import CONTROL
 from ..config import Config
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Issue
@@ -42,12 +43,9 @@ class Envelope:
     date: dt.datetime
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
 def safe_header(value: str, what: str) -> str:
     """Refuse CR/LF and other control characters in a header value (header injection)."""
-    if _CONTROL.search(value):
+    if CONTROL.search(value):
         raise NewsletterError(f"{what} contains a line break or control character: {value!r}")
     return value
 

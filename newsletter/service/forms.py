@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 
+from ..characters import CONTROL
 from ..delivery.subscribers import normalize_address, normalize_language, normalize_name
 from ..errors import NewsletterError
 
@@ -73,7 +74,7 @@ def read_fields(request: Request, allowed: Collection[str]) -> dict[str, str]:
     for key, value in fields.items():
         if key not in allowed:
             raise FormError(400, "malformed", f"unknown field {key!r}")
-        if any(ord(c) < 32 or c == "\x7f" for c in value):
+        if CONTROL.search(value):
             raise FormError(400, "line_break", f"field {key!r} contains a line break or control character")
         if "\ufffd" in value:  # what the form parser makes of bytes that are not UTF-8
             raise FormError(400, "malformed", f"field {key!r} is not valid UTF-8")

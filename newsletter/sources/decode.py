@@ -7,18 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ..characters import BIDI_CONTROLS, INVISIBLE, LINE_SEPARATORS, UNSAFE, UNUSUAL, ZERO_WIDTH
 from ..errors import NewsletterError
-
-# C0 controls except tab/newline/CR, DEL, C1 controls, lone surrogates, noncharacters.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Bidi overrides and isolates are kept out of text: they can reverse how a title reads.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
-# Word's manual line break (VT) and a page break (FF) end a line; they are not content.
-_LINE_BREAKS = re.compile("[\x0b\x0c\u2028\u2029]")
-# All three above in one class: most text has none of them, and one search tells.
-_UNWANTED = re.compile("[" + "".join(p.pattern[1:-1] for p in (_FORBIDDEN, _BIDI, _ZERO_WIDTH)) + "]")
-_UNUSUAL = re.compile("[" + "".join(p.pattern[1:-1] for p in (_UNWANTED, _LINE_BREAKS)) + "]")
 
 
 def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
@@ -113,18 +103,18 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000, repair:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = _decode(data, path, repair).replace("\r\n", "\n").replace("\r", "\n")
-    if not repair and not _UNUSUAL.search(text):  # most files: one scan finds nothing to do
+    if not repair and not UNUSUAL.search(text):  # most files: one scan finds nothing to do
         return text if text.isascii() else unicodedata.normalize("NFC", text)
-    text = _LINE_BREAKS.sub("\n", text)
+    text = LINE_SEPARATORS.sub("\n", text)
     if repair:
-        text = _FORBIDDEN.sub("", repair_mojibake(text))
-    m = _FORBIDDEN.search(text)
+        text = UNSAFE.sub("", repair_mojibake(text))
+    m = UNSAFE.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
         raise NewsletterError(
             f"contains the control character U+{ord(m.group()):04X}; remove it", path=path, line=line
         )
-    text = _ZERO_WIDTH.sub("", _BIDI.sub("", text))
+    text = ZERO_WIDTH.sub("", BIDI_CONTROLS.sub("", text))
     return unicodedata.normalize("NFC", text)
 
 
@@ -139,8 +129,8 @@ def clean_inline_text(text: str) -> str:
     if text.isprintable():  # no control, format or separator character: no space but " " either
         text = text if text.isascii() else unicodedata.normalize("NFC", text)
         return " ".join(text.split()) if "  " in text else text.strip()
-    if _UNWANTED.search(text):
-        text = _UNWANTED.sub("", text)
+    if INVISIBLE.search(text):
+        text = INVISIBLE.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return _FOLDING_SPACE.sub(" ", text).strip() if _UNFOLDED.search(text) else text.strip()

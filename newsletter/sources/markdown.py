@@ -38,6 +38,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
@@ -107,15 +108,11 @@ def parse_datetime(
     return when
 
 
-# In a one-line field: C0/C1 controls (CR and LF too: header injection), surrogates, noncharacters.
-_NOT_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 def one_line(value: str, key: str, path: str) -> str:
     """A one-line front-matter text. YAML escapes (a quoted "\\r\\n" or "\\x01") can smuggle in
     what the decoder refuses, so line breaks and controls are refused here again; bidi and
     zero-width characters are dropped and spaces folded, as everywhere."""
-    m = _NOT_ONE_LINE.search(value)
+    m = NOT_ONE_LINE.search(value)
     if m:
         raise NewsletterError(
             f"front matter '{key}' contains a line break or control character (U+{ord(m.group()):04X}); "

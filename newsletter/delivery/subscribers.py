@@ -27,7 +27,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..characters import CONTROL
 from ..errors import NewsletterError
-from ..sources.decode import clean_inline_text
+from ..inline_text import clean_inline_text
 from .database import now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")

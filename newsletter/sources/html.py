@@ -37,9 +37,9 @@ from bs4 import (
 from bs4.element import Doctype, ProcessingInstruction
 
 from ..errors import NewsletterError
+from ..inline_text import clean_inline_text
 from ..model import Article, Block, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
-from .decode import clean_inline_text
 from .draft import Draft
 from .profiles import (
     LanguageRules,

@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..inline_text import clean_inline_text
 from ..model import Article, Block, Issue, Person, RelatedLink, Section
-from .decode import clean_inline_text, decode_source
+from .decode import decode_source
 from .draft import Draft
 from .markdown import (
     FRONT_MATTER,

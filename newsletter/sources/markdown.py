@@ -40,10 +40,11 @@ from markdown_it.token import Token
 
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError
+from ..inline_text import clean_inline_text
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from . import unique_newest_first
-from .decode import clean_inline_text, decode_source, read_limited
+from .decode import decode_source, read_limited
 
 if TYPE_CHECKING:
     from bs4 import PageElement

@@ -185,12 +185,8 @@ def read_draft(
     fmt = detect_format(text)
     if fmt == "html":
         if html_reader is None:
-            try:
-                from .html import read_html
-            except ImportError:
-                raise NewsletterError(
-                    "HTML pages cannot be imported yet; save the page as text", path=path
-                ) from None
+            from .html import read_html  # loads BeautifulSoup: only for a page
+
             html_reader = read_html
         return html_reader(
             text, profiles=profiles, profile=profile, language=language, base_url=base_url, path=path

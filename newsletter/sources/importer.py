@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
 from ..model import Article, Block, Issue, Person, RelatedLink, Section
 from .decode import decode_source
@@ -93,7 +94,7 @@ def _apply_rules(
             if block.kind != "paragraph":
                 blocks.append(block)
                 continue
-            if (title := related_title(block.text, rules)) is not None and not block.links:
+            if (title := related_title(block.text, rules)) is not None and not hrefs(block.html):
                 blocks.append(Block("related", related_index=declared + len(found["related"])))
                 found["related"].append(RelatedLink(clean_inline_text(title)))
             elif names := byline_names(block.text, rules):

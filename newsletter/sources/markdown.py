@@ -30,7 +30,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +40,9 @@ from markdown_it.token import Token
 
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError
+from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
-from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Link, Person, RelatedLink, Section
+from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Person, RelatedLink, Section
 from ..sanitize import clean_html
 from . import unique_newest_first
 from .decode import decode_source, read_limited
@@ -281,100 +282,42 @@ def read_issues(folder: Path, *, max_bytes: int = 5_000_000) -> list[Issue]:
 # --- body ------------------------------------------------------------------------------------
 
 
-def _inline_text(tokens: Iterable[Token]) -> tuple[str, tuple[Link, ...]]:
+def _inline_text(tokens: Iterable[Token]) -> str:
     parts: list[str] = []
-    links: list[Link] = []
-    href: str | None = None
-    label: list[str] = []
     for t in tokens:
-        if t.type == "link_open":
-            href, label = str(t.attrGet("href") or ""), []
-        elif t.type == "link_close":
-            if href and href.startswith(("http://", "https://", "mailto:")):
-                links.append(Link("".join(label).strip(), href))
-            href = None
-        elif t.type in ("text", "code_inline"):
+        if t.type in ("text", "code_inline", "image"):
             parts.append(t.content)
-            if href is not None:
-                label.append(t.content)
         elif t.type in ("softbreak", "hardbreak"):
             parts.append(" " if t.type == "softbreak" else "\n")
-        elif t.type == "image":
-            parts.append(t.content)
         elif t.type == "html_inline" and t.content.lower().startswith("<br"):
             parts.append("\n")
-    return "".join(parts).strip(), tuple(links)
+    return "".join(parts).strip()
 
 
-# Sanitized HTML is nh3's serialization: attribute values double-quoted, `<` and `&` in text
-# escaped, every element closed. So one regular expression reads its tags, without a parser.
-_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"=>/]+(?:="[^"]*")?)*)\s*/?>')
-_ATTRIBUTE = re.compile(r'\s+([^\s"=>/]+)(?:="([^"]*)")?')
-
-
-def _attribute(attributes: str, name: str) -> str | None:
-    for m in _ATTRIBUTE.finditer(attributes):
-        if m.group(1).lower() == name:
-            return unescape(m.group(2) or "")
-    return None
-
-
-def _read_sanitized(html: str) -> tuple[list[str], list[str], tuple[Link, ...]]:
-    """(text nodes, the text as read with <br> and <img alt> in it, links) of sanitized HTML."""
+def _read_sanitized(html: str) -> tuple[list[str], list[str]]:
+    """(text nodes, the text as read with <br> and <img alt> in it) of sanitized HTML."""
     nodes: list[str] = []
     shown: list[str] = []
-    links: list[tuple[str, list[str]]] = []
-    open_links: list[int] = []
-    pos = 0
-    for m in _TAG.finditer(html):
-        if m.start() > pos:
-            node = unescape(html[pos : m.start()])
+    for node in html_tree(html).descendants():
+        if isinstance(node, Element):
+            if node.name == "br":
+                shown.append("\n")
+            elif node.name == "img":
+                shown.append(node.get("alt") or "")
+        else:
             nodes.append(node)
             shown.append(node.replace("\n", " "))
-            for i in open_links:
-                links[i][1].append(node)
-        pos = m.end()
-        closing, name = m.group(1), m.group(2).lower()
-        if name == "br":
-            shown.append("\n")
-        elif name == "img" and not closing:
-            shown.append(_attribute(m.group(3), "alt") or "")
-        elif name == "a":
-            if closing:
-                if open_links:
-                    open_links.pop()
-            else:
-                href = _attribute(m.group(3), "href")
-                if href is not None:
-                    open_links.append(len(links))
-                    links.append((href, []))
-    if pos < len(html):
-        node = unescape(html[pos:])
-        nodes.append(node)
-        shown.append(node.replace("\n", " "))
-        for i in open_links:
-            links[i][1].append(node)
-    found = tuple(
-        Link("".join(label).strip(), href)
-        for href, label in links
-        if href.startswith(("http://", "https://", "mailto:"))
-    )
-    return nodes, shown, found
+    return nodes, shown
 
 
 def _html_text(html: str) -> str:
     return " ".join(" ".join(_read_sanitized(html)[0]).split())
 
 
-def _fragment(html: str) -> tuple[str, tuple[Link, ...]]:
-    """(the text of sanitized inline HTML as a reader sees it: <br> breaks the line, its links)."""
-    _, shown, links = _read_sanitized(html)
-    lines = "".join(shown).split("\n")
-    return "\n".join(clean_inline_text(line) for line in lines).strip(), links
-
-
-def _fragment_links(html: str) -> tuple[Link, ...]:
-    return _read_sanitized(html)[2]
+def _fragment(html: str) -> str:
+    """The text of sanitized inline HTML as a reader sees it: <br> breaks the line."""
+    lines = "".join(_read_sanitized(html)[1]).split("\n")
+    return "\n".join(clean_inline_text(line) for line in lines).strip()
 
 
 # One sanitized <p> and nothing else: an HTML paragraph, read like a Markdown one.
@@ -394,24 +337,21 @@ def _html_block_as_markdown_block(html: str) -> Block | None:
         inner = m.group(1)
         if not inner.strip():
             return None
-        return _image_block(inner) or Block("paragraph", inner, *_fragment(inner))
-    from bs4 import BeautifulSoup, Tag
-
-    soup = BeautifulSoup(html, "html.parser")
-    top = [c for c in soup.contents if isinstance(c, Tag) or str(c).strip()]
-    if len(top) != 1 or not isinstance(top[0], Tag) or top[0].name not in _HTML_KINDS:
+        return _image_block(inner) or Block("paragraph", inner, _fragment(inner))
+    top = [c for c in html_tree(html).children if isinstance(c, Element) or c.strip()]
+    if len(top) != 1 or not isinstance(top[0], Element) or top[0].name not in _HTML_KINDS:
         return None
     kind = _HTML_KINDS[top[0].name]
     text = top[0].get_text() if kind == "code" else _html_text(html)
-    return Block(kind, html, text, _fragment_links(html))
+    return Block(kind, html, text)
 
 
 def _image_block(html: str) -> Block | None:
     """A paragraph that is one image, however it was written: an image block."""
     if not _ONE_IMAGE.fullmatch(html):
         return None
-    tag = _TAG.search(html)
-    alt = (_attribute(tag.group(3), "alt") or "") if tag else ""
+    images = html_tree(html).find_all(("img",))
+    alt = (images[0].get("alt") or "") if images else ""
     return Block("image", f"<p>{html.strip()}</p>", alt)
 
 
@@ -433,7 +373,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
         t = tokens[i]
         line = first_line + (t.map[0] if t.map else 0)
         if t.type == "heading_open" and t.tag in ("h1", "h2"):
-            text = clean_inline_text(_inline_text(tokens[i + 1].children or [])[0])
+            text = clean_inline_text(_inline_text(tokens[i + 1].children or []))
             if text:  # an empty "##" starts nothing
                 if blocks or heading:
                     sections.append(Section(heading, tuple(blocks)))
@@ -450,9 +390,9 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
             if image := _image_block(html):
                 blocks.append(image)
             elif _BLOCK_TAG.search(html):  # inline HTML that opened a block (<h2>, <ul>): not a <p>
-                blocks.append(Block("html", html, _html_text(html), _fragment_links(html)))
+                blocks.append(Block("html", html, _html_text(html)))
             elif html.strip():
-                blocks.append(Block("paragraph", html, *_fragment(html)))
+                blocks.append(Block("paragraph", html, _fragment(html)))
             i += 3
             continue
         if t.type == "html_block":
@@ -471,7 +411,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                 if paragraph := _html_block_as_markdown_block(html):
                     blocks.append(paragraph)
                 elif html:
-                    blocks.append(Block("html", html, _html_text(html), _fragment_links(html)))
+                    blocks.append(Block("html", html, _html_text(html)))
             i += 1
             continue
         # any other block (list, quote, code, table, h3…): render its token run as one block
@@ -483,9 +423,8 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                 j += 1
         html = clean_html(_md.renderer.render(tokens[i:j], _md.options, {})).strip()
         kind = _BLOCK_KINDS.get(t.type, "code" if t.type in ("fence", "code_block") else "html")
-        links = _fragment_links(html)
         if html.strip() and t.type != "hr":
-            blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content, links))
+            blocks.append(Block(kind, html, _html_text(html) if kind != "code" else t.content))
         i = j
     if blocks or heading:
         sections.append(Section(heading, tuple(blocks)))

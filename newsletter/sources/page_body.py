@@ -12,8 +12,9 @@ from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
-from ..model import Block, Link, RelatedLink, Section
+from ..model import Block, RelatedLink, Section
 from ..sanitize import clean_html
 from .page_cleaning import parse_html, resolve_urls
 from .page_facts import inline_text, text_nodes
@@ -63,16 +64,6 @@ def tag_lines(root: Tag) -> list[str]:
 def _lines(html: str) -> list[str]:
     """Plain text of a sanitized fragment, one line per paragraph, list item or <br>."""
     return tag_lines(parse_html(html, "html.parser"))
-
-
-def _links(html: str) -> tuple[Link, ...]:
-    frag = parse_html(html, "html.parser")
-    out = []
-    for a in frag.find_all("a", href=True):
-        href = str(a["href"])
-        if href.startswith(("http://", "https://", "mailto:")):
-            out.append(Link(clean_inline_text(a.get_text("")) or href, href))
-    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -240,7 +231,7 @@ class _Body:
             html = clean_html(tag.decode_contents()).strip()
             if "<img" in html:
                 alt = " ".join(str(img.get("alt") or "") for img in tag.find_all("img")).strip()
-                self.blocks.append(Block("image", f"<p>{html}</p>", clean_inline_text(alt), _links(html)))
+                self.blocks.append(Block("image", f"<p>{html}</p>", clean_inline_text(alt)))
             return
         if all(len(line) <= MAX_LINE_CHARS for line in lines) and self.credits(lines):
             return
@@ -249,15 +240,15 @@ class _Body:
         if len(lines) == 1 and len(lines[0]) <= MAX_LINE_CHARS:
             title = related_title(lines[0], self.rules)
             if title:
-                link = next(iter(_links(clean_html(tag.decode_contents()))), None)
-                self.related.append(RelatedLink(title, link.href if link else None))
+                href = next(iter(hrefs(clean_html(tag.decode_contents()))), None)
+                self.related.append(RelatedLink(title, href))
                 self.blocks.append(Block("related", related_index=len(self.related) - 1))
                 return
         html = clean_html(tag.decode_contents()).strip()
         text = "\n".join(_lines(html))
         if not text:
             return
-        self.blocks.append(Block("paragraph", html, text, _links(html)))
+        self.blocks.append(Block("paragraph", html, text))
         if len(lines) == 1 and split_names(lines[0], self.rules) and len(lines[0]) <= 80:
             self.pending_name = split_names(lines[0], self.rules)
 
@@ -272,7 +263,7 @@ class _Body:
         if kind == "image" and "<img" not in html:
             return  # an embed whose player was removed; a caption alone means nothing
         if text or "<img" in html:
-            self.blocks.append(Block(kind, html, text, _links(html)))  # type: ignore[arg-type]
+            self.blocks.append(Block(kind, html, text))  # type: ignore[arg-type]
 
 
 def read_body(content: Tag, soup: BeautifulSoup, rules: LanguageRules, title: str, base: str | None) -> _Body:

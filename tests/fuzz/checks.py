@@ -21,6 +21,7 @@ from pathlib import Path
 import feedparser
 import lxml.etree
 import lxml.html
+from factories import make_issue
 
 from newsletter.config import Config, Limits
 from newsletter.model import Article, Issue
@@ -54,12 +55,12 @@ MESSAGE_HEADERS = {
 def issue_from_draft(draft: Draft, *, base_url: str = "https://newsletter.example.org/") -> Issue:
     """The Issue `newsletter import` would write for `draft` (fixed date, slug from the title)."""
     slug = slugify(draft.article.title)
-    return Issue(
+    return make_issue(
+        draft.article,
         id=mint_id(base_url, DATE, slug),
         slug=slug,
         date=draft.date or DATE,
         language=draft.language or "de",
-        article=draft.article,
     )
 
 

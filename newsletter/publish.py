@@ -25,14 +25,14 @@ from .build import BuildResult, build
 from .check import run_checks
 from .config import Config
 from .delivery.ledger import SendLedger
-from .delivery.send import ProgressFn, SendOptions, SendReport, built_email, send_issue
+from .delivery.send import ProgressFn, SendOptions, SendReport, send_issue
 from .delivery.tokens import secret_from_env
 from .delivery.transports import Transport, transport_for
 from .errors import NewsletterError
 from .judges.problems import Problem
 from .judges.settings import check_settings
 from .model import Issue
-from .outputs.built import issue_folder, read_built_issue
+from .outputs.built import built_email, issue_folder, read_built_issue
 
 #: A due issue never queued and older than this is archive, not news: it is not sent on its own.
 DEFAULT_MAX_AGE = dt.timedelta(days=14)

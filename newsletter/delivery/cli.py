@@ -16,7 +16,8 @@ import click
 from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
-from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
+from ..outputs.built import built_email
+from .send import SendOptions, SendReport, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
 from .transports import transport_for

@@ -156,24 +156,6 @@ def find_issue(config: Config, ref: str, public: Path) -> BuiltIssue:
     )
 
 
-def built_email(public_dir: Path, issue: BuiltIssue) -> tuple[str, str]:
-    """The built email.html and email.txt of `issue`, or an error saying to build first."""
-    folder = issue_folder(public_dir, issue.slug)
-    parts = []
-    for name in (issue.html, issue.text):
-        path = folder / name
-        try:
-            parts.append(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NewsletterError(
-                f"issue {issue.slug!r} is not built ({name} is missing); run `newsletter build` first",
-                path=str(path),
-            ) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise NewsletterError(f"cannot read the built issue: {e}", path=str(path)) from None
-    return parts[0], parts[1]
-
-
 class Personalizer:
     """Makes one recipient's message bytes: signed unsubscribe URL, To, Message-ID, DKIM."""
 

@@ -75,17 +75,38 @@ def issue_folder(public: Path, slug: str) -> Path:
     return public / "issues" / slug
 
 
+def built_file(folder: Path, name: str) -> bytes:
+    """The built file `name` of the issue in `folder`, or NewsletterError saying to build."""
+    path = folder / name
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise NewsletterError(
+            f"issue {folder.name!r} is not built ({name} is missing); run `newsletter build` first",
+            path=str(path),
+        ) from None
+    except OSError as e:
+        raise NewsletterError(f"cannot read the built issue: {e}", path=str(path)) from None
+
+
+def built_email(public: Path, issue: BuiltIssue) -> tuple[str, str]:
+    """The built HTML and text parts of `issue`'s email, or NewsletterError saying to build."""
+    folder = issue_folder(public, issue.slug)
+    parts = []
+    for name in (issue.html, issue.text):
+        try:
+            parts.append(built_file(folder, name).decode())
+        except UnicodeDecodeError as e:
+            raise NewsletterError(f"cannot read the built issue: {e}", path=str(folder / name)) from None
+    return parts[0], parts[1]
+
+
 def read_built_issue(folder: Path) -> BuiltIssue:
     """The issue.json in `folder`, or NewsletterError saying to build (again)."""
     path = folder / ISSUE_JSON
     try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise NewsletterError(
-            f"issue {folder.name!r} is not built ({ISSUE_JSON} is missing); run `newsletter build` first",
-            path=str(path),
-        ) from None
-    except (OSError, ValueError) as e:
+        data = json.loads(built_file(folder, ISSUE_JSON))
+    except ValueError as e:
         raise NewsletterError(
             f"cannot read the built issue: {e}; run `newsletter build` again", path=str(path)
         ) from None

@@ -15,10 +15,11 @@ import pytest
 from click.testing import Result
 
 from newsletter.config import load_config
-from newsletter.delivery.send import SendOptions, built_email, find_issue, send_issue
+from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.tokens import verify_token
 from newsletter.delivery.transports import OutboxTransport, SmtpSettings, SmtpTransport, TransportFatal
 from newsletter.errors import NewsletterError
+from newsletter.outputs.built import built_email
 
 from .conftest import DATA, SECRET, add_subscribers
 from .smtp_servers import smtp_server, stored_messages
@@ -77,6 +78,28 @@ def test_second_send_of_a_finished_issue_sends_nothing(news: Path, smtp: Path, c
     assert again.exit_code == 0
     assert "already sent (2 sent" in again.stdout and "nothing to do" in again.stdout
     assert len(stored_messages(smtp)) == 2
+
+
+def test_send_reads_the_built_issue_never_its_source(news: Path, cli: Cli) -> None:
+    add_subscribers(news, ["a@example.org"])
+    source = news / "issues" / "2025-11-20-sample-issue.md"
+    broken = DATA.parent / "bad-issues" / "2025-01-01-no-title.md"
+    source.write_bytes(broken.read_bytes())  # edited since the build: what was built goes out
+    for ref in ("sample-issue", "issues/2025-11-20-sample-issue.md"):
+        result = cli("send", ref, "--dry-run")
+        assert result.exit_code == 0 and "would send 1 messages" in result.stdout, result.output
+
+
+def test_a_source_that_was_never_built_is_named(news: Path, cli: Cli) -> None:
+    (news / "issues" / "2025-12-01-new.md").write_bytes(
+        (news / "issues" / "2025-11-20-sample-issue.md").read_bytes()
+    )
+    result = cli("send", "issues/2025-12-01-new.md")
+    assert result.exit_code == 1
+    assert (
+        "issues/2025-12-01-new.md: is not built into" in result.stderr
+        and "run `newsletter build`" in result.stderr
+    )
 
 
 def test_limit_then_resume(news: Path, smtp: Path, cli: Cli) -> None:

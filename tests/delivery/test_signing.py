@@ -12,9 +12,10 @@ import pytest
 from conftest import require
 
 from newsletter.config import load_config
-from newsletter.delivery.send import built_email, find_issue, send_issue
+from newsletter.delivery.send import find_issue, send_issue
 from newsletter.delivery.transports import OutboxTransport
 from newsletter.errors import NewsletterError
+from newsletter.outputs.built import built_email
 
 from .conftest import SECRET, add_subscribers
 

@@ -274,12 +274,13 @@ def _parse(context: _Context, job: _Job) -> tuple[Issue, bool]:
     """(the job's issue, whether it was parsed now rather than found in the cache)."""
     cache = context.cache
     cached = cache.parsed(job.key) if cache else None
-    if cached is not None:
+    if cached is not None:  # read under an earlier config: its editions may have changed since
+        context.config.edition_language(cached.language, path=str(job.path))
         return cached, False
     from .sources.markdown import read_issue
 
     max_bytes = context.config.limits.max_source_bytes
-    issue = read_issue(job.path, max_bytes=max_bytes)
+    issue = read_issue(job.path, max_bytes=max_bytes, languages=context.config.site.languages)
     # Stored only if the file did not change while it was read: the key names those bytes.
     if cache is not None and source_key(job.path, read_limited(job.path, max_bytes), max_bytes) == job.key:
         cache.store_parsed(job.key, issue)

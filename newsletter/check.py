@@ -59,7 +59,9 @@ def check_sources(config: Config, read: Sequence[Issue] | None = None) -> tuple[
         problems.append(Problem(str(config.issues_dir), "no issues (*.md); add one with `newsletter import`"))
     for path, given in found:
         try:
-            issue = given or read_issue(path, max_bytes=config.limits.max_source_bytes)
+            issue = given or read_issue(
+                path, max_bytes=config.limits.max_source_bytes, languages=config.site.languages
+            )
         except NewsletterError as e:
             problems.append(Problem(str(path) if not e.path else e.path, e.message))
             continue

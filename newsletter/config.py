@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .characters import NOT_ONE_LINE, UNSAFE
-from .errors import NewsletterError
-from .model import LANGUAGE_TAG, CallToAction, Edition, Site, SocialLink
+from .errors import NewsletterError, did_you_mean, toml_error
+from .model import CallToAction, Edition, Language, Site, SocialLink
 
 CONFIG_NAME = "newsletter.toml"
 
@@ -70,10 +72,16 @@ class Config:
     # `table()`: one read of the file, one reader, the same error messages everywhere.
     data: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     source: str = ""
+    top: Table | None = field(default=None, compare=False, repr=False)
 
     def table(self, name: str) -> Table:
         """A top-level table of newsletter.toml (empty when absent), read with clear errors."""
-        return Table(self.data, "", self.source or str(self.root / CONFIG_NAME)).table(name)
+        top = self.top or Table(self.data, "", self.source or str(self.root / CONFIG_NAME))
+        return top.table(name)
+
+    def edition_language(self, value: str, *, path: str | None = None, line: int | None = None) -> str:
+        """`value` as one of this newsletter's editions, or the one error (see `edition_language`)."""
+        return edition_language(value, self.site.languages, path=path, line=line)
 
     @property
     def issues_dir(self) -> Path:
@@ -90,18 +98,62 @@ class Config:
 
 
 class Table:
-    """Reads one TOML table, naming the file and key in every error."""
+    """Reads one TOML table, naming the file and key in every error.
+
+    It remembers every key it was asked for, present or not, so `refuse_unknown` can tell a
+    typo (`feedsize`, `[deliverx]`) from a setting: the readers themselves are the list of
+    known keys, and no second list can drift from them.
+    """
 
     def __init__(self, data: dict[str, Any], where: str, path: str):
         self.data, self.where, self.path = data, where, path
+        self.known: set[str] = set()
+        self.children: dict[str, Table] = {}
 
-    def _err(self, key: str, what: str) -> NewsletterError:
-        return NewsletterError(f"[{self.where}] {key}: {what}", path=self.path)
+    def _err(self, key: str, what: str, line: int | None = None) -> NewsletterError:
+        where = f"[{self.where}] " if self.where else ""
+        return NewsletterError(f"{where}{key}: {what}", path=self.path, line=line)
+
+    def _line(self, key: str) -> int | None:
+        """The line that sets `key` (`key = …`, or a `[table.key]` header) in the file's text,
+        since TOML keeps no positions; None when it cannot be told."""
+        try:
+            lines = Path(self.path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+        name = re.escape(self._where(key))
+        header = re.compile(rf"^\s*\[\[?\s*{name}\s*(\]|\.)")
+        found = next((n + 1 for n, text in enumerate(lines) if header.match(text)), None)
+        if found or isinstance(self.data.get(key), dict):
+            return found
+        own = re.compile(rf"^\s*\[\[?\s*{re.escape(self.where)}\s*\]\]?\s*(#.*)?$")
+        start = next((n + 1 for n, text in enumerate(lines) if own.match(text)), None) if self.where else 0
+        setting = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for n in range(start or 0, len(lines) if start is not None else 0):
+            if lines[n].lstrip().startswith("["):
+                break
+            if setting.match(lines[n]):
+                return n + 1
+        return None
+
+    def _get(self, key: str, default: Any) -> Any:
+        self.known.add(key)
+        return self.data.get(key, default)
+
+    def has(self, key: str) -> bool:
+        """Whether `key` is set (and a key this table knows)."""
+        self.known.add(key)
+        return key in self.data
+
+    def names(self) -> tuple[str, ...]:
+        """Every key set here, each taken as known: for tables keyed by name, like [editions]."""
+        self.known.update(self.data)
+        return tuple(self.data)
 
     def string(self, key: str, default: str | None = None, *, one_line: bool = True) -> str:
         """A string; control characters are refused, line breaks too unless `one_line` is False
         (a line break in a title or an address would become a header injection)."""
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if value is None:
             raise self._err(key, "is required; add it as a quoted string")
         if not isinstance(value, str):
@@ -119,48 +171,88 @@ class Table:
         return value
 
     def language(self, key: str, default: str) -> str:
-        value = self.string(key, default).strip()
-        if not LANGUAGE_TAG.fullmatch(value):
+        language = Language.parse(self.string(key, default))
+        if language is None:
             raise self._err(key, "must be a language code like de, fr or pt-BR")
-        return value
+        return language.tag
 
     def whole(self, key: str, default: int) -> int:
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise self._err(key, "must be a whole number ≥ 0")
         return value
 
     def number(self, key: str, default: float) -> float:
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise self._err(key, "must be a number ≥ 0")
         return float(value)
 
     def flag(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
+        value = self._get(key, default)
         if not isinstance(value, bool):
             raise self._err(key, "must be true or false")
         return value
 
     def strs(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
+        value = self._get(key, [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self._err(key, "must be a list of strings")
         return tuple(value)
 
+    def _where(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
     def table(self, key: str) -> Table:
-        value = self.data.get(key, {})
+        value = self._get(key, {})
         if not isinstance(value, dict):
-            raise self._err(key, "must be a table")
-        return Table(value, f"{self.where}.{key}" if self.where else key, self.path)
+            raise self._err(key, f"must be a table: write [{self._where(key)}] on its own line")
+        if key not in self.children:  # one child per key, so what its readers ask for adds up
+            self.children[key] = Table(value, self._where(key), self.path)
+        return self.children[key]
 
     def tables(self, key: str) -> list[Table]:
-        value = self.data.get(key, [])
+        value = self._get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self._err(key, f"must be an array of tables ([[{self.where}.{key}]])")
-        return [Table(v, f"{self.where}.{key}", self.path) for v in value]
+            raise self._err(key, f"must be an array of tables ([[{self._where(key)}]])")
+        tables = [Table(v, self._where(key), self.path) for v in value]
+        for n, t in enumerate(tables):
+            self.children[f"{key}[{n}]"] = t
+        return tables
+
+    def refuse_unknown(self) -> None:
+        """A NewsletterError for the first key no reader asked for, here or in a table below."""
+        for key in self.data:
+            if key not in self.known:
+                kind = "table" if isinstance(self.data[key], dict) else "key"
+                hint = did_you_mean(key, self.known) or f"; known here: {', '.join(sorted(self.known))}"
+                what = f"unknown {kind}{hint}"
+                if not self.where:
+                    shown = f"[{key}]" if kind == "table" else key
+                    raise NewsletterError(f"{shown}: {what}", path=self.path, line=self._line(key))
+                raise self._err(key, what, self._line(key))
+        for child in self.children.values():
+            child.refuse_unknown()
+
+
+def edition_language(
+    value: str, editions: Sequence[str], *, path: str | None = None, line: int | None = None
+) -> str:
+    """The edition `value` names (pt-BR is the pt edition when there is no pt-BR one), or the
+    one error every way in gives: an import, an issue, a subscriber, a sign-up."""
+    language = Language.parse(value)
+    found = language.among(editions) if language else None
+    if found is None:
+        hint = did_you_mean(value, editions) or f"; use one of {', '.join(editions)}"
+        raise NewsletterError(
+            f"language {value!r} is not an edition of this newsletter{hint}, "
+            f"or add an [editions.{value}] table to {CONFIG_NAME}",
+            path=path,
+            line=line,
+        )
+    return found
 
 
 def _feed_id(t: Table) -> str:
@@ -198,9 +290,7 @@ def load_config(path: Path | str | None = None) -> Config:
     except UnicodeDecodeError:
         raise NewsletterError("is not UTF-8 text", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
-        msg = str(e).split(" (at line")[0]
-        raise NewsletterError(f"invalid TOML: {msg}", path=str(path), line=line) from None
+        raise toml_error(e, str(path)) from None
     return config_from_dict(data, path)
 
 
@@ -210,10 +300,12 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
     language = s.language("language", "en")
     editions: dict[str, Edition] = {}
     eds = top.table("editions")
-    for lang in eds.data:
+    for lang in eds.names():
+        if Language.parse(lang) is None:
+            raise eds._err(lang, "is not a language code; name an edition like [editions.de]")
         e = eds.table(lang)
         cta = None
-        if "call_to_action" in e.data:
+        if e.has("call_to_action"):
             c = e.table("call_to_action")
             cta = CallToAction(
                 c.string("title"), c.string("text", one_line=False), c.string("button"), c.url("url")
@@ -281,7 +373,7 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         max_html_depth=max(1, lim.whole("max_html_depth", 64)),
         max_index_bytes=lim.whole("max_index_bytes", 50_000_000),
     )
-    return Config(
+    config = Config(
         root=root,
         site=site,
         importing=importing,
@@ -290,4 +382,18 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         limits=limits,
         data=data,
         source=str(path),
+        top=top,
     )
+    for reader in TABLE_READERS:
+        module, name = reader.split(":")
+        getattr(importlib.import_module(module), name)(config)
+    top.refuse_unknown()
+    return config
+
+
+#: The readers of the tables other parts own (each reads its table through `Config.table`). They
+#: run once at load, so every key they ask for is known, and a typo fails every command alike.
+TABLE_READERS = (
+    "newsletter.judges.settings:check_settings",
+    "newsletter.service.settings:read_service_settings",
+)

@@ -8,11 +8,69 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 #: A language as every stage takes it: a BCP 47 tag like "de", "fr" or "pt-BR" (fullmatch).
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+#: Languages written right to left (primary subtags; "iw" is Hebrew's old code).
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language tag, written the one way every stage writes it, and what follows from it.
+
+    `Language.parse("pt_br")` is `Language("pt-BR")`: "_" becomes "-", the language subtag is
+    lower case, a region upper case, a script title case (BCP 47's conventions).
+    """
+
+    tag: str
+
+    @classmethod
+    def parse(cls, value: str) -> Language | None:
+        """The language `value` names, or None when it is not a tag like de, fr or pt-BR."""
+        value = value.strip().replace("_", "-")
+        if not LANGUAGE_TAG.fullmatch(value):
+            return None
+        first, *rest = value.split("-")
+        parts = [first.lower()]
+        for part in rest:
+            if (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+                parts.append(part.upper())  # a region: BR, 419
+            elif len(part) == 4 and part.isalpha():
+                parts.append(part.title())  # a script: Latn
+            else:
+                parts.append(part.lower())
+        return cls("-".join(parts))
+
+    @property
+    def primary(self) -> str:
+        """The language subtag, lower case: "pt" for pt-BR."""
+        return self.tag.split("-")[0].lower()
+
+    @property
+    def direction(self) -> Literal["ltr", "rtl"]:
+        """How its script runs, for `dir=`."""
+        return "rtl" if self.primary in RTL_LANGUAGES else "ltr"
+
+    @property
+    def locale(self) -> str:
+        """The tag as Babel and CLDR name a locale: "pt_BR"."""
+        return self.tag.replace("-", "_")
+
+    def matches(self, other: str) -> bool:
+        """Whether `other` is the same language (pt-BR and pt do; case does not matter)."""
+        return self.primary == other.split("-")[0].strip().lower()
+
+    def among(self, tags: Iterable[str]) -> str | None:
+        """The tag of `tags` that stands for this language: the same tag (in any case), else the
+        first of the same language (pt-BR picks pt); None when none does."""
+        tags = tuple(tags)
+        same = [t for t in tags if t.lower() == self.tag.lower()]
+        return next(iter(same or [t for t in tags if self.matches(t)]), None)
+
 
 BlockKind = Literal["paragraph", "list", "quote", "code", "image", "html", "related"]
 
@@ -145,6 +203,11 @@ class Site:
     unsubscribe_url: str = ""  # with "{token}"
     social: tuple[SocialLink, ...] = ()
     editions: dict[str, Edition] = field(default_factory=dict)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The editions: the site's language first, then every other `[editions.*]`."""
+        return (self.language, *(code for code in self.editions if code != self.language))
 
     def edition(self, language: str) -> Edition:
         return self.editions.get(language) or self.editions.get(self.language) or Edition(language)

@@ -27,7 +27,7 @@ from .config import Config
 from .delivery.ledger import SendLedger
 from .delivery.send import ProgressFn, SendOptions, SendReport, send_issue
 from .delivery.tokens import secret_from_env
-from .delivery.transports import Transport, transport_for
+from .delivery.transports import Transport, transport_from_config
 from .errors import NewsletterError
 from .judges.problems import Problem
 from .judges.settings import check_settings
@@ -179,8 +179,7 @@ def publish(
     if secret is None:
         secret = _secret(dry_run, say)
     if transport is None:
-        helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-        transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+        transport = transport_from_config(config)
     for issue in todo:
         built = read_built_issue(issue_folder(out, issue.slug))
         html, text = built_email(out, built)

@@ -20,7 +20,7 @@ from ..outputs.built import built_email
 from .send import SendOptions, SendReport, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
-from .transports import transport_for
+from .transports import transport_from_config
 
 
 def _subscribers(config: Config) -> SubscriberList:
@@ -128,8 +128,7 @@ def send_command(
             secret = "dry-run"
     else:
         secret = secret_from_env()
-    helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-    transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+    transport = transport_from_config(config)
     if test_address:
         reply = send_test(
             config, the_issue, html=html, text=text, secret=secret, transport=transport, address=test_address
@@ -189,7 +188,7 @@ def import_command(csv_file: Path, config_path: Path | None) -> None:
     config = load_config(config_path)
     subs = _subscribers(config)
     try:
-        report = subs.import_csv(csv_file)
+        report = subs.import_csv(csv_file, editions=config.site.languages)
     finally:
         subs.close()
     for line in report.errors:
@@ -212,9 +211,10 @@ def add_command(address: str, name: str, language: str, config_path: Path | None
 
     Example: newsletter subscribers add lila@example.org --name "Lila Ahmadi" --language de
     """
-    subs = _subscribers(load_config(config_path))
+    config = load_config(config_path)
+    subs = _subscribers(config)
     try:
-        new = subs.add(address, name, language)
+        new = subs.add(address, name, language, editions=config.site.languages)
         s = subs.get(address)
     finally:
         subs.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .database import now, open_database, transaction
+from .database import Store, now, open_database, transaction
 
 PENDING = "(d.status IN ('queued', 'sending') OR (d.status = 'failed' AND d.failure = 'temporary'))"
 
@@ -75,15 +75,12 @@ def audience_sql() -> str:
     )
 
 
-class SendLedger:
+class SendLedger(Store):
     """The `sends` and `deliveries` tables. Open one per thread (SQLite connections are not shared)."""
 
     def __init__(self, path: Path, *, db: sqlite3.Connection | None = None):
         self.path = path
         self.db = db or open_database(path)
-
-    def close(self) -> None:
-        self.db.close()
 
     def is_enqueued(self, issue_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM sends WHERE issue_id = ?", (issue_id,)).fetchone() is not None

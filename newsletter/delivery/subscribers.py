@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -26,9 +26,11 @@ from typing import TextIO
 from email_validator import EmailNotValidError, validate_email
 
 from ..characters import CONTROL
+from ..config import edition_language
 from ..errors import NewsletterError
 from ..inline_text import clean_inline_text
-from .database import now, open_database, transaction
+from ..model import Language
+from .database import Store, now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
 #: The status `signup_status` reports for an address that signed up but has not confirmed yet.
@@ -129,14 +131,17 @@ def normalize_name(name: str) -> str:
     return clean_inline_text(name)
 
 
-def normalize_language(language: str) -> str:
-    lang = language.strip().lower().replace("_", "-")
-    if lang and not all(part.isalnum() and part.isascii() for part in lang.split("-")):
+def normalize_language(language: str, editions: Sequence[str] = ()) -> str:
+    """The edition language as stored ("" for the site's); with `editions`, it must be one of them."""
+    if editions and language.strip():
+        return edition_language(language.strip(), editions)
+    lang = Language.parse(language) if language.strip() else None
+    if language.strip() and lang is None:
         raise NewsletterError(f"invalid language {language!r}: use a code like 'de' or 'fr'")
-    return lang
+    return lang.tag if lang else ""
 
 
-class SubscriberList:
+class SubscriberList(Store):
     """The `subscribers` table; a thin, typed layer the CLI and the sender share."""
 
     def __init__(self, path: Path | None = None, *, db: sqlite3.Connection | None = None):
@@ -148,14 +153,20 @@ class SubscriberList:
         for statement in PENDING_SCHEMA:
             db.execute(statement)
 
-    def close(self) -> None:
-        self.db.close()
-
-    def add(self, address: str, name: str = "", language: str = "", source: str = "cli") -> bool:
+    def add(
+        self,
+        address: str,
+        name: str = "",
+        language: str = "",
+        source: str = "cli",
+        *,
+        editions: Sequence[str] = (),
+    ) -> bool:
         """Subscribe `address`; True if new. An existing address that unsubscribed is re-activated
-        only by an explicit `add` (the person asked again), never by an import."""
+        only by an explicit `add` (the person asked again), never by an import. With `editions`
+        (the newsletter's languages), `language` must be one of them."""
         addr = normalize_address(address)
-        name, language = normalize_name(name), normalize_language(language)
+        name, language = normalize_name(name), normalize_language(language, editions)
         return self._activate(addr, name, language, source, now())
 
     def _activate(self, addr: str, name: str, language: str, source: str, t: str) -> bool:
@@ -338,8 +349,11 @@ class SubscriberList:
         ).fetchone()
         return int(row[0])
 
-    def import_csv(self, path: Path, source: str | None = None) -> ImportReport:
-        """Import a CSV with a header row: `email` (required), `name`, `language` (optional).
+    def import_csv(
+        self, path: Path, source: str | None = None, *, editions: Sequence[str] = ()
+    ) -> ImportReport:
+        """Import a CSV with a header row: `email` (required), `name`, `language` (optional; with
+        `editions`, one of them).
 
         A bad row is reported with its line number and skipped; the rest is imported in one
         transaction. A file that is not a readable CSV with an `email` column is an error.
@@ -401,7 +415,7 @@ class SubscriberList:
                 try:
                     addr = normalize_address(row[at["email"]])
                     name = normalize_name(row[at["name"]]) if "name" in at else ""
-                    lang = normalize_language(row[at["language"]]) if "language" in at else ""
+                    lang = normalize_language(row[at["language"]], editions) if "language" in at else ""
                 except NewsletterError as e:
                     report.errors.append(f"{p}:{start}: {e}; row skipped")
                     continue

@@ -16,10 +16,12 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from ..config import Config
 from ..errors import NewsletterError
 
 SMTP_URL_ENV = "NEWSLETTER_SMTP_URL"
@@ -338,14 +340,22 @@ class SmtpSession:
             self.smtp.close()
 
 
-def transport_for(kind: str, outbox: Path, *, helo: str = "") -> Transport:
-    """The configured transport: `auto` is SMTP when NEWSLETTER_SMTP_URL is set, else the outbox."""
-    url = os.environ.get(SMTP_URL_ENV, "")
+def helo_name(config: Config) -> str:
+    """The name this sender greets SMTP servers with (EHLO): the domain it sends from, so the
+    greeting matches the envelope; the site's host when [email] from is not set."""
+    domain = parseaddr(config.email.sender)[1].rpartition("@")[2].strip()
+    return domain or urlsplit(config.site.base_url).hostname or "localhost"
+
+
+def transport_from_config(config: Config) -> Transport:
+    """The configured transport: `[delivery] transport`, where `auto` is SMTP when
+    NEWSLETTER_SMTP_URL is set, else the outbox folder."""
+    kind, url = config.delivery.transport, os.environ.get(SMTP_URL_ENV, "")
     if kind == "smtp" or (kind == "auto" and url):
         if not url:
             raise NewsletterError(f"[delivery] transport is smtp but {SMTP_URL_ENV} is not set")
-        return SmtpTransport(smtp_settings(url), helo=helo)
-    return OutboxTransport(outbox)
+        return SmtpTransport(smtp_settings(url), helo=helo_name(config))
+    return OutboxTransport(config.path(config.delivery.outbox))
 
 
 __all__ = [
@@ -357,6 +367,7 @@ __all__ = [
     "SmtpTransport",
     "Transport",
     "TransportFatal",
+    "helo_name",
     "smtp_settings",
-    "transport_for",
+    "transport_from_config",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 
 from bs4 import Tag
 
-from ..errors import NewsletterError
+from ..errors import NewsletterError, toml_error
 from .html import is_hidden, language_of, normalized, parse
 from .problems import Problem
 
@@ -54,7 +54,9 @@ def vague_link_texts(path: Path = LINK_TEXTS) -> dict[str, frozenset[str]]:
     """Language -> link texts that say nothing (the data file, not code, holds the words)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+    except tomllib.TOMLDecodeError as e:
+        raise toml_error(e, str(path)) from None
+    except OSError as e:
         raise NewsletterError(f"cannot read the link-text word list: {e}", path=str(path)) from None
     return {lang: frozenset(w.casefold() for w in table.get("vague", [])) for lang, table in data.items()}
 

@@ -7,6 +7,7 @@ import re
 from bs4 import BeautifulSoup, Tag
 
 from ..characters import IGNORABLE
+from ..model import Language
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all", re.I)
 BLOCKS = frozenset(
@@ -58,6 +59,6 @@ def language_of(tag: Tag) -> str:
     while node is not None:
         lang = node.get("lang") if hasattr(node, "get") else None
         if isinstance(lang, str) and lang.strip():
-            return lang.strip().split("-")[0].lower()
+            return Language(lang.strip()).primary
         node = node.parent if isinstance(node.parent, Tag) else None
     return ""

@@ -6,16 +6,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..config import Config
-from ..errors import NewsletterError
+from ..config import Config, Table
+from ..errors import NewsletterError, toml_error
 
 #: SpamAssassin score above which `check` fails (5.0 is the usual spam threshold).
 DEFAULT_SPAM_LIMIT = 3.0
 #: Subjects from this length on get a warning: Gmail and phones cut them around here.
 DEFAULT_SUBJECT_WARN_LENGTH = 78
-KEYS = ("spam_limit", "subject_warn_length")
 
 
 def _in_ci() -> bool:
@@ -33,7 +31,7 @@ class CheckSettings:
 
 def check_settings(config: Config) -> CheckSettings:
     """The `[check]` table of the loaded config; defaults when it has none."""
-    return settings_from_table(config.table("check").data, config.source)
+    return settings_from_table(config.table("check"))
 
 
 def load_check_settings(path: Path) -> CheckSettings:
@@ -42,23 +40,22 @@ def load_check_settings(path: Path) -> CheckSettings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return CheckSettings()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except tomllib.TOMLDecodeError as e:
+        raise toml_error(e, str(path)) from None
+    except (OSError, UnicodeDecodeError) as e:
         raise NewsletterError(f"cannot read the [check] table: {e}", path=str(path)) from None
-    table = data.get("check", {})
-    if not isinstance(table, dict):
-        raise NewsletterError("check must be a table: write [check] on its own line", path=str(path))
-    return settings_from_table(table, str(path))
+    top = Table(data, "", str(path))
+    settings = settings_from_table(top.table("check"))
+    top.children["check"].refuse_unknown()
+    return settings
 
 
-def settings_from_table(table: dict[str, Any], where: str) -> CheckSettings:
+def settings_from_table(t: Table) -> CheckSettings:
     """Validate the keys of a `[check]` table; every mistake is one line naming the key."""
-    for key in table:
-        if key not in KEYS:
-            raise NewsletterError(f"[check] {key}: unknown key; the keys are {', '.join(KEYS)}", path=where)
-    limit = table.get("spam_limit", DEFAULT_SPAM_LIMIT)
+    limit = t._get("spam_limit", DEFAULT_SPAM_LIMIT)  # may be negative: fail every message
     if isinstance(limit, bool) or not isinstance(limit, int | float):
-        raise NewsletterError("[check] spam_limit: must be a number, e.g. 3.0", path=where)
-    length = table.get("subject_warn_length", DEFAULT_SUBJECT_WARN_LENGTH)
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise NewsletterError("[check] subject_warn_length: must be a whole number ≥ 1, e.g. 78", path=where)
+        raise t._err("spam_limit", "must be a number, e.g. 3.0")
+    length = t.whole("subject_warn_length", DEFAULT_SUBJECT_WARN_LENGTH)
+    if length < 1:
+        raise t._err("subject_warn_length", "must be a whole number ≥ 1, e.g. 78")
     return CheckSettings(spam_limit=float(limit), subject_warn_length=length)

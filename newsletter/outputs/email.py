@@ -28,7 +28,7 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from ..errors import NewsletterError
-from ..model import Block, Issue, Person, Site
+from ..model import Block, Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from . import template_bytecode
 from .content import (
@@ -50,9 +50,6 @@ PREHEADER_MAX = 110
 # the preview line with the first words of the body.
 PREHEADER_PAD = "&zwnj;&nbsp;" * 60
 
-# Languages written right to left (BCP 47 primary subtags).
-RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
-
 # How social networks spell themselves; anything else is shown capitalized.
 SOCIAL_NAMES = {
     "x": "X",
@@ -68,11 +65,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"„«“‘(]?[
 
 # Styles are only read locally: a remote stylesheet would make a build depend on the network.
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
-
-
-def text_direction(language: str) -> str:
-    """ "rtl" for right-to-left languages (ar, he, fa, …), else "ltr"."""
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 def social_label(name: str, labels: Labels) -> str:
@@ -161,7 +153,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
     """Everything the email templates print, computed once so templates stay declarative."""
     labels = labels_for(templates_dir, issue.language)
     article = issue.article
-    direction = text_direction(issue.language)
+    direction = Language(issue.language).direction
     lead = lead_paragraph(issue)
     image = article.image if article.image and article.image.startswith("https://") else None
     return {

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .. import __version__
-from ..model import Issue, Person, Site
+from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from .content import article_html
 from .feedgen_fixes import (
@@ -190,7 +190,7 @@ def _feed_author(site: Site) -> str:
 
 
 def _same_language(a: str, b: str) -> bool:
-    return a.replace("_", "-").lower() == b.replace("_", "-").lower()
+    return Language.parse(a) == Language.parse(b)
 
 
 def _person(person: Person) -> dict[str, str]:

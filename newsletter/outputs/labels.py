@@ -10,7 +10,8 @@ from pathlib import Path
 
 from babel.dates import format_date
 
-from ..errors import NewsletterError
+from ..errors import NewsletterError, toml_error
+from ..model import Language
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,18 @@ def _catalog(path: Path) -> dict[str, dict[str, str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise NewsletterError(f"invalid labels file: {e}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise toml_error(e, str(path)) from None
+    except UnicodeDecodeError:
+        raise NewsletterError("invalid labels file: is not UTF-8 text", path=str(path)) from None
     return {lang: {k: str(v) for k, v in table.items()} for lang, table in data.items()}
 
 
 def labels_for(templates_dir: Path, language: str) -> Labels:
     """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps."""
     catalog = _catalog(templates_dir / "labels.toml")
-    base = language.split("-")[0].lower()
+    base = Language(language).primary
     words = dict(catalog.get("en", {}))
     words.update(catalog.get(base, {}))
     words.update(catalog.get(language, {}))
-    return Labels(language=language.replace("-", "_"), words=words)
+    return Labels(language=Language(language).locale, words=words)

@@ -9,16 +9,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..model import Issue, Site
+from ..model import Issue, Language, Site
 from . import template_bytecode
 from .content import article_html, body_sections, lead_paragraph
 from .labels import labels_for
-
-RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ug", "yi", "dv", "ckb"}
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 @lru_cache(maxsize=8)
@@ -46,7 +40,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             issue=issue,
             labels=labels,
             lang=issue.language,
-            dir=text_direction(issue.language),
+            dir=Language(issue.language).direction,
             url=site.issue_url(issue),
             body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
             standfirst=Markup(lead.html) if lead else issue.article.summary,
@@ -63,5 +57,7 @@ def render_index(site: Site, issues: Sequence[Issue], templates_dir: Path) -> st
     return (
         _environment(templates_dir)
         .get_template("index.html")
-        .render(site=site, labels=labels, lang=site.language, dir=text_direction(site.language), items=items)
+        .render(
+            site=site, labels=labels, lang=site.language, dir=Language(site.language).direction, items=items
+        )
     )

@@ -35,10 +35,10 @@ from ..config import Config
 from ..delivery.signing import signer_for
 from ..delivery.subscribers import SignupPolicy, SubscriberList
 from ..delivery.tokens import BadToken, secret_from_env, verify_token
-from ..delivery.transports import Transport, transport_for
+from ..delivery.transports import Transport, transport_from_config
 from ..errors import NewsletterError
 from . import csrf
-from .confirmation import confirm_token, confirmation_message, read_confirm_token, sender_address
+from .confirmation import confirm_token, confirmation_message, read_confirm_token
 from .forms import SIGNUP_FIELDS, FormError, Signup, parse_signup, read_fields, wants_json
 from .mailer import ConfirmationMailer, Outgoing
 from .pages import ServicePages
@@ -109,7 +109,7 @@ class Service:
 
 def offered_languages(config: Config) -> set[str]:
     """The editions a reader may choose: the site's language and every configured edition."""
-    return {config.site.language, *config.site.editions}
+    return set(config.site.languages)
 
 
 def create_app(
@@ -125,8 +125,7 @@ def create_app(
     secret = secret or secret_from_env()
     settings = settings or service_settings(config)
     if transport is None:
-        helo = sender_address(config).rpartition("@")[2].strip("> ") or "localhost"
-        transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+        transport = transport_from_config(config)
     subscribers = SubscriberPool(config.path(config.delivery.database))
     policy = SignupPolicy(
         max_age=settings.confirm_max_age,

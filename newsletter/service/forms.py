@@ -122,12 +122,12 @@ def parse_signup(fields: dict[str, str], languages: Collection[str], default_lan
         raise FormError(400, "invalid_email", "the email field is required")
     try:
         address = normalize_address(raw)
-        language = normalize_language(fields.get("language", "")) or default_language
         name = normalize_name(fields.get("name", ""))
     except NewsletterError as e:
-        kind = e.message.split(" ", 2)[1]  # "invalid address …", "invalid language …", "invalid name …"
-        problem = {"address": "invalid_email", "language": "invalid_language"}.get(kind, "malformed")
-        raise FormError(400, problem, e.message) from None
-    if language not in languages:
-        raise FormError(400, "invalid_language", f"language {language!r} is not offered")
+        kind = e.message.split(" ", 2)[1]  # "invalid address …", "invalid name …"
+        raise FormError(400, "invalid_email" if kind == "address" else "malformed", e.message) from None
+    try:
+        language = normalize_language(fields.get("language", ""), tuple(languages)) or default_language
+    except NewsletterError as e:
+        raise FormError(400, "invalid_language", e.message) from None
     return Signup(address, language, name, honeypot=False)

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from babel import Locale, UnknownLocaleError
 
-from ..model import Site
+from ..model import Language, Site
 from ..outputs.labels import Labels, labels_for
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -23,7 +23,8 @@ SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 def language_name(code: str) -> str:
     """A language's name in itself ("Deutsch", "Français"), for the edition picker."""
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
+        locale = Language(code).locale
+        name = Locale.parse(locale).get_display_name(locale) or code
     except (ValueError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:]
@@ -52,7 +53,7 @@ class ServicePages:
         words: dict[str, str] = {}
         for d in reversed(self.templates_dirs):  # the newsletter's own words last: they win
             words.update(labels_for(d, language).words)
-        return Labels(language=language.replace("-", "_"), words=words)
+        return Labels(language=Language(language).locale, words=words)
 
     def labels(self, language: str) -> Labels:
         return self._labels.get(language) or self._labels[self.site.language]

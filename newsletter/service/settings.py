@@ -53,18 +53,26 @@ def _default_public_url(config: Config) -> str:
 
 
 def service_settings(config: Config) -> ServiceSettings:
-    """The `[service]` table of the config's newsletter.toml (absent: all defaults)."""
-    t = config.table("service")
-    public_url = t.string("public_url", "") or _default_public_url(config)
-    if not public_url:
-        raise t._err(
+    """The `[service]` table of the config's newsletter.toml (absent: all defaults), with the
+    service's public address, which serving needs."""
+    settings = read_service_settings(config)
+    if not settings.public_url:
+        raise config.table("service")._err(
             "public_url",
             "is not set and cannot be derived; set [site] subscribe_url to https://…/subscribe "
             "or [service] public_url to the service's address, e.g. https://subscribe.example.org/",
         )
-    if not origin_of(public_url):
+    return settings
+
+
+def read_service_settings(config: Config) -> ServiceSettings:
+    """The `[service]` table as written; `public_url` is "" when it is neither set nor derivable
+    (a newsletter without a service)."""
+    t = config.table("service")
+    public_url = t.string("public_url", "") or _default_public_url(config)
+    if public_url and not origin_of(public_url):
         raise t._err("public_url", "must be an absolute http(s) URL, e.g. https://subscribe.example.org/")
-    origins = t.strs("allowed_origins") if "allowed_origins" in t.data else (config.site.base_url,)
+    origins = t.strs("allowed_origins") if t.has("allowed_origins") else (config.site.base_url,)
     allowed = set()
     for o in origins:
         if not origin_of(o):
@@ -74,7 +82,7 @@ def service_settings(config: Config) -> ServiceSettings:
     if days <= 0:
         raise t._err("confirm_max_age_days", "must be more than 0")
     return ServiceSettings(
-        public_url=public_url if public_url.endswith("/") else public_url + "/",
+        public_url=public_url if public_url.endswith("/") or not public_url else public_url + "/",
         allowed_origins=frozenset(allowed),
         confirm_max_age=dt.timedelta(days=days),
         signups_per_minute=max(1, t.whole("signups_per_minute", 10)),

@@ -215,6 +215,8 @@ def import_article(
     The id is minted here once and stored in the file; the file is never overwritten.
     """
     limits = config.limits
+    if language:  # before anything is fetched: a wrong --lang fails at once
+        language = config.edition_language(language)
     data = read_location(
         source, root=Path.cwd(), timeout=limits.fetch_timeout, max_bytes=limits.max_source_bytes
     )
@@ -236,7 +238,7 @@ def import_article(
         html_reader=html_reader,
     )
     article = draft.article
-    lang = language or draft.language or config.site.language
+    lang = config.edition_language(language or draft.language or config.site.language, path=source)
     when = _aware(date) if date else _aware(draft.date) if draft.date else _local_now()
 
     if slug is not None:

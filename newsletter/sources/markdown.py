@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..characters import NOT_ONE_LINE
-from ..errors import NewsletterError
+from ..config import edition_language
+from ..errors import NewsletterError, did_you_mean
 from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Person, RelatedLink, Section
@@ -216,13 +217,59 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
     return data, text[m.end() :], text[: m.end()].count("\n") + 1
 
 
-def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
-    """Read one issue file into the model, or raise one NewsletterError naming the file."""
+class _Fields(dict[str, Any]):
+    """Front-matter fields that remember which ones the reader asked for: a field no one reads
+    (a typo like `titel:`) is an error, and the reader itself is the list of known fields."""
+
+    def __init__(self, data: dict[str, Any]):
+        super().__init__(data)
+        self.asked: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return super().__contains__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def refuse_unknown(self, text: str, path: str) -> None:
+        for key in self:
+            if key not in self.asked:
+                hint = (
+                    did_you_mean(str(key), self.asked) or f"; the fields are {', '.join(sorted(self.asked))}"
+                )
+                line = field_line(text, str(key))
+                raise NewsletterError(f"unknown front-matter field {key!r}{hint}", path=path, line=line)
+
+
+def field_line(text: str, key: str) -> int | None:
+    """The line of the front-matter field `key` in the file's `text` (1-based), if it is there."""
+    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[str] = ()) -> Issue:
+    """Read one issue file into the model, or raise one NewsletterError naming the file.
+
+    With `languages` (the newsletter's editions), the issue's language must be one of them."""
     p = str(path)
     text = decode_source(read_limited(path, max_bytes), p, max_bytes=max_bytes)
-    data, body, body_line = split_front_matter(text, p)
+    fields, body, body_line = split_front_matter(text, p)
+    data = _Fields(fields)
     for key in REQUIRED:
         if key not in data or data[key] in (None, ""):
+            typo = next((k for k in fields if k not in REQUIRED and did_you_mean(str(k), [key])), None)
+            if typo is not None:
+                raise NewsletterError(
+                    f"unknown front-matter field {typo!r}; did you mean {key!r}?",
+                    path=p,
+                    line=field_line(text, str(typo)),
+                )
             raise NewsletterError(
                 f"front matter lacks '{key}'; add '{key}: …' between the '---' lines", path=p
             )
@@ -236,7 +283,13 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         )
     language = str(data["language"]).strip()
     if not LANGUAGE_TAG.fullmatch(language):
-        raise NewsletterError(f"'language' {language!r} must be a language code like de, fr or pt-BR", path=p)
+        raise NewsletterError(
+            f"'language' {language!r} must be a language code like de, fr or pt-BR",
+            path=p,
+            line=field_line(text, "language"),
+        )
+    if languages:
+        edition_language(language, languages, path=p, line=field_line(text, "language"))
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
     related = related_field(data.get("related"), p)
@@ -262,6 +315,8 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         image=url_field(data.get("image"), "image", p),
         image_alt=text_field(data.get("image_alt"), "image_alt", p),
     )
+    preheader = text_field(data.get("preheader"), "preheader", p)
+    data.refuse_unknown(text, p)
     return Issue(
         id=issue_id,
         slug=slug,
@@ -270,13 +325,15 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000) -> Issue:
         language=language,
         article=article,
         source_path=p,
-        preheader=text_field(data.get("preheader"), "preheader", p),
+        preheader=preheader,
     )
 
 
-def read_issues(folder: Path, *, max_bytes: int = 5_000_000) -> list[Issue]:
+def read_issues(folder: Path, *, max_bytes: int = 5_000_000, languages: Sequence[str] = ()) -> list[Issue]:
     """Every `*.md` in `folder`, newest first; duplicate ids or slugs are an error."""
-    return unique_newest_first([read_issue(p, max_bytes=max_bytes) for p in sorted(folder.glob("*.md"))])
+    return unique_newest_first(
+        [read_issue(p, max_bytes=max_bytes, languages=languages) for p in sorted(folder.glob("*.md"))]
+    )
 
 
 # --- body ------------------------------------------------------------------------------------

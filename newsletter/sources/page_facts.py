@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from ..inline_text import clean_inline_text
-from ..model import Person
+from ..model import Language, Person
 
 MAX_JSON_LD_CHARS = 2_000_000
 _TITLE_SEPARATORS = (" – ", " — ", " - ", " | ", " · ", " :: ", " » ", " : ")
-_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 _ARTICLE_TYPES = {"article", "blogposting", "report", "liveblogposting", "socialmediaposting"}
 
 
@@ -251,8 +250,8 @@ def is_site_name(name: str, site_names: Iterable[str]) -> bool:
 
 
 def language_code(value: str | None) -> str | None:
-    m = _LANGUAGE.match(value.strip()) if value else None
-    return m.group(1).lower() if m else None
+    lang = Language.parse(value) if value else None
+    return lang.tag if lang else None
 
 
 def inline_text(tag: Tag) -> str:

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import NewsletterError
+from ..errors import NewsletterError, toml_error
+from ..model import Language
 
 SHIPPED_DIR = Path(__file__).with_name("profiles")
 GENERIC = "generic"
@@ -321,10 +322,7 @@ def load_profile(path: Path) -> Profile:
     except OSError as e:
         raise NewsletterError(f"cannot be read ({e.strerror})", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
-        msg = str(e).split(" (at line")[0]
-        raise NewsletterError(
-            f"invalid TOML: {msg}", path=str(path), line=getattr(e, "lineno", None)
-        ) from None
+        raise toml_error(e, str(path)) from None
     languages = data.get("languages")
     unknown = sorted(set(data) - {"languages"})
     if unknown or not isinstance(languages, dict) or not languages:
@@ -398,7 +396,7 @@ def detect_profile(
         )
         for p in pool
         for lang, rules in p.languages.items()
-        if not language or lang == language
+        if not language or Language(language).matches(lang)
     ]
     if not profile:
         scored = [s for s in scored if s[0][0] > 0]  # a site profile needs one of its phrases
@@ -413,7 +411,7 @@ def detect_profile(
     fallback = [
         ((_score(text, lines, rules), _word_score(text, rules)), rules)
         for lang, rules in generic.languages.items()
-        if not language or lang == language
+        if not language or Language(language).matches(lang)
     ]
     if fallback:
         return generic, max(fallback, key=lambda s: s[0])[1]

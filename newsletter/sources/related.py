@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import NewsletterError
-from ..model import RelatedLink
+from ..model import Language, RelatedLink
 from .decode import read_limited
 from .markdown import slugify
 
@@ -76,9 +76,9 @@ class IndexEntry:
     def in_language(self, language: str) -> bool | None:
         """True/False when the entry's language is known (from the index or a /de/ path)."""
         if self.language:
-            return self.language.split("-")[0].lower() == language.lower()
+            return Language(self.language).matches(language)
         segments = urllib.parse.urlsplit(self.url).path.lower().split("/")
-        if language.lower() in segments:
+        if Language(language).primary in segments:
             return True
         return None
 

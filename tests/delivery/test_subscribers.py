@@ -146,6 +146,10 @@ def test_cli_add_remove_forget(news: Path, cli: Cli) -> None:
         (("remove", "nobody@example.org"), "error: nobody@example.org is not on the list"),
         (("import", str(CSV / "no-email-column.csv")), "no-email-column.csv:1: the header row lacks"),
         (("import", "missing.csv"), "missing.csv: cannot read the file"),
+        (
+            ("add", "lila@example.org", "--language", "xx"),
+            "error: language 'xx' is not an edition of this newsletter; use one of de, fr, or add",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_exit_1(news: Path, cli: Cli, args: tuple[str, ...], message: str) -> None:
@@ -153,3 +157,15 @@ def test_cli_errors_are_one_line_exit_1(news: Path, cli: Cli, args: tuple[str, .
     assert result.exit_code == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_import_refuses_a_language_no_edition_has(news: Path, cli: Cli) -> None:
+    result = cli("subscribers", "import", str(CSV / "language-not-an-edition.csv"))
+    assert result.exit_code == 3
+    assert (
+        "language-not-an-edition.csv:3: language 'kk' is not an edition of this newsletter" in result.stderr
+    )
+    assert cli("subscribers", "list").stdout.splitlines() == [
+        "lila@example.org\tactive\tde",
+        "jean@example.fr\tactive\tfr",  # fr-CH: the fr edition
+    ]

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from newsletter.delivery.transports import DeliveryFailure, SmtpSettings, SmtpTransport
+from newsletter.config import Config, load_config
+from newsletter.delivery.transports import (
+    SMTP_URL_ENV,
+    DeliveryFailure,
+    OutboxTransport,
+    SmtpSettings,
+    SmtpTransport,
+    helo_name,
+    transport_from_config,
+)
+from newsletter.errors import NewsletterError
 
 from .smtp_servers import FaultPlan, smtp_server, stored_messages
+
+DELIVERY_DATA = Path(__file__).parents[1] / "data" / "delivery"
 
 SENDER = "newsletter@example.org"
 # Lines that start with "." (a lone one ends DATA unless doubled) and "From ", CRLF throughout.
@@ -74,3 +87,30 @@ def test_deferred_recipient_or_data_is_temporary(tmp_path: Path, pipelining: boo
         finally:
             session.close()
     assert stored_messages(store) == []
+
+
+def _config(tmp_path: Path, transport: str = "auto") -> Config:
+    text = (DELIVERY_DATA / "newsletter.toml").read_text(encoding="utf-8")
+    text = text.replace("[delivery]\n", f'[delivery]\ntransport = "{transport}"\n')
+    (tmp_path / "newsletter.toml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path / "newsletter.toml")
+
+
+def test_the_helo_name_is_the_sending_domain_or_the_sites_host(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    assert helo_name(config) == "example.org"  # from = "Testpost <newsletter@example.org>"
+    no_sender = replace(config, email=replace(config.email, sender=""))
+    assert helo_name(no_sender) == "news.example.org"
+
+
+def test_transport_from_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SMTP_URL_ENV, raising=False)
+    config = _config(tmp_path)
+    outbox = transport_from_config(config)
+    assert isinstance(outbox, OutboxTransport) and str(tmp_path / "state" / "outbox") in outbox.describe()
+    monkeypatch.setenv(SMTP_URL_ENV, "smtp://127.0.0.1:2599")
+    smtp = transport_from_config(config)
+    assert isinstance(smtp, SmtpTransport) and smtp.helo == "example.org"
+    monkeypatch.delenv(SMTP_URL_ENV)
+    with pytest.raises(NewsletterError, match="transport is smtp but NEWSLETTER_SMTP_URL is not set"):
+        transport_from_config(_config(tmp_path, "smtp"))

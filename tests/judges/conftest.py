@@ -25,6 +25,8 @@ OTHER_ISSUES = (
 def _newsletter(root: Path, issues: list[Path]) -> Path:
     (root / "issues").mkdir(parents=True)
     shutil.copy(ROOT / "newsletter.toml", root / "newsletter.toml")
+    with open(root / "newsletter.toml", "a", encoding="utf-8") as config:
+        config.write("\n[editions.ar]\n")  # the Arabic issue's edition
     shutil.copytree(ROOT / "templates", root / "templates")
     for issue in issues:
         name = issue.name if issue.name[:4].isdigit() else f"2025-01-01-{issue.name}"

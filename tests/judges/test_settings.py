@@ -31,8 +31,8 @@ def test_a_missing_file_gives_the_defaults(tmp_path: Path) -> None:
     [
         ("spam-limit-not-a-number.toml", "[check] spam_limit: must be a number"),
         ("subject-length-zero.toml", "[check] subject_warn_length: must be a whole number"),
-        ("unknown-key.toml", "[check] spam_limt: unknown key; the keys are spam_limit, subject_warn_length"),
-        ("check-not-a-table.toml", "check must be a table"),
+        ("unknown-key.toml", "[check] spam_limt: unknown key; did you mean 'spam_limit'?"),
+        ("check-not-a-table.toml", "check: must be a table: write [check] on its own line"),
     ],
 )
 def test_mistakes_are_one_line_naming_the_file(fixture: str, message: str) -> None:

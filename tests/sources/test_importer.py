@@ -245,3 +245,27 @@ def test_unreachable_url_is_one_line(config: Config, tmp_path: Path) -> None:
     with pytest.raises(NewsletterError) as e:
         import_article(f"http://127.0.0.1:{port}/nothing", config=config, out_dir=tmp_path)
     assert "127.0.0.1" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_lang_outside_the_editions_fails_before_reading(config: Config, tmp_path: Path) -> None:
+    with pytest.raises(NewsletterError) as e:
+        import_article(str(tmp_path / "not-read.txt"), config=config, language="kk", out_dir=tmp_path)
+    assert str(e.value) == (
+        "language 'kk' is not an edition of this newsletter; use one of de, fr, en, "
+        "or add an [editions.kk] table to newsletter.toml"
+    )
+
+
+def test_a_regional_page_language_becomes_its_edition(config: Config, tmp_path: Path) -> None:
+    page = DATA / "html" / "yoast-novastan-de.html"  # <html lang="de-DE">
+    issue = read_issue(import_article(str(page), config=config, date=WHEN, out_dir=tmp_path))
+    assert issue.language == "de"
+
+
+def test_a_detected_language_outside_the_editions_is_refused(config: Config, tmp_path: Path) -> None:
+    cfg = replace(config, site=replace(config.site, editions={}))  # only the site's de
+    page = DATA / "html" / "og-meta-microformats-fr.html"
+    with pytest.raises(
+        NewsletterError, match=r"og-meta-microformats-fr\.html: language 'fr-FR' is not an edition"
+    ):
+        import_article(str(page), config=cfg, date=WHEN, out_dir=tmp_path)

@@ -87,6 +87,33 @@ def test_bad_issue_gives_one_line_naming_the_file(fixture: str, expected: str) -
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("fixture", "line", "expected"),
+    [
+        ("misspelled-title", 3, "unknown front-matter field 'titel'; did you mean 'title'?"),
+        ("unknown-field", 6, "unknown front-matter field 'sumary'; did you mean 'summary'?"),
+        ("broken-front-matter", 5, "broken front matter"),
+        (
+            "language-not-an-edition",
+            5,
+            "language 'kk' is not an edition of this newsletter; use one of de, fr",
+        ),
+    ],
+)
+def test_front_matter_mistakes_name_their_line(fixture: str, line: int, expected: str) -> None:
+    path = DATA / "bad-issues" / f"2025-01-01-{fixture}.md"
+    with pytest.raises(NewsletterError) as e:
+        read_issue(path, languages=("de", "fr"))
+    assert str(e.value).startswith(f"{path}:{line}: {expected}")
+
+
+def test_a_regional_tag_of_an_edition_is_that_edition(tmp_path: Path) -> None:
+    text = (DATA / "bad-issues" / "2025-01-01-language-not-an-edition.md").read_text(encoding="utf-8")
+    path = tmp_path / "2025-01-01-x.md"
+    path.write_text(text.replace("language: kk", "language: de-AT"), encoding="utf-8")
+    assert read_issue(path, languages=("de", "fr")).language == "de-AT"
+
+
 def test_control_character_error_names_the_line() -> None:
     path = DATA / "bad-issues" / "2025-01-01-control-character.md"
     with pytest.raises(NewsletterError) as e:

@@ -26,19 +26,17 @@ from ..inline_text import clean_inline_text
 from ..model import Article, Block, Issue, Person, RelatedLink, Section
 from .decode import decode_source
 from .draft import Draft
-from .markdown import (
+from .front_matter import (
     FRONT_MATTER,
-    html_paragraph,
-    issue_to_markdown,
-    parse_body,
     parse_datetime,
     people_field,
-    read_issue,
     related_field,
     slugify,
     split_front_matter,
     strings_field,
 )
+from .markdown import parse_body, read_issue
+from .markdown_writer import html_paragraph, issue_to_markdown
 from .profiles import (
     LanguageRules,
     Profile,

@@ -9,7 +9,9 @@ import pytest
 
 from newsletter.errors import NewsletterError
 from newsletter.html_tree import hrefs
-from newsletter.sources.markdown import issue_to_markdown, read_issue, read_issues, slugify
+from newsletter.sources.front_matter import slugify
+from newsletter.sources.markdown import read_issue, read_issues
+from newsletter.sources.markdown_writer import issue_to_markdown
 
 DATA = Path(__file__).parents[1] / "data"
 FRENCH = DATA / "issues" / "2025-10-02-ouzbekistan-eau.md"

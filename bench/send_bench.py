@@ -119,11 +119,12 @@ def populate(root: Path, n: int) -> None:
 def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
     """The real sender; returns (sent, seconds)."""
     from newsletter.config import load_config
-    from newsletter.delivery.send import SendOptions, built_email, find_issue, send_issue
+    from newsletter.delivery.send import SendOptions, find_issue, send_issue
     from newsletter.delivery.transports import SmtpSettings, SmtpTransport
+    from newsletter.outputs.built import built_email
 
     config = load_config(root / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
     transport = SmtpTransport(SmtpSettings("127.0.0.1", port, implicit_tls=False))
     t0 = time.perf_counter()
@@ -137,12 +138,13 @@ def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
 def run_baseline(root: Path, port: int, connections: int, n: int) -> float:
     """Bare smtplib: the same pre-built bytes n times over `connections` connections; seconds."""
     from newsletter.config import load_config
-    from newsletter.delivery.send import built_email, find_issue
+    from newsletter.delivery.send import find_issue
+    from newsletter.outputs.built import built_email
     from newsletter.outputs.message import envelope_for
     from newsletter.outputs.mime import MessageTemplate
 
     config = load_config(root / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
     data = MessageTemplate(envelope_for(config, issue), html=html, text=text).render(
         "reader000000@example.org", "Leser Nr. 0", "https://news.example.org/unsubscribe/x"

@@ -1,8 +1,8 @@
 """The pipeline: issue sources -> model -> every output, written atomically into one folder.
 
-Everything is rendered into a fresh sibling folder first; only when every file is written
-does it take the place of the previous output. A failed or killed build leaves `public/` as
-it was.
+Everything is rendered into a fresh sibling folder that takes the place of the previous
+output only when every file is written (see `newsletter.atomic`): a failed or killed build
+leaves `public/` as it was.
 
 A rebuild does only the work that changed: an unchanged source is not parsed again and an
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
@@ -22,25 +22,20 @@ The output is the same bytes either way.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import functools
 import multiprocessing
 import os
 import pickle
 import shutil
-import stat
-import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
     BuildCache,
     Record,
@@ -75,17 +70,22 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class BuildResult:
     """What a build made. `issues` are the due issues, newest first, without their bodies
-    (`article.sections` is empty): enough to name, date and list them."""
+    (`article.sections` is empty): enough to name, date and list them. `not_due` are the
+    issues left out as dated after `now`, oldest first, likewise without bodies. Together
+    they are every source the build read, so later steps (publish's check and send) need
+    not read them again."""
 
     out: Path
     issues: tuple[Issue, ...]
     files: int
     rendered: int = 0  # issues rendered by this build; the others came from the cache
     parsed: int = 0  # source files parsed by this build
+    not_due: tuple[Issue, ...] = ()
 
 
 def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     """Every file of one issue, by path relative to the output folder."""
+    from .outputs.built import ISSUE_JSON, BuiltIssue, issue_json
     from .outputs.email import render_email
     from .outputs.mime import sample_message
     from .outputs.plaintext import render_text
@@ -99,12 +99,14 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     message = sample_message(
         config, issue, html, text, to_address=SAMPLE_RECIPIENT, unsubscribe_url=sample_unsubscribe
     )
+    names = BuiltIssue.of(issue)
     base = f"issues/{issue.slug}/"
     return {
-        base + "index.html": render_issue_page(site, issue, templates).encode(),
-        base + "email.html": html.encode(),
-        base + "email.txt": text.encode(),
-        base + "message.eml": message,
+        base + names.page: render_issue_page(site, issue, templates).encode(),
+        base + names.html: html.encode(),
+        base + names.text: text.encode(),
+        base + names.message: message,
+        base + ISSUE_JSON: issue_json(issue),  # what delivery reads of the issue
     }
 
 
@@ -154,127 +156,6 @@ def _clear(target: str | Path) -> None:
         pass
     except (IsADirectoryError, PermissionError):  # a folder where a file goes now
         shutil.rmtree(target)
-
-
-def _prune_tree(root: Path, keep: set[str]) -> None:
-    """Remove from a reused output folder every file and folder this build did not write."""
-
-    def walk(folder: str, prefix: str) -> bool:  # whether anything inside is kept
-        kept = False
-        with os.scandir(folder) as entries:
-            found = list(entries)
-        for entry in found:
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if walk(entry.path, rel + "/"):
-                    kept = True
-                else:
-                    os.rmdir(entry.path)
-            elif rel in keep:
-                kept = True
-            else:
-                os.unlink(entry.path)
-        return kept
-
-    walk(str(root), "")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_leftovers(out: Path) -> None:
-    """Temporary folders of builds that were killed (their process is gone) are removed; an
-    output that a killed build had moved aside but not yet replaced is put back."""
-    if not out.exists():
-        for path in sorted(out.parent.glob(f".{out.name}.old-*")):
-            pid = path.name.removeprefix(f".{out.name}.old-")
-            if pid.isdigit() and not _pid_alive(int(pid)):
-                os.replace(path, out)
-                break
-    for path in out.parent.glob(f".{out.name}.old-*"):
-        pid = path.name.removeprefix(f".{out.name}.old-")
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-    for path in out.parent.glob(f".{out.name}.new-*"):
-        pid = path.name.removeprefix(f".{out.name}.new-").split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-@dataclass
-class Staging:
-    """The folder a build writes into; `reused` when it is an earlier output to be pruned."""
-
-    path: Path
-    reused: bool = False
-
-
-def _claim(spare: Path, tmp: Path) -> bool:
-    """Move the spare folder (an earlier output) to `tmp`: False if there is none, or it is
-    on another file system."""
-    try:
-        if not stat.S_ISDIR(os.lstat(spare).st_mode):
-            return False
-        os.rename(spare, tmp)  # onto the empty folder mkdtemp made
-    except OSError:
-        return False
-    return True
-
-
-@contextmanager
-def atomic_folder(out: Path, spare: Path | None = None) -> Iterator[Staging]:
-    """A temporary sibling of `out` that replaces it when the block finishes without error.
-
-    With `spare` (a folder in the build cache), the output being replaced is moved there
-    rather than removed, and the next build starts from it: its folders are reused (making
-    a folder is among the dearest things a build does on many file systems). The build
-    then replaces every file it writes (never writing into one) and removes the rest with
-    `_prune_tree` before the block ends.
-    """
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-{os.getpid()}-", dir=out.parent))
-    staging = Staging(tmp, reused=spare is not None and _claim(spare, tmp))
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if not out.exists():
-        os.replace(tmp, out)
-    elif _exchange(tmp, out):  # one atomic step: `out` is never missing, not even for an instant
-        os.replace(tmp, old)
-    else:  # no renameat2: two renames; a kill between them is mended by the next build
-        os.replace(out, old)
-        os.replace(tmp, out)
-    if spare is not None and not os.path.lexists(spare):
-        with contextlib.suppress(OSError):  # another file system: removed as usual
-            os.rename(old, spare)
-    shutil.rmtree(old, ignore_errors=True)
-    out.chmod(0o755)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    renameat2 = getattr(_libc(), "renameat2", None) if sys.platform == "linux" else None
-    if renameat2 is None:
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
 
 
 def due_issues(issues: Sequence[Issue], now: dt.datetime | None) -> list[Issue]:
@@ -555,12 +436,14 @@ def build(
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
+                    later = (i for i in listings if not _due(i, now))
+                    not_due = sorted(later, key=lambda i: (i.date, i.slug))
                     store = _Documents(cache) if cache else None
                     for rel, data in _site_files(config, due, store, environment).items():
                         _write(tmp, rel, data)
                         written.add(rel)
                     if staging.reused:
-                        _prune_tree(tmp, {os.path.normpath(rel) for rel in written})
+                        prune_tree(tmp, {os.path.normpath(rel) for rel in written})
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
@@ -569,7 +452,9 @@ def build(
     finally:
         workers.close()
     issues = tuple(s.listing for s in due)
-    return BuildResult(out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed)
+    return BuildResult(
+        out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed, not_due=tuple(not_due)
+    )
 
 
 def _site_files(

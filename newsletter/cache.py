@@ -15,7 +15,7 @@ output folder, so deleting the cache is always safe):
   *environment*: code version, config and every file under templates/. A change to any of
   them changes every key, so nothing stale is reused.
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
-  `build.atomic_folder`), so its folders need not be made again.
+  `atomic.atomic_folder`), so its folders need not be made again.
 - `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
   entries it was made from, so a page whose issues did not change is not made again.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .judges.report import CheckResult, IssueReport
 from .judges.settings import CheckSettings, check_settings
 from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
 from .model import Issue
+from .outputs.built import ISSUE_JSON
 from .sources.markdown import read_issue
 
 __all__ = ["CheckResult", "Problem", "check", "run_checks"]
@@ -40,16 +42,24 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def check_sources(config: Config) -> tuple[list[Issue], list[Problem]]:
-    """Read every issue file, collecting problems instead of stopping at the first."""
+def check_sources(config: Config, read: Sequence[Issue] | None = None) -> tuple[list[Issue], list[Problem]]:
+    """Read every issue file, collecting problems instead of stopping at the first.
+
+    `read` are the issues a build has just read from every file (bodies may be left out):
+    they are checked as they are, not read again.
+    """
     issues: list[Issue] = []
     problems: list[Problem] = []
-    files = sorted(config.issues_dir.glob("*.md"))
-    if not files:
+    found: list[tuple[Path, Issue | None]]
+    if read is not None:
+        found = [(Path(i.source_path), i) for i in sorted(read, key=lambda i: Path(i.source_path))]
+    else:
+        found = [(path, None) for path in sorted(config.issues_dir.glob("*.md"))]
+    if not found:
         problems.append(Problem(str(config.issues_dir), "no issues (*.md); add one with `newsletter import`"))
-    for path in files:
+    for path, given in found:
         try:
-            issue = read_issue(
+            issue = given or read_issue(
                 path, max_bytes=config.limits.max_source_bytes, languages=config.site.languages
             )
         except NewsletterError as e:
@@ -114,7 +124,7 @@ def check_email(folder: Path, max_bytes: int) -> list[Problem]:
     """The built email files of one issue exist, and the plain-text part is not empty."""
     html_path, text_path = folder / "email.html", folder / "email.txt"
     problems: list[Problem] = []
-    for path in (html_path, folder / "message.eml"):
+    for path in (html_path, folder / "message.eml", folder / ISSUE_JSON):
         if not path.exists():
             problems.append(Problem(str(path), "missing; run `newsletter build`"))
     if not text_path.exists() or not text_path.read_text(encoding="utf-8").strip():
@@ -234,16 +244,18 @@ def run_checks(
     settings: CheckSettings | None = None,
     fast: bool = False,
     now: dt.datetime | None = None,
+    sources: Sequence[Issue] | None = None,
 ) -> CheckResult:
     """Check sources and built output, and judge every built issue; problems, warnings, reports.
 
     `fast` leaves out the judges that need outside programs (SpamAssassin, Chromium + axe-core);
     what is read from the files themselves is always checked. With `now`, issues dated later
     are expected to be absent from the output (a `build` with the same `now` leaves them out).
+    `sources` are every issue the build just read (see `check_sources`).
     """
     settings = settings or check_settings(config)
     result = CheckResult(spam_limit=settings.spam_limit)
-    issues, problems = check_sources(config)
+    issues, problems = check_sources(config, sources)
     problems += check_atom(out / "feed.atom", bool(config.site.author))
     for archive in sorted((out / "archive").glob("*.atom")):
         problems += check_atom(archive, bool(config.site.author))

@@ -16,7 +16,7 @@ from .errors import NewsletterError
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
-    from .sources.markdown import parse_datetime
+    from .sources.front_matter import parse_datetime
 
     return None if value is None else parse_datetime(value, "--date")
 

@@ -194,11 +194,13 @@ class Newsletter:
     ) -> dict[str, Any]:
         """What sending takes: the issue a slug or file names, its built HTML and text, the
         secret (NEWSLETTER_SECRET unless given) and the transport (the configured one)."""
-        from .delivery.send import built_email, find_issue
+        from .delivery.send import find_issue
         from .delivery.tokens import secret_from_env
+        from .outputs.built import built_email
 
-        the_issue = find_issue(self.config, issue)
-        html, text = built_email(out or self.public, the_issue)
+        public = out or self.public
+        the_issue = find_issue(self.config, issue, public)
+        html, text = built_email(public, the_issue)
         if not secret:
             try:
                 secret = secret_from_env()

@@ -92,14 +92,6 @@ class RelatedLink:
 
 
 @dataclass(frozen=True)
-class Link:
-    """An inline link inside a block, kept for the plain-text part's numbered references."""
-
-    label: str
-    href: str
-
-
-@dataclass(frozen=True)
 class Block:
     """One block of body content.
 
@@ -113,7 +105,6 @@ class Block:
     kind: BlockKind
     html: str = ""
     text: str = ""
-    links: tuple[Link, ...] = ()
     related_index: int | None = None
 
 

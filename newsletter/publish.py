@@ -25,14 +25,14 @@ from .build import BuildResult, build
 from .check import run_checks
 from .config import Config
 from .delivery.ledger import SendLedger
-from .delivery.send import ProgressFn, SendOptions, SendReport, built_email, send_issue
+from .delivery.send import ProgressFn, SendOptions, SendReport, send_issue
 from .delivery.tokens import secret_from_env
 from .delivery.transports import Transport, transport_from_config
 from .errors import NewsletterError
 from .judges.problems import Problem
 from .judges.settings import check_settings
 from .model import Issue
-from .sources.markdown import read_issues
+from .outputs.built import built_email, issue_folder, read_built_issue
 
 #: A due issue never queued and older than this is archive, not news: it is not sent on its own.
 DEFAULT_MAX_AGE = dt.timedelta(days=14)
@@ -106,11 +106,6 @@ def due_for_sending(
     return todo, skipped
 
 
-def _not_due(config: Config, now: dt.datetime) -> tuple[Issue, ...]:
-    issues = read_issues(config.issues_dir, max_bytes=config.limits.max_source_bytes)
-    return tuple(sorted((i for i in issues if i.date > now), key=lambda i: (i.date, i.slug)))
-
-
 def publish(
     config: Config,
     *,
@@ -140,7 +135,7 @@ def publish(
     say = notice or (lambda _m: None)
     out = out or config.root / "public"
     result = build(config, out, now=now)
-    report = PublishReport(now=now, build=result, not_due=_not_due(config, now), dry_run=dry_run)
+    report = PublishReport(now=now, build=result, not_due=result.not_due, dry_run=dry_run)
     line = f"built {len(result.issues)} issue(s) due at {now.isoformat()} into {out}/"
     if report.not_due:
         line += " (not yet due: " + ", ".join(f"{i.slug} {i.date.isoformat()}" for i in report.not_due) + ")"
@@ -149,7 +144,9 @@ def publish(
         _require_due(only_slug, result.issues, report.not_due)
 
     settings = check_settings(config)
-    checked = run_checks(config, out, settings=settings, fast=fast_check, now=now)
+    # The build read every source: the check takes them from it rather than reading them again.
+    sources = result.issues + result.not_due
+    checked = run_checks(config, out, settings=settings, fast=fast_check, now=now, sources=sources)
     report.problems = list(checked.problems)
     report.warnings = list(checked.warnings)
     say(
@@ -184,10 +181,11 @@ def publish(
     if transport is None:
         transport = transport_from_config(config)
     for issue in todo:
-        html, text = built_email(out, issue)
+        built = read_built_issue(issue_folder(out, issue.slug))
+        html, text = built_email(out, built)
         sent = send_issue(
             config,
-            issue,
+            built,
             html=html,
             text=text,
             secret=secret,

@@ -19,7 +19,7 @@ def parse_now(value: str | None) -> dt.datetime:
     """`--now` as an aware datetime (ISO 8601 with Z or an offset); the current time if None."""
     if value is None:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    from .sources.markdown import parse_datetime
+    from .sources.front_matter import parse_datetime
 
     return parse_datetime(value, "--now", example="2025-11-24T06:17:00Z (date -u +%FT%TZ)")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import NewsletterError
-from .sources.markdown import slugify
+from .sources.front_matter import slugify
 
 SKELETON = Path(__file__).parent / "skeleton"
 DEFAULT_BASE_URL = "https://example.org/newsletter/"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import json
 import os
 import signal
 import sqlite3
@@ -25,6 +26,7 @@ from delivery.smtp_servers import smtp_server, stored_messages
 from newsletter.config import load_config
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.delivery.transports import OutboxTransport
+from newsletter.model import Issue
 from newsletter.publish import publish
 from newsletter.publish_cli import publish_command
 
@@ -110,6 +112,29 @@ def test_next_week_sends_only_the_issue_that_became_due(news: Path) -> None:
     assert [r.sent for r in later.sends] == [len(READERS)]
     assert later.not_due == ()
     assert (news / "public" / "issues" / "future-issue" / "email.html").exists()
+
+
+def test_publish_reads_each_source_once_and_sends_from_the_built_files(
+    news: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsletter.check
+    import newsletter.sources.markdown
+
+    reads: Counter[str] = Counter()
+    real = newsletter.sources.markdown.read_issue
+
+    def counting(path: Path, **kwargs: int) -> Issue:
+        reads[Path(path).name] += 1
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(newsletter.sources.markdown, "read_issue", counting)
+    monkeypatch.setattr(newsletter.check, "read_issue", counting)
+    config = load_config(news / "newsletter.toml")
+    report = publish(config, now=_now(), fast_check=True, transport=OutboxTransport(news / "outbox"))
+    assert [r.slug for r in report.sends] == ["past-issue", "present-issue"]
+    assert reads == Counter({p.name: 1 for p in ISSUES.glob("*.md")})  # the build's read, no other
+    issue_json = json.loads((news / "public" / "issues" / "present-issue" / "issue.json").read_bytes())
+    assert (issue_json["slug"], issue_json["source"]) == ("present-issue", "2025-12-01-present-issue.md")
 
 
 def test_an_issue_dated_one_second_later_is_not_due(news: Path) -> None:

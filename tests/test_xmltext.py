@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
+from factories import make_article, make_issue
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from newsletter.model import Article, Issue, Person, Section
+from newsletter.model import Person, Section
 from newsletter.xmltext import xml_safe, xml_text
 
 
@@ -47,20 +46,13 @@ def test_every_forbidden_code_point_is_one_lxml_refuses():
 
 
 def test_xml_safe_cleans_a_whole_issue():
-    article = Article(
-        title="Vertikaler\x0bTab",
-        summary="ok",
+    article = make_article(
+        "Vertikaler\x0bTab",
         sections=(Section("Zwischen\x1ftitel", ()),),
         authors=(Person("Joseph\x01 Fischer", "https://example.org/\ud800"),),
         tags=("a\x0c",),
     )
-    issue = Issue(
-        id="tag:x,2025:1",
-        slug="s",
-        date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        language="de",
-        article=article,
-    )
+    issue = make_issue(article)
     clean = xml_safe(issue)
     assert clean.article.title == "VertikalerTab"
     assert clean.article.sections[0].heading == "Zwischentitel"
@@ -72,14 +64,8 @@ def test_xml_safe_cleans_a_whole_issue():
 
 def test_xml_safe_copies_nothing_that_is_already_clean():
     section = Section("Zwischentitel", ())
-    article = Article(title="Titel", summary="ok", sections=(section, Section("B\x01", ())))
-    issue = Issue(
-        id="tag:x,2025:1",
-        slug="s",
-        date=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        language="de",
-        article=article,
-    )
+    article = make_article(sections=(section, Section("B\x01", ())))
+    issue = make_issue(article)
     clean = xml_safe(issue)
     assert xml_safe(clean) is clean  # nothing to drop: the very same object
     assert clean.article.sections[0] is section  # only the part that changed is new

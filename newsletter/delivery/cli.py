@@ -16,7 +16,8 @@ import click
 from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
-from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
+from ..outputs.built import built_email
+from .send import SendOptions, SendReport, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
 from .transports import transport_from_config
@@ -109,14 +110,16 @@ def send_command(
 ) -> None:
     """Send a built issue to every active subscriber, once each.
 
-    ISSUE is the issue's slug or its source file. Rerun after a crash or a network loss: only
-    what was not yet sent goes out. Exit status: 0 all sent, 3 some failed, 1 error.
+    ISSUE is the slug or source file of an issue built into --public. Rerun after a crash or
+    a network loss: only what was not yet sent goes out. Exit status: 0 all sent, 3 some
+    failed, 1 error.
 
     Example: NEWSLETTER_SECRET=… newsletter send kasachstan-abraham-abkommen --test me@example.org
     """
     config = load_config(config_path)
-    the_issue = find_issue(config, issue)
-    html, text = built_email(config.path(public_dir), the_issue)
+    public = config.path(public_dir)
+    the_issue = find_issue(config, issue, public)
+    html, text = built_email(public, the_issue)
     if dry_run:
         try:
             secret = secret_from_env()

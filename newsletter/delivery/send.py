@@ -25,10 +25,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import NewsletterError
-from ..model import Issue
+from ..outputs.built import ISSUE_JSON, BuiltIssue, built_issues, issue_folder, read_built_issue
 from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate
-from ..sources.markdown import read_issue, read_issues
 from .ledger import Outcome, Recipient, SendLedger
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
@@ -126,43 +125,35 @@ ProgressFn = Callable[[SendReport], None]
 # --- the issue to send ------------------------------------------------------------------------
 
 
-def find_issue(config: Config, ref: str) -> Issue:
-    """The issue named by a source path or a slug."""
+def find_issue(config: Config, ref: str, public: Path) -> BuiltIssue:
+    """The issue built into `public` that is named by its slug or by its source file.
+
+    Only what the build wrote is read (each issue's issue.json): a source file is matched by
+    its name, never parsed again.
+    """
     path = Path(ref)
     candidates = [path, config.root / path] if not path.is_absolute() else [path]
-    for p in candidates:
-        if p.is_file():
-            return read_issue(p, max_bytes=config.limits.max_source_bytes)
+    if any(p.is_file() for p in candidates):
+        for built in built_issues(public):
+            if built.source == path.name:
+                return built
+        raise NewsletterError(f"is not built into {public}/; run `newsletter build` first", path=ref)
     if ref.endswith(".md") or "/" in ref:
         raise NewsletterError("no such issue file", path=ref)
-    if not config.issues_dir.is_dir():
-        raise NewsletterError(f"no issue {ref!r}: there is no issues/ folder", path=str(config.issues_dir))
-    issues = read_issues(config.issues_dir, max_bytes=config.limits.max_source_bytes)
-    for issue in issues:
-        if issue.slug == ref:
-            return issue
-    known = ", ".join(i.slug for i in issues[:5]) or "none"
+    folder = issue_folder(public, ref)
+    if ref not in (".", "..") and (folder / ISSUE_JSON).is_file():
+        return read_built_issue(folder)
+    if not (public / "issues").is_dir():
+        raise NewsletterError(
+            f"no issue {ref!r}: nothing is built into {public}/; run `newsletter build` first",
+            path=str(public),
+        )
+    newest = sorted(built_issues(public), key=lambda b: (b.date, b.slug), reverse=True)
+    known = ", ".join(b.slug for b in newest[:5]) or "none"
     raise NewsletterError(
-        f"no issue with slug {ref!r} in issues/ (newest: {known}); give its slug or file path"
+        f"no issue with slug {ref!r} in {public}/ (newest: {known}); give its slug or file path, "
+        "or run `newsletter build` if it is new"
     )
-
-
-def built_email(public_dir: Path, issue: Issue) -> tuple[str, str]:
-    """The built email.html and email.txt of `issue`, or an error saying to build first."""
-    folder = public_dir / "issues" / issue.slug
-    parts = []
-    for name in ("email.html", "email.txt"):
-        path = folder / name
-        try:
-            parts.append(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NewsletterError(
-                f"issue {issue.slug!r} is not built ({name} is missing); run `newsletter build` first",
-                path=str(path),
-            ) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise NewsletterError(f"cannot read the built issue: {e}", path=str(path)) from None
-    return parts[0], parts[1]
 
 
 class Personalizer:
@@ -453,7 +444,7 @@ class _Run:
 
 def send_issue(
     config: Config,
-    issue: Issue,
+    issue: BuiltIssue,
     *,
     html: str,
     text: str,
@@ -526,7 +517,7 @@ def send_issue(
 
 
 def _dry_run(
-    config: Config, issue: Issue, ledger: SendLedger, personalizer: Personalizer, report: SendReport
+    config: Config, issue: BuiltIssue, ledger: SendLedger, personalizer: Personalizer, report: SendReport
 ) -> SendReport:
     """Render every pending message (so a bad name or a broken template shows now) and count."""
     n = 0
@@ -545,7 +536,14 @@ def _dry_run(
 
 
 def send_test(
-    config: Config, issue: Issue, *, html: str, text: str, secret: str, transport: Transport, address: str
+    config: Config,
+    issue: BuiltIssue,
+    *,
+    html: str,
+    text: str,
+    secret: str,
+    transport: Transport,
+    address: str,
 ) -> str:
     """One copy with a "[TEST] " subject to `address`, outside the ledger; returns the server's reply."""
     addr = normalize_address(address)

@@ -28,8 +28,8 @@ from email_validator import EmailNotValidError, validate_email
 from ..characters import CONTROL
 from ..config import edition_language
 from ..errors import NewsletterError
+from ..inline_text import clean_inline_text
 from ..model import Language
-from ..sources.decode import clean_inline_text
 from .database import Store, now, open_database, transaction
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")

@@ -57,14 +57,22 @@ class TransportFatal(NewsletterError):
 
 
 class Session(Protocol):
+    """One open path to the mail server (an SMTP connection, or the outbox), used by one send
+    worker for many messages in turn, then closed. Sessions are never shared between threads."""
+
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         """Deliver `message` to `recipient`; return the server's reply or raise DeliveryFailure."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the session (QUIT for SMTP); a connection already gone is no error."""
+        ...
 
 
 class Transport(Protocol):
+    """Where a send run delivers: it opens one `Session` per worker (see `transport_for`).
+    `name` is the [delivery] transport value that chose it ("smtp", "outbox")."""
+
     name: str
 
     def open(self) -> Session:

@@ -227,5 +227,5 @@ def inline_css(html: str) -> str:
 
 def render_email(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The complete HTML email of `issue`, with UNSUBSCRIBE_PLACEHOLDER where each reader's
-    unsubscribe URL goes (message.compose_message substitutes it per recipient)."""
+    unsubscribe URL goes (the delivery's `mime.MessageTemplate` sets it per recipient)."""
     return inline_css(compile_mjml(render_mjml(site, issue, templates_dir)))

@@ -23,6 +23,7 @@ from ..characters import CONTROL
 from ..config import Config
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Issue
+from .built import BuiltIssue
 
 #: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
 UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
@@ -177,19 +178,20 @@ def sender_display(sender: str) -> str:
     return formataddr((name, addr))
 
 
-def envelope_for(config: Config, issue: Issue) -> Envelope:
-    """The per-issue parts of every message of `issue`, from the config and the issue."""
+def envelope_for(config: Config, issue: Issue | BuiltIssue) -> Envelope:
+    """The per-issue parts of every message of `issue` (as read, or as the build recorded it)."""
+    facts = issue if isinstance(issue, BuiltIssue) else BuiltIssue.of(issue)
     return Envelope(
-        subject=issue.article.title,
+        subject=facts.subject,
         sender=config.email.sender
         or formataddr((config.site.title, f"newsletter@{domain_of_url(config.site.base_url)}")),
         reply_to=config.email.reply_to,
         list_id=config.email.list_id
         or f"{re.sub('[<>]', '', config.site.title).strip()} <{domain_of_url(config.site.base_url)}>",
         unsubscribe_mailto=config.email.unsubscribe_mailto,
-        issue_id=issue.id,
-        language=issue.language,
-        date=issue.date,
+        issue_id=facts.id,
+        language=facts.language,
+        date=facts.date,
     )
 
 

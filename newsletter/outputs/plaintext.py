@@ -10,12 +10,11 @@ suggests, so a reader knows to join it.
 
 from __future__ import annotations
 
-import html as html_module
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
 
+from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
 from .content import body_sections, lead_paragraph, related_heading
 from .email import social_label
@@ -27,159 +26,12 @@ WIDTH = 72
 MAX_LINE_OCTETS = 998
 RULE = "-" * WIDTH
 
-_LINKABLE = ("https://", "http://", "mailto:")
 _SPACES = re.compile(r"[ \t\r\f\v\n]+")  # not \xa0: a no-break space stays unbroken
 # Joins "label [n]" while wrapping, so a reference number never starts a line on its own.
 GLUE = "\x00"
 # Whitespace other than the ASCII space (str.isspace): textwrap drops it at line ends.
 _OTHER_SPACE = re.compile(r"[^\S ]")
 _BLOCK_TAGS = {"p", "ul", "ol", "blockquote", "pre", "table", "h2", "h3", "h4", "hr", "figure", "figcaption"}
-
-
-# --- the model's HTML as a small tree -----------------------------------------------------------
-#
-# The blocks' HTML comes out of the sanitizer: well-formed, attributes double-quoted, text
-# escaped. Such HTML is read here with one regular expression, into the tree BeautifulSoup's
-# "html.parser" would build from it; anything else (a comment, an unquoted attribute, a stray
-# "<") is read by BeautifulSoup itself, so odd input gives the same text, only slower.
-
-
-class Element:
-    """An HTML element: tag name, attributes and children (elements and strings)."""
-
-    __slots__ = ("attrs", "children", "name")
-
-    def __init__(self, name: str, attrs: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.attrs = attrs or {}
-        self.children: list[Element | str] = []
-
-    def get(self, key: str) -> str | None:
-        return self.attrs.get(key)
-
-    def get_text(self) -> str:
-        """The text of every descendant string, as BeautifulSoup's `get_text()`."""
-        return "".join(
-            c if isinstance(c, str) else c.get_text() for c in self.children if not isinstance(c, _Hidden)
-        )
-
-    def find_all(self, names: tuple[str, ...]) -> list[Element]:
-        """Descendant elements named one of `names`, in document order."""
-        out: list[Element] = []
-        for c in self.children:
-            if isinstance(c, Element):
-                if c.name in names:
-                    out.append(c)
-                out.extend(c.find_all(names))
-        return out
-
-
-class _Hidden(str):
-    """A comment, doctype or ruby annotation: text to `inline_text`, not to `get_text`."""
-
-    __slots__ = ()
-
-
-_TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9_:.-]*=\"[^\"<]*\")*)\s*>|<")
-_ATTRIBUTE = re.compile(r"([a-z][a-z0-9_:.-]*)=\"([^\"]*)\"")
-# Void elements (html.parser and BeautifulSoup close them at once).
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "menuitem",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-        "basefont",
-        "bgsound",
-        "command",
-        "frame",
-        "image",
-        "isindex",
-        "nextid",
-        "spacer",
-    ]
-)
-# Tags whose strings BeautifulSoup treats specially: left to BeautifulSoup itself.
-_SPECIAL = frozenset({"rt", "rp", "style", "script", "template", "textarea", "title"})
-_ASCII_SPACES = " \n\t\f\r"
-
-
-def _text(raw: str, in_pre: bool) -> str:
-    text = html_module.unescape(raw) if "&" in raw else raw
-    if not in_pre and not text.strip(_ASCII_SPACES):
-        return "\n" if "\n" in text else " "  # as BeautifulSoup collapses whitespace-only strings
-    return text
-
-
-def _fast_tree(markup: str) -> Element | None:
-    """The tree of well-formed, sanitized HTML; None when it is anything else."""
-    root = Element("[document]")
-    stack = [root]
-    pre = 0
-    pos = 0
-    for m in _TOKEN.finditer(markup):
-        if m.start() > pos:
-            stack[-1].children.append(_text(markup[pos : m.start()], pre > 0))
-        pos = m.end()
-        closing, name, attrs = m.group(1), m.group(2), m.group(3)
-        if name is None or name in _SPECIAL:
-            return None  # "<" that opens no plain tag: a comment, a doctype, a stray "<"
-        if closing:
-            if len(stack) == 1 or stack[-1].name != name:
-                return None
-            if name == "pre":
-                pre -= 1
-            stack.pop()
-            continue
-        element = Element(name, dict(_ATTRIBUTE.findall(attrs)) if attrs else None)
-        if attrs and "&" in attrs:
-            element.attrs = {k: html_module.unescape(v) for k, v in element.attrs.items()}
-        stack[-1].children.append(element)
-        if name not in _VOID:
-            stack.append(element)
-            if name == "pre":
-                pre += 1
-    if len(stack) != 1:
-        return None
-    if pos < len(markup):
-        root.children.append(_text(markup[pos:], False))
-    return root
-
-
-def _from_soup(node: Any) -> Element:
-    from bs4 import CData, NavigableString, Tag
-
-    element = Element(node.name, {k: v if isinstance(v, str) else " ".join(v) for k, v in node.attrs.items()})
-    for child in node.children:
-        if isinstance(child, Tag):
-            element.children.append(_from_soup(child))
-        elif type(child) in (NavigableString, CData):
-            element.children.append(str(child))
-        elif isinstance(child, NavigableString):
-            element.children.append(_Hidden(child))
-    return element
-
-
-def html_tree(markup: str) -> Element:
-    """The sanitized HTML `markup` as a tree, the same BeautifulSoup ("html.parser") reads."""
-    tree = _fast_tree(markup)
-    if tree is not None:
-        return tree
-    from bs4 import BeautifulSoup
-
-    return _from_soup(BeautifulSoup(markup, "html.parser"))
 
 
 class References:
@@ -302,7 +154,7 @@ def inline_text(node: Element | str, refs: References) -> str:
     inner = "".join(inline_text(c, refs) for c in node.children)
     if name == "a":
         href = str(node.get("href") or "")
-        if not href.startswith(_LINKABLE):
+        if not href.startswith(LINKABLE):
             return inner
         label = _squash(inner)
         if not label:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..characters import BIDI_CONTROLS, INVISIBLE, LINE_SEPARATORS, UNSAFE, UNUSUAL, ZERO_WIDTH
+from ..characters import BIDI_CONTROLS, LINE_SEPARATORS, UNSAFE, UNUSUAL, ZERO_WIDTH
 from ..errors import NewsletterError
 
 
@@ -116,21 +116,3 @@ def decode_source(data: bytes, path: str, *, max_bytes: int = 5_000_000, repair:
         )
     text = ZERO_WIDTH.sub("", BIDI_CONTROLS.sub("", text))
     return unicodedata.normalize("NFC", text)
-
-
-# Whitespace that folds to one space; no-break spaces stay (French puts them before ":" and "?").
-_FOLDING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
-# Text that folding changes: a run of spaces, or any other folding space.
-_UNFOLDED = re.compile(r"[^\S \u00a0\u2007\u202f]|  ")
-
-
-def clean_inline_text(text: str) -> str:
-    """A one-line text (title, name, heading): controls, bidi and zero-width removed, spaces folded."""
-    if text.isprintable():  # no control, format or separator character: no space but " " either
-        text = text if text.isascii() else unicodedata.normalize("NFC", text)
-        return " ".join(text.split()) if "  " in text else text.strip()
-    if INVISIBLE.search(text):
-        text = INVISIBLE.sub("", text)
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return _FOLDING_SPACE.sub(" ", text).strip() if _UNFOLDED.search(text) else text.strip()

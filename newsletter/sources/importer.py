@@ -21,22 +21,22 @@ from typing import Any, Literal
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..html_tree import hrefs
+from ..inline_text import clean_inline_text
 from ..model import Article, Block, Issue, Person, RelatedLink, Section
-from .decode import clean_inline_text, decode_source
+from .decode import decode_source
 from .draft import Draft
-from .markdown import (
+from .front_matter import (
     FRONT_MATTER,
-    html_paragraph,
-    issue_to_markdown,
-    parse_body,
     parse_datetime,
     people_field,
-    read_issue,
     related_field,
     slugify,
     split_front_matter,
     strings_field,
 )
+from .markdown import parse_body, read_issue
+from .markdown_writer import html_paragraph, issue_to_markdown
 from .profiles import (
     LanguageRules,
     Profile,
@@ -92,7 +92,7 @@ def _apply_rules(
             if block.kind != "paragraph":
                 blocks.append(block)
                 continue
-            if (title := related_title(block.text, rules)) is not None and not block.links:
+            if (title := related_title(block.text, rules)) is not None and not hrefs(block.html):
                 blocks.append(Block("related", related_index=declared + len(found["related"])))
                 found["related"].append(RelatedLink(clean_inline_text(title)))
             elif names := byline_names(block.text, rules):
@@ -184,12 +184,8 @@ def read_draft(
     fmt = detect_format(text)
     if fmt == "html":
         if html_reader is None:
-            try:
-                from .html import read_html
-            except ImportError:
-                raise NewsletterError(
-                    "HTML pages cannot be imported yet; save the page as text", path=path
-                ) from None
+            from .html import read_html  # loads BeautifulSoup: only for a page
+
             html_reader = read_html
         return html_reader(
             text, profiles=profiles, profile=profile, language=language, base_url=base_url, path=path

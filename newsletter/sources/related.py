@@ -23,7 +23,7 @@ from lxml import etree
 from ..errors import NewsletterError
 from ..model import Language, RelatedLink
 from .decode import read_limited
-from .markdown import slugify
+from .front_matter import slugify
 
 USER_AGENT = "newsletter/0.1"
 MAX_INDEX_BYTES = 50_000_000  # the sitemap protocol's own limit

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..errors import NewsletterError
 from ..model import Article, Block, Person, RelatedLink, Section
 from .draft import Draft
-from .markdown import html_paragraph
+from .markdown_writer import html_paragraph
 from .profiles import (
     LanguageRules,
     byline_names,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -14,10 +15,11 @@ import pytest
 from click.testing import Result
 
 from newsletter.config import load_config
-from newsletter.delivery.send import SendOptions, built_email, find_issue, send_issue
+from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.tokens import verify_token
 from newsletter.delivery.transports import OutboxTransport, SmtpSettings, SmtpTransport, TransportFatal
 from newsletter.errors import NewsletterError
+from newsletter.outputs.built import built_email
 
 from .conftest import DATA, SECRET, add_subscribers
 from .smtp_servers import smtp_server, stored_messages
@@ -78,6 +80,28 @@ def test_second_send_of_a_finished_issue_sends_nothing(news: Path, smtp: Path, c
     assert len(stored_messages(smtp)) == 2
 
 
+def test_send_reads_the_built_issue_never_its_source(news: Path, cli: Cli) -> None:
+    add_subscribers(news, ["a@example.org"])
+    source = news / "issues" / "2025-11-20-sample-issue.md"
+    broken = DATA.parent / "bad-issues" / "2025-01-01-no-title.md"
+    source.write_bytes(broken.read_bytes())  # edited since the build: what was built goes out
+    for ref in ("sample-issue", "issues/2025-11-20-sample-issue.md"):
+        result = cli("send", ref, "--dry-run")
+        assert result.exit_code == 0 and "would send 1 messages" in result.stdout, result.output
+
+
+def test_a_source_that_was_never_built_is_named(news: Path, cli: Cli) -> None:
+    (news / "issues" / "2025-12-01-new.md").write_bytes(
+        (news / "issues" / "2025-11-20-sample-issue.md").read_bytes()
+    )
+    result = cli("send", "issues/2025-12-01-new.md")
+    assert result.exit_code == 1
+    assert (
+        "issues/2025-12-01-new.md: is not built into" in result.stderr
+        and "run `newsletter build`" in result.stderr
+    )
+
+
 def test_limit_then_resume(news: Path, smtp: Path, cli: Cli) -> None:
     add_subscribers(news, [f"r{i}@example.org" for i in range(10)])
     first = cli("send", "sample-issue", "--limit", "4")
@@ -128,7 +152,7 @@ def test_outbox_is_the_default_transport(news: Path, cli: Cli) -> None:
 
 def test_outbox_resend_overwrites_instead_of_duplicating(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     add_subscribers(news, ["a@example.org"])
     outbox = OutboxTransport(news / "state" / "outbox")
@@ -188,7 +212,7 @@ def test_starttls_is_required_off_loopback(news: Path, smtp: Path) -> None:
         ("no-secret", ("sample-issue",), "NEWSLETTER_SECRET is not set"),
         ("none", ("no-such-issue",), "no issue with slug 'no-such-issue'"),
         ("none", ("issues/missing.md",), "issues/missing.md: no such issue file"),
-        ("injection", ("subject-injection",), "'title' contains a line break"),
+        ("injection", ("subject-injection",), "the subject contains a line break"),
         ("none", ("sample-issue", "--test", "not-an-address"), "invalid address 'not-an-address'"),
         ("bad-url", ("sample-issue",), "NEWSLETTER_SMTP_URL must look like smtp://host:587"),
     ],
@@ -202,11 +226,9 @@ def test_bad_input_is_one_line_and_exit_1(
     elif setup == "no-secret":
         monkeypatch.delenv("NEWSLETTER_SECRET")
     elif setup == "injection":
-        (news / "issues" / "2025-11-27-subject-injection.md").write_bytes(
-            (DATA / "issues" / "2025-11-27-subject-injection.md").read_bytes()
-        )
+        # an issue.json that says more than the build would: the sender refuses the header itself
         target = news / "public" / "issues" / "subject-injection"
-        target.mkdir()
+        shutil.copytree(DATA / "hostile" / "subject-injection", target)
         for f in ("email.html", "email.txt"):
             (target / f).write_bytes((news / "public" / "issues" / "sample-issue" / f).read_bytes())
     elif setup == "bad-url":
@@ -228,7 +250,7 @@ def test_missing_secret_still_allows_a_dry_run(news: Path, cli: Cli, monkeypatch
 
 def test_pacing_limits_the_rate(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     add_subscribers(news, [f"r{i}@example.org" for i in range(6)])
     report = send_issue(
@@ -242,7 +264,7 @@ def test_pacing_limits_the_rate(news: Path) -> None:
 def test_unknown_issue_lists_known_slugs(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
     with pytest.raises(NewsletterError, match=r"\(newest: sample-issue\)"):
-        find_issue(config, "other")
+        find_issue(config, "other", news / "public")
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

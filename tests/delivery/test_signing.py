@@ -12,9 +12,10 @@ import pytest
 from conftest import require
 
 from newsletter.config import load_config
-from newsletter.delivery.send import built_email, find_issue, send_issue
+from newsletter.delivery.send import find_issue, send_issue
 from newsletter.delivery.transports import OutboxTransport
 from newsletter.errors import NewsletterError
+from newsletter.outputs.built import built_email
 
 from .conftest import SECRET, add_subscribers
 
@@ -40,7 +41,7 @@ def test_messages_are_dkim_signed(news: Path, tmp_path: Path) -> None:
     _configure_dkim(news, key)
     add_subscribers(news, ["a@example.org"], name="Jürgen")
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     outbox = OutboxTransport(news / "state" / "outbox")
     assert send_issue(config, issue, html=html, text=text, secret=SECRET, transport=outbox).sent == 1
@@ -63,7 +64,7 @@ def test_unreadable_dkim_key_is_one_error(news: Path, tmp_path: Path) -> None:
     key.write_text("not a key\n")
     _configure_dkim(news, key)
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     with pytest.raises(NewsletterError, match=r"not-a-key\.pem: the DKIM key cannot sign"):
         send_issue(

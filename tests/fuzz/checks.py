@@ -21,6 +21,7 @@ from pathlib import Path
 import feedparser
 import lxml.etree
 import lxml.html
+from factories import make_issue
 
 from newsletter.config import Config, Limits
 from newsletter.model import Article, Issue
@@ -30,8 +31,10 @@ from newsletter.outputs.message import Envelope, compose_message, envelope_for
 from newsletter.outputs.plaintext import render_text
 from newsletter.outputs.site import render_issue_page
 from newsletter.sources.draft import Draft
+from newsletter.sources.front_matter import slugify
 from newsletter.sources.importer import mint_id
-from newsletter.sources.markdown import issue_to_markdown, read_issue, slugify
+from newsletter.sources.markdown import read_issue
+from newsletter.sources.markdown_writer import issue_to_markdown
 
 DATE = dt.datetime(2025, 11, 20, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 # Elements that run code, load something or change where links go: never in any output.
@@ -54,12 +57,12 @@ MESSAGE_HEADERS = {
 def issue_from_draft(draft: Draft, *, base_url: str = "https://newsletter.example.org/") -> Issue:
     """The Issue `newsletter import` would write for `draft` (fixed date, slug from the title)."""
     slug = slugify(draft.article.title)
-    return Issue(
+    return make_issue(
+        draft.article,
         id=mint_id(base_url, DATE, slug),
         slug=slug,
         date=draft.date or DATE,
         language=draft.language or "de",
-        article=draft.article,
     )
 
 

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
+from factories import make_article, make_issue, paragraph
 
 from newsletter.model import Article, Block, Issue, Person, RelatedLink, Section, Site
 
@@ -65,16 +67,13 @@ def issue_from_json(path: Path) -> Issue:
 def numbered_issue(n: int) -> Issue:
     """Issue number `n` of a weekly series, for archive tests: later n, later date."""
     date = dt.datetime(2020, 1, 6, 8, 0, tzinfo=dt.UTC) + dt.timedelta(weeks=n)
-    paragraph = Block("paragraph", html=f"Absatz der Ausgabe {n}.", text=f"Absatz der Ausgabe {n}.")
-    article = Article(
-        title=f"Ausgabe {n}",
-        summary=f"Zusammenfassung {n}",
-        sections=(Section(None, (paragraph,)),),
+    article = make_article(
+        f"Ausgabe {n}",
+        f"Zusammenfassung {n}",
+        sections=(Section(None, (paragraph(f"Absatz der Ausgabe {n}."),)),),
         authors=(Person("Redaktion"),),
     )
-    return Issue(
-        id=f"tag:example.org,2020:issue-{n}", slug=f"ausgabe-{n}", date=date, language="de", article=article
-    )
+    return make_issue(article, id=f"tag:example.org,2020:issue-{n}", slug=f"ausgabe-{n}", date=date)
 
 
 @pytest.fixture
@@ -91,6 +90,12 @@ def site() -> Site:
         rights="© Novastan e.V.",
         feed_size=50,
     )
+
+
+@pytest.fixture(scope="module")
+def email_site() -> Site:
+    """The site of tests/data/email/newsletter.toml."""
+    return factories.email_site()
 
 
 @pytest.fixture

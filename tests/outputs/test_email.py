@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from factories import email_issue
 
-from newsletter.config import load_config
 from newsletter.errors import NewsletterError
 from newsletter.model import Issue, Site
 from newsletter.outputs.email import (
@@ -21,21 +21,13 @@ from newsletter.outputs.email import (
     render_mjml,
 )
 from newsletter.outputs.message import UNSUBSCRIBE_PLACEHOLDER
-from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "email"
 TEMPLATES = ROOT / "templates"
 MAX_EMAIL_BYTES = 102_000
 
 
-@pytest.fixture(scope="module")
-def email_site() -> Site:
-    return load_config(DATA / "newsletter.toml").site
-
-
-def issue(name: str) -> Issue:
-    return read_issue(DATA / name)
+issue = email_issue
 
 
 @pytest.fixture(scope="module")

@@ -8,36 +8,23 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from factories import email_issue
 
-from newsletter.config import load_config
-from newsletter.model import Issue, Site
+from newsletter.model import Site
 from newsletter.outputs.message import UNSUBSCRIBE_PLACEHOLDER
 from newsletter.outputs.plaintext import (
     MAX_LINE_OCTETS,
     WIDTH,
-    Element,
-    _fast_tree,  # the two readers compared
-    _from_soup,
     fold_long_lines,
-    html_tree,
     render_text,
     wrap,
 )
-from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "email"
 TEMPLATES = ROOT / "templates"
 
 
-@pytest.fixture(scope="module")
-def email_site() -> Site:
-    return load_config(DATA / "newsletter.toml").site
-
-
-def issue(name: str) -> Issue:
-    return read_issue(DATA / name)
+issue = email_issue
 
 
 def text_of(site: Site, name: str) -> str:
@@ -174,41 +161,7 @@ def test_french_issue_uses_french_words_and_typography(email_site: Site) -> None
     assert "\nLiens\n-----\n[1] https://novastan.org/fr/chine/" in text
 
 
-# --- the fast HTML reader and wrapper give what BeautifulSoup and textwrap give ------------------
-
-HTML_CASES = [
-    'Laut <a href="https://example.org/?a=1&amp;b=2">Astana&nbsp;Times</a> 29 &#8222;Abkommen&#8220;',
-    "<strong>fett</strong>, <em>kursiv</em> und <code>a &lt; b</code><br>neue Zeile",
-    '<img src="https://example.org/k.png" alt="Eine &quot;Karte&quot;"> danach',
-    '<ul>\n<li>eins <a href="mailto:a@example.org">a@example.org</a></li>\n'
-    "<li>zwei<ul><li>drei</li></ul></li>\n</ul>",
-    "<pre><code>  eingerückt\n\n  </code></pre>",
-    "<table><tr><th>Land</th><th>Hauptstadt</th></tr><tr><td>Kasachstan</td><td>Astana</td></tr></table>",
-    "<blockquote>\n<p>Zitat</p>\n  \n<p>zwei</p>\n</blockquote>",
-    # Not what the sanitizer writes: read by BeautifulSoup itself.
-    "Text <!-- ein Kommentar --> mehr",
-    "<a href=unquoted>x</a>",
-    "<P>Gross</P>",
-    "a < b und <ruby>漢<rt>kan</rt></ruby>",
-    "<p>offen",
-    "<br/>und<hr/>",
-]
-
-
-def dump(node: Element | str) -> object:
-    if isinstance(node, str):
-        return (type(node).__name__ != "str", str(node))
-    return (node.name, sorted(node.attrs.items()), [dump(c) for c in node.children])
-
-
-@pytest.mark.parametrize("markup", HTML_CASES)
-def test_html_tree_is_the_tree_beautifulsoup_reads(markup: str) -> None:
-    assert dump(html_tree(markup)) == dump(_from_soup(BeautifulSoup(markup, "html.parser")))
-
-
-def test_sanitized_html_takes_the_fast_reader() -> None:
-    assert all(_fast_tree(markup) is not None for markup in HTML_CASES[:7])
-    assert all(_fast_tree(markup) is None for markup in HTML_CASES[7:])
+# --- the fast wrapper gives what textwrap gives -----------------------------------------------
 
 
 def test_wrap_is_textwrap_for_every_mix_of_words_and_indents() -> None:

@@ -25,8 +25,8 @@ from delivery.smtp_servers import free_port, smtp_server, stored_messages
 from newsletter.config import load_config
 from newsletter.delivery.send import send_issue
 from newsletter.delivery.transports import SmtpTransport, smtp_settings
+from newsletter.outputs.built import read_built_issue
 from newsletter.outputs.site import render_index
-from newsletter.sources.markdown import read_issue
 
 from .conftest import DATA, SECRET, confirm_url, subscribers
 from .live import ROOT, running_service
@@ -146,7 +146,7 @@ def test_sign_up_confirm_unsubscribe_in_a_browser(tmp_path: Path, chromium: Any)
                 }
 
                 # 3. an issue goes out; max's mail provider posts its one-click unsubscribe
-                issue = read_issue(DELIVERY / "issues" / "2025-11-20-sample-issue.md")
+                issue = read_built_issue(DELIVERY / "built" / "sample-issue")
                 html = (DELIVERY / "built" / issue.slug / "email.html").read_text(encoding="utf-8")
                 text = (DELIVERY / "built" / issue.slug / "email.txt").read_text(encoding="utf-8")
                 transport = SmtpTransport(smtp_settings(env["NEWSLETTER_SMTP_URL"]))

@@ -12,7 +12,7 @@ from flask import Flask
 from newsletter.config import load_config
 from newsletter.delivery.send import send_issue
 from newsletter.delivery.transports import OutboxTransport
-from newsletter.sources.markdown import read_issue
+from newsletter.outputs.built import read_built_issue
 
 from .conftest import SECRET, subscribers
 
@@ -27,7 +27,7 @@ def test_a_sent_issues_one_click_link_unsubscribes_and_the_next_send_skips(
         subs.add(address, language="de")
     subs.close()
     config = load_config(news / "newsletter.toml")
-    issue = read_issue(DELIVERY / "issues" / "2025-11-20-sample-issue.md")
+    issue = read_built_issue(DELIVERY / "built" / "sample-issue")
     html = (DELIVERY / "built" / issue.slug / "email.html").read_text(encoding="utf-8")
     text = (DELIVERY / "built" / issue.slug / "email.txt").read_text(encoding="utf-8")
     outbox = tmp_path / "issue-outbox"

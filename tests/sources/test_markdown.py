@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import NewsletterError
-from newsletter.sources.markdown import issue_to_markdown, read_issue, read_issues, slugify
+from newsletter.html_tree import hrefs
+from newsletter.sources.front_matter import slugify
+from newsletter.sources.markdown import read_issue, read_issues
+from newsletter.sources.markdown_writer import issue_to_markdown
 
 DATA = Path(__file__).parents[1] / "data"
 FRENCH = DATA / "issues" / "2025-10-02-ouzbekistan-eau.md"
@@ -37,7 +40,7 @@ def test_body_blocks_keep_order_links_and_related_positions() -> None:
     first = lead.blocks[0]
     assert first.kind == "paragraph"
     assert "<em>attendent</em>" in first.html
-    assert first.links[0].href == "https://www.unesco.org/fr"
+    assert hrefs(first.html)[0] == "https://www.unesco.org/fr"
     assert "l’Unesco" in first.text and "<" not in first.text
     kinds = [b.kind for b in a.sections[1].blocks]
     assert kinds == ["paragraph", "related", "list", "quote"]
@@ -73,6 +76,7 @@ def test_round_trip_gives_back_the_same_model(tmp_path: Path) -> None:
         ("related-marker-out-of-range", "has 1 entries"),
         ("related-javascript-url", "no absolute http(s) url"),
         ("slug-path-traversal", "may hold only"),
+        ("title-line-break", "'title' contains a line break"),
     ],
 )
 def test_bad_issue_gives_one_line_naming_the_file(fixture: str, expected: str) -> None:

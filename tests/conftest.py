@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,20 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@contextlib.contextmanager
+def gnupg_home(folder: Path) -> Iterator[Path]:
+    """A GnuPG home for a test; on leaving, every daemon gpg started for it (gpg-agent) is
+    stopped, so the suite leaves no processes behind."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        yield folder
+    finally:
+        if shutil.which("gpgconf"):
+            subprocess.run(
+                ["gpgconf", "--kill", "all"],
+                env={**os.environ, "GNUPGHOME": str(folder)},
+                capture_output=True,
+                check=False,
+            )

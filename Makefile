@@ -17,7 +17,6 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 build: $(STAMP)
 	$(BIN)/newsletter build --out public
-	@echo "Open public/index.html, or public/issues/<slug>/email.html for an email issue."
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsletter tests bench

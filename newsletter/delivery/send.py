@@ -24,6 +24,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from ..config import Config
+from ..defaults import for_delivery
 from ..errors import NewsletterError
 from ..model import Issue
 from ..outputs.message import envelope_for
@@ -173,8 +174,9 @@ class Personalizer:
     ):
         if "{token}" not in unsubscribe_url:
             raise NewsletterError(
-                "[site] unsubscribe_url is not set; set it to your unsubscribe page with {token}, "
-                "e.g. https://example.org/unsubscribe/{token}"
+                "[site] unsubscribe_url is not set: unsubscribing by email only is not enough for a "
+                "bulk send (one-click unsubscribe, RFC 8058); run `newsletter serve` and set "
+                "unsubscribe_url to its address + unsubscribe/{token}"
             )
         self.template = template
         self.unsubscribe_url = unsubscribe_url
@@ -473,7 +475,12 @@ def send_issue(
     options = options or SendOptions.from_config(config)
     env = envelope_for(config, issue)
     personalizer = Personalizer(
-        MessageTemplate(env, html=html, text=text), config.site.unsubscribe_url, secret, signer_for(config)
+        MessageTemplate(
+            env, html=for_delivery(config, html, html=True), text=for_delivery(config, text, html=False)
+        ),
+        config.site.unsubscribe_url,
+        secret,
+        signer_for(config),
     )
     ledger = SendLedger(config.path(config.delivery.database))
     report = SendReport(issue.id, issue.slug, dry_run=dry_run, destination=transport.describe())
@@ -551,7 +558,12 @@ def send_test(
     addr = normalize_address(address)
     env = envelope_for(config, issue)
     personalizer = Personalizer(
-        MessageTemplate(env, html=html, text=text, subject_prefix="[TEST] "),
+        MessageTemplate(
+            env,
+            html=for_delivery(config, html, html=True),
+            text=for_delivery(config, text, html=False),
+            subject_prefix="[TEST] ",
+        ),
         config.site.unsubscribe_url,
         secret,
         signer_for(config),

@@ -20,11 +20,9 @@ from html import escape as html_escape
 from urllib.parse import urlsplit
 
 from ..config import Config
+from ..defaults import UNSUBSCRIBE_PLACEHOLDER as UNSUBSCRIBE_PLACEHOLDER
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Issue
-
-#: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
-UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
 
 
 @dataclass(frozen=True)
@@ -103,8 +101,9 @@ def checked_list_id(list_id: str) -> str:
 def list_unsubscribe(unsubscribe_url: str, unsubscribe_mailto: str) -> str:
     """The List-Unsubscribe value (RFC 2369): the recipient's URL, then the list's mailto if any."""
     unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
-    if unsubscribe_mailto:
-        unsub.append(f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>")
+    mailto = f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>"
+    if unsubscribe_mailto and mailto not in unsub:  # an unsubscribe by email only names it once
+        unsub.append(mailto)
     return ", ".join(unsub)
 
 

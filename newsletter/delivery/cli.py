@@ -110,9 +110,10 @@ def send_command(
     """Send a built issue to every active subscriber, once each.
 
     ISSUE is the issue's slug or its source file. Rerun after a crash or a network loss: only
-    what was not yet sent goes out. Exit status: 0 all sent, 3 some failed, 1 error.
+    what was not yet sent goes out. Exit status: 0 all sent, 3 some failed, 1 error. The signed
+    unsubscribe links need NEWSLETTER_SECRET in the environment.
 
-    Example: NEWSLETTER_SECRET=… newsletter send kasachstan-abraham-abkommen --test me@example.org
+    Example: newsletter send kasachstan-beitritt-zu-den-abraham-abkommen-wird-sich --test me@example.org
     """
     config = load_config(config_path)
     the_issue = find_issue(config, issue)
@@ -126,7 +127,12 @@ def send_command(
     else:
         secret = secret_from_env()
     helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-    transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+    transport = transport_for(
+        config.delivery.transport,
+        config.path(config.delivery.outbox),
+        helo=helo,
+        connect_timeout=config.delivery.connect_timeout,
+    )
     if test_address:
         reply = send_test(
             config, the_issue, html=html, text=text, secret=secret, transport=transport, address=test_address

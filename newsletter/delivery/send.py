@@ -12,6 +12,7 @@ contend for SQLite's write lock, whose busy handler waits by sleeping.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import heapq
 import queue
 import random
@@ -34,7 +35,7 @@ from .ledger import Outcome, Recipient, SendLedger
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
 from .tokens import make_token
-from .transports import ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
+from .transports import SMTP_URL_ENV, ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,11 @@ def find_issue(config: Config, ref: str) -> Issue:
     for issue in issues:
         if issue.slug == ref:
             return issue
-    known = ", ".join(i.slug for i in issues[:5]) or "none"
+    slugs = [i.slug for i in issues]
+    near = [s for s in slugs if s.startswith(ref) or ref in s] or difflib.get_close_matches(ref, slugs, n=3)
+    if near:
+        raise NewsletterError(f"no issue with slug {ref!r} in issues/; did you mean {' or '.join(near[:3])}?")
+    known = ", ".join(slugs[:5]) or "none"
     raise NewsletterError(
         f"no issue with slug {ref!r} in issues/ (newest: {known}); give its slug or file path"
     )
@@ -281,6 +286,7 @@ class _Run:
         self.seq = 0
         self.in_flight = 0
         self.fatal: NewsletterError | None = None
+        self.connected = False  # a session opened in this run: later connect failures are retried
         self.rng = random.Random()
 
     def backoff(self, attempt: int) -> float:
@@ -351,6 +357,7 @@ class _Run:
                 try:
                     if session is None:
                         session = self.transport.open()
+                        self.connected = True
                     connect_failures = 0
                     reply = session.send(self.sender, item.address, data)
                     unrecorded = Outcome(item.subscriber_id, "sent", reply)
@@ -358,7 +365,15 @@ class _Run:
                 except ConnectFailure as e:
                     # The server, not the message: retry the message uncharged, back off the connection.
                     connect_failures += 1
-                    if connect_failures >= self.options.max_attempts:
+                    if not self.connected:
+                        # Never reached in this run: a wrong host or port, not a busy server.
+                        self.stop(
+                            NewsletterError(
+                                f"{e}. Nothing is lost: check {SMTP_URL_ENV} (host and port), "
+                                "then rerun `newsletter send`"
+                            )
+                        )
+                    elif connect_failures >= self.options.max_attempts:
                         self.stop(
                             NewsletterError(
                                 f"{e}; gave up after {connect_failures} attempts. Nothing is lost: "

@@ -15,7 +15,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -127,7 +127,8 @@ class SmtpSettings:
     implicit_tls: bool
     user: str = ""
     password: str = ""
-    timeout: float = 60.0
+    timeout: float = 60.0  # for each command once connected
+    connect_timeout: float = 10.0  # to reach the server: an unreachable one is reported soon
 
     @property
     def loopback(self) -> bool:
@@ -200,11 +201,12 @@ class SmtpTransport:
         smtp: smtplib.SMTP
         try:
             if s.implicit_tls:
-                smtp = smtplib.SMTP_SSL(
-                    s.host, s.port, local_hostname=self.helo, timeout=s.timeout, context=self.tls
-                )
+                smtp = smtplib.SMTP_SSL(local_hostname=self.helo, timeout=s.connect_timeout, context=self.tls)
             else:
-                smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.helo, timeout=s.timeout)
+                smtp = smtplib.SMTP(local_hostname=self.helo, timeout=s.connect_timeout)
+            smtp.connect(s.host, s.port)
+            if smtp.sock is not None:
+                smtp.sock.settimeout(s.timeout)
             smtp.ehlo()
             if not s.implicit_tls:
                 if smtp.has_extn("starttls"):
@@ -330,13 +332,14 @@ class SmtpSession:
             self.smtp.close()
 
 
-def transport_for(kind: str, outbox: Path, *, helo: str = "") -> Transport:
+def transport_for(kind: str, outbox: Path, *, helo: str = "", connect_timeout: float = 10.0) -> Transport:
     """The configured transport: `auto` is SMTP when NEWSLETTER_SMTP_URL is set, else the outbox."""
     url = os.environ.get(SMTP_URL_ENV, "")
     if kind == "smtp" or (kind == "auto" and url):
         if not url:
             raise NewsletterError(f"[delivery] transport is smtp but {SMTP_URL_ENV} is not set")
-        return SmtpTransport(smtp_settings(url), helo=helo)
+        settings = replace(smtp_settings(url), connect_timeout=connect_timeout)
+        return SmtpTransport(settings, helo=helo)
     return OutboxTransport(outbox)
 
 

@@ -126,7 +126,12 @@ def create_app(
     settings = settings or service_settings(config)
     if transport is None:
         helo = sender_address(config).rpartition("@")[2].strip("> ") or "localhost"
-        transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+        transport = transport_for(
+            config.delivery.transport,
+            config.path(config.delivery.outbox),
+            helo=helo,
+            connect_timeout=config.delivery.connect_timeout,
+        )
     subscribers = SubscriberPool(config.path(config.delivery.database))
     policy = SignupPolicy(
         max_age=settings.confirm_max_age,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable
 from html import escape, unescape
 from pathlib import Path
@@ -43,6 +42,7 @@ from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Link, Person
 from ..sanitize import clean_html
 from . import unique_newest_first
 from .decode import clean_inline_text, decode_source, read_limited
+from .slug import slugify as slugify
 
 if TYPE_CHECKING:
     from bs4 import PageElement
@@ -66,16 +66,6 @@ REQUIRED = ("id", "title", "date", "language")
 SLUG_FROM_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
 
 _md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    """An ASCII slug: "Kasachstan: Wird sich…" -> "kasachstan-wird-sich"; never empty, no "../"."""
-    text = text.replace("ß", "ss")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug or "issue"
 
 
 def parse_datetime(

@@ -214,7 +214,13 @@ def _judge_pages(config: Config, out: Path, result: CheckResult, settings: Check
         _missing_tool(result, settings, str(CHROMIUM), "apt-get install chromium")
         return
     if axe_script is None:
-        _missing_tool(result, settings, str(AXE_RELATIVE), "npm install (axe-core)")
+        _missing_tool(
+            result,
+            settings,
+            str(AXE_RELATIVE),
+            "run `npm install` in the newsletter's folder (`make build` does, where npm is installed; "
+            "package.json lists axe-core) or set NEWSLETTER_AXE to an axe.min.js",
+        )
         return
     pages: list[Path] = []
     for report in result.issues:

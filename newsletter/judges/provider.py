@@ -77,9 +77,15 @@ def judge_html(path: Path, html: str, *, unsubscribe_url: str, max_bytes: int) -
 
     body = soup.body
     first = body.find(True) if body else None
-    preheader = normalized(first.get_text(" ")) if first is not None and is_hidden(first) else ""
-    if not preheader:
+    hidden_first = first is not None and is_hidden(first)
+    preheader = normalized(first.get_text(" ")) if first is not None and hidden_first else ""
+    if not hidden_first:
         problem("no preheader (hidden preview text first in <body>); keep <mj-preview> in templates/email")
+    elif not preheader:
+        problem(
+            "the preheader is empty: the summary is the first paragraph, with no second sentence or "
+            "subheading to preview instead; give the issue a `preheader:` in its front matter"
+        )
     else:
         # The inbox shows the subject and then the preheader, or without one the body's first
         # line: a preheader repeating either adds nothing to the preview.

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..model import Issue, Site
 from . import template_bytecode
 from .content import article_html, body_sections, lead_paragraph
-from .labels import labels_for
+from .labels import labels_for, social_label
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur", "ps", "ug", "yi", "dv", "ckb"}
 
@@ -23,7 +23,7 @@ def text_direction(language: str) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir / "site"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -32,6 +32,8 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=template_bytecode(),
     )
+    env.filters["social_label"] = social_label  # "linkedin" -> "LinkedIn", as in the email
+    return env
 
 
 def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:

@@ -34,6 +34,7 @@ def test_a_valid_email_has_no_problems() -> None:
     ("fixture", "expected"),
     [
         ("preheader-missing.html", "no preheader"),
+        ("preheader-empty.html", "the preheader is empty: the summary is the first paragraph"),
         ("preheader-copies-first-line.html", "the preheader repeats the opening line 'Spring in the valley'"),
         ("remote-stylesheet.html", "remote stylesheet 'https://example.org/mail.css'"),
         ("css-import.html", "@import in the styles"),

@@ -39,7 +39,7 @@ from .content import (
     related_anchor,
     related_heading,
 )
-from .labels import Labels, labels_for
+from .labels import labels_for
 from .labels import social_label as social_label
 from .message import UNSUBSCRIBE_PLACEHOLDER
 

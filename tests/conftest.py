@@ -66,3 +66,20 @@ def gnupg_home(folder: Path) -> Iterator[Path]:
                 capture_output=True,
                 check=False,
             )
+
+
+def copy_of_the_repository(target: Path) -> Path:
+    """What a fresh clone of the working tree holds: the files git tracks or would (not what it
+    ignores: no .venv, build/ or public/); templates/ stays a link into the package."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")  # fmt: skip
+    for name in filter(None, files):
+        source, dest = ROOT / name, target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            dest.symlink_to(os.readlink(source))
+        elif source.is_file():
+            shutil.copy2(source, dest)
+    return target

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, require
+from conftest import DATA, ROOT, copy_of_the_repository, require
 
 BIN = Path(sys.executable).parent
 SECRET = "first-hour-secret-0123456789abcdef"
@@ -102,21 +102,6 @@ def outbox(root: Path, to: str) -> list[EmailMessage]:
         if to in str(msg["To"]):
             messages.append(msg)
     return messages
-
-
-def copy_of_the_repository(target: Path) -> Path:
-    """What a fresh clone holds: the files git tracks (templates/ is a link into the package)."""
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split("\0")
-    for name in filter(None, files):
-        source, dest = ROOT / name, target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink():
-            dest.symlink_to(os.readlink(source))
-        elif source.is_file():
-            shutil.copy2(source, dest)
-    return target
 
 
 @pytest.mark.first_hour

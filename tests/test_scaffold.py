@@ -15,7 +15,7 @@ from types import ModuleType
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, require
+from conftest import ROOT, copy_of_the_repository, require
 
 from newsletter import __version__
 from newsletter.config import load_config
@@ -167,10 +167,11 @@ def test_init_output_installs_its_tool_from_requirements(tmp_path: Path) -> None
     requirements.txt (here pointed at this checkout, as `NEWSLETTER_TOOL_REQUIREMENT` allows)."""
     require(shutil.which("make") is not None, "make")
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN)
+    checkout = copy_of_the_repository(tmp_path / "checkout")  # as cloned: no build/ left from before
     env = {
         **os.environ,
         "PATH": path,
-        "NEWSLETTER_TOOL_REQUIREMENT": f"newsletter-pipeline @ {ROOT.as_uri()}",
+        "NEWSLETTER_TOOL_REQUIREMENT": f"newsletter-pipeline @ {checkout.as_uri()}",
     }
     env.pop("VIRTUAL_ENV", None)
     init = subprocess.run(

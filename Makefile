@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-build: $(STAMP)
+# `newsletter check` runs axe-core from node_modules/: `make build` installs it where npm is.
+NODE_TOOLS := $(if $(shell command -v npm 2>/dev/null),node_modules/.package-lock.json)
+
+build: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/newsletter build --out public
-	@echo "Open public/index.html, or public/issues/<slug>/email.html for an email issue."
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsletter tests bench

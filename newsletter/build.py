@@ -48,6 +48,7 @@ from .cache import (
     source_key,
 )
 from .config import Config
+from .defaults import published, sample_unsubscribe_url
 from .errors import NewsletterError
 from .model import Issue
 from .outputs.feeds import FeedEntry, feed_entry, render_feed_entries, without_body
@@ -93,18 +94,21 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     site, templates = config.site, config.templates_dir
     html = render_email(site, issue, templates)
     text = render_text(site, issue, templates)
-    sample_unsubscribe = (site.unsubscribe_url or site.base_url + "unsubscribe/{token}").format(
-        token="sample"
-    )
     message = sample_message(
-        config, issue, html, text, to_address=SAMPLE_RECIPIENT, unsubscribe_url=sample_unsubscribe
+        config,
+        issue,
+        html,
+        text,
+        to_address=SAMPLE_RECIPIENT,
+        unsubscribe_url=sample_unsubscribe_url(config, "sample"),
     )
     names = BuiltIssue.of(issue)
     base = f"issues/{issue.slug}/"
     return {
         base + names.page: render_issue_page(site, issue, templates).encode(),
-        base + names.html: html.encode(),
-        base + names.text: text.encode(),
+        # The web copy of the email: no placeholder, a link that works for whoever reads it.
+        base + names.html: published(config, html, html=True).encode(),
+        base + names.text: published(config, text, html=False).encode(),
         base + names.message: message,
         base + ISSUE_JSON: issue_json(issue),  # what delivery reads of the issue
     }

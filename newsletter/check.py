@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from .config import Config
+from .defaults import for_delivery, is_placeholder_url, sample_unsubscribe_url
 from .errors import NewsletterError
 from .judges.accessibility import (
     AXE_RELATIVE,
@@ -28,7 +29,7 @@ from .judges.accessibility import (
     structure_problems,
 )
 from .judges.problems import Problem
-from .judges.provider import judge_html, judge_message, sample_unsubscribe_url
+from .judges.provider import TOKEN_LENGTH, judge_html, judge_message
 from .judges.report import CheckResult, IssueReport
 from .judges.settings import CheckSettings, check_settings
 from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
@@ -132,17 +133,34 @@ def check_email(folder: Path, max_bytes: int) -> list[Problem]:
     return problems
 
 
+def check_unsubscribe(config: Config) -> list[Problem]:
+    """A configured unsubscribe URL must be one a reader can reach, not an example address."""
+    url = config.site.unsubscribe_url
+    if not url or not is_placeholder_url(url):
+        return []
+    return [
+        Problem(
+            config.source or str(config.root / "newsletter.toml"),
+            f"[site] unsubscribe_url {url!r} is a placeholder no reader can reach; set it to the "
+            "address of `newsletter serve` + unsubscribe/{token}, or remove it to unsubscribe by email only",
+        )
+    ]
+
+
 def _judge_provider(config: Config, folder: Path, settings: CheckSettings, report: IssueReport) -> None:
     html_path, message_path, text_path = folder / "email.html", folder / "message.eml", folder / "email.txt"
     if html_path.exists():
-        html = html_path.read_text(encoding="utf-8", errors="replace")
-        url = sample_unsubscribe_url(config.site.unsubscribe_url, config.site.base_url)
+        html = for_delivery(config, html_path.read_text(encoding="utf-8", errors="replace"), html=True)
+        url = sample_unsubscribe_url(config, "T" * TOKEN_LENGTH)
         verdict = judge_html(html_path, html, unsubscribe_url=url, max_bytes=config.limits.max_email_bytes)
         report.problems += verdict.problems + structure_problems(html_path, html)
         report.sizes.update(verdict.sizes)
     if message_path.exists():
         verdict = judge_message(
-            message_path, message_path.read_bytes(), subject_warn_length=settings.subject_warn_length
+            message_path,
+            message_path.read_bytes(),
+            subject_warn_length=settings.subject_warn_length,
+            one_click=bool(config.site.unsubscribe_url),
         )
         report.problems += verdict.problems
         report.warnings += verdict.warnings
@@ -208,7 +226,13 @@ def _judge_pages(config: Config, out: Path, result: CheckResult, settings: Check
         _missing_tool(result, settings, str(CHROMIUM), "apt-get install chromium")
         return
     if axe_script is None:
-        _missing_tool(result, settings, str(AXE_RELATIVE), "npm install (axe-core)")
+        _missing_tool(
+            result,
+            settings,
+            str(AXE_RELATIVE),
+            "run `npm install` in the newsletter's folder (`make build` does, where npm is installed; "
+            "package.json lists axe-core) or set NEWSLETTER_AXE to an axe.min.js",
+        )
         return
     pages: list[Path] = []
     for report in result.issues:
@@ -256,6 +280,7 @@ def run_checks(
     settings = settings or check_settings(config)
     result = CheckResult(spam_limit=settings.spam_limit)
     issues, problems = check_sources(config, sources)
+    problems += check_unsubscribe(config)
     problems += check_atom(out / "feed.atom", bool(config.site.author))
     for archive in sorted((out / "archive").glob("*.atom")):
         problems += check_atom(archive, bool(config.site.author))

@@ -12,6 +12,7 @@ import click
 
 from .cli_support import config_option, user_errors
 from .config import load_config
+from .defaults import DISTRIBUTION
 from .errors import NewsletterError
 
 
@@ -45,7 +46,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newsletter")
+@click.version_option(package_name=DISTRIBUTION)
 def main() -> None:
     """Turn magazine articles into a newsletter: feeds, an email issue, a web archive, delivery."""
 
@@ -172,7 +173,7 @@ def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
             click.echo(f"error: {e}", err=True)
 
     stop = threading.Event()
-    paths = [config.issues_dir, config.templates_dir, config_path]
+    paths = [config.issues_dir, config.templates_dir, Path(config.source)]
     threading.Thread(target=watch, args=(paths, rebuild, stop), daemon=True).start()
     server = serve(out, host, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()

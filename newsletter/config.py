@@ -47,6 +47,7 @@ class DeliveryConfig:
     hourly_cap: int = 0
     max_attempts: int = 6
     bounce_on_permanent_failure: bool = True
+    connect_timeout: float = 10.0  # seconds to reach the SMTP server
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,7 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         hourly_cap=d.whole("hourly_cap", 0),
         max_attempts=max(1, d.whole("max_attempts", 6)),
         bounce_on_permanent_failure=d.flag("bounce_on_permanent_failure", True),
+        connect_timeout=d.number("connect_timeout", 10.0) or 10.0,
     )
     if delivery.transport not in ("auto", "outbox", "smtp"):
         raise d._err("transport", "must be one of auto, outbox, smtp")

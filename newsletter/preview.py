@@ -44,28 +44,23 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def _snapshot(paths: list[Path]) -> dict[Path, float]:
-    seen: dict[Path, float] = {}
-    for root in paths:
-        if root.is_file():
-            seen[root] = root.stat().st_mtime
-        elif root.is_dir():
-            for p in root.rglob("*"):
-                if p.is_file():
-                    seen[p] = p.stat().st_mtime
-    return seen
-
-
 def watch(
-    paths: list[Path], rebuild: Callable[[], None], stop: threading.Event, interval: float = 0.5
+    paths: list[Path], rebuild: Callable[[], None], stop: threading.Event, debounce_ms: int = 200
 ) -> None:
-    """Call `rebuild` whenever a file under `paths` changes (polling: no extra dependency)."""
-    last = _snapshot(paths)
-    while not stop.wait(interval):
-        now = _snapshot(paths)
-        if now != last:
-            last = now
-            rebuild()
+    """Call `rebuild` whenever a file under `paths` (folders or files) changes, until `stop`.
+
+    Paths that do not exist are left out; symlinked folders (templates/) are watched where they
+    point. A burst of changes (an editor's save) is one rebuild.
+    """
+    import watchfiles
+
+    existing = sorted({p.resolve() for p in paths if p.exists()})
+    if not existing:
+        return
+    for _changes in watchfiles.watch(
+        *existing, stop_event=stop, debounce=debounce_ms, raise_interrupt=False, watch_filter=None
+    ):
+        rebuild()
 
 
 def serve(out: Path, host: str, port: int) -> ThreadingHTTPServer:

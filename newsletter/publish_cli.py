@@ -94,11 +94,19 @@ def publish_command(
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="The newsletter's title (default: from DIR's name).")
 @click.option("--base-url", help="Where the site will be, e.g. https://OWNER.github.io/REPO/.")
-@click.option("--tool", "tool_requirement", metavar="REQUIREMENT",
-              help="pip requirement for this tool in CI (default: where it was installed from).")  # fmt: skip
+@click.option("--service-url", metavar="URL",
+              help="Where `newsletter serve` will run, e.g. https://news.example.org/ (sign-up form "
+                   "and one-click unsubscribe); without it, unsubscribing is by email only.")  # fmt: skip
+@click.option("--tool", "tool_requirement", metavar="REQUIREMENT", envvar="NEWSLETTER_TOOL_REQUIREMENT",
+              help="pip requirement for this tool in CI (default: this project's repository at the "
+                   "release tag; or $NEWSLETTER_TOOL_REQUIREMENT).")  # fmt: skip
 @user_errors
 def init_command(
-    directory: Path, title: str | None, base_url: str | None, tool_requirement: str | None
+    directory: Path,
+    title: str | None,
+    base_url: str | None,
+    service_url: str | None,
+    tool_requirement: str | None,
 ) -> None:
     """Start a new newsletter in DIR: newsletter.toml, templates, an example issue, a Makefile
     and the GitHub workflows. DIR must be empty or new; nothing is ever overwritten.
@@ -107,7 +115,9 @@ def init_command(
     """
     from .scaffold import scaffold
 
-    result = scaffold(directory, title=title, base_url=base_url, tool_requirement=tool_requirement)
+    result = scaffold(
+        directory, title=title, base_url=base_url, tool_requirement=tool_requirement, service_url=service_url
+    )
     click.echo(f"created {len(result.files)} files in {directory}/")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .defaults import DISTRIBUTION
 from .errors import NewsletterError
 from .sources.front_matter import slugify
 
@@ -26,7 +27,7 @@ SKELETON = Path(__file__).parent / "skeleton"
 DEFAULT_BASE_URL = "https://example.org/newsletter/"
 TOOL_NOTE = (
     "# Nothing tells where this copy of the tool came from: point the next line at it, e.g.\n"
-    "#   newsletter @ git+https://github.com/OWNER/newsletter@v0.1.0\n"
+    f"#   {DISTRIBUTION} @ git+https://github.com/OWNER/newsletter@v0.1.0\n"
 )
 
 
@@ -58,12 +59,13 @@ def tool_requirement() -> tuple[str, str]:
     """A pip requirement for this tool, for CI, and a note when it is only a guess.
 
     An install from a Git URL records it (PEP 610 direct_url.json): that is what CI installs too.
-    Otherwise only the version is known; the note asks the editor to say where it comes from.
+    Otherwise it is the project's repository (its `Repository` URL) at the release tag
+    `v<version>`; without one, only the version is known and the note asks where it comes from.
     """
     try:
-        dist = importlib.metadata.distribution("newsletter")
+        dist = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        return "newsletter", TOOL_NOTE
+        return DISTRIBUTION, TOOL_NOTE
     raw = dist.read_text("direct_url.json")
     if raw:
         try:
@@ -73,21 +75,48 @@ def tool_requirement() -> tuple[str, str]:
         vcs = info.get("vcs_info") or {}
         url = str(info.get("url", ""))
         if vcs.get("vcs") == "git" and url.startswith(("https://", "ssh://")):
-            return f"newsletter @ git+{url}@{vcs.get('commit_id') or vcs.get('requested_revision')}", ""
-    return f"newsletter=={dist.version}", TOOL_NOTE
+            return f"{DISTRIBUTION} @ git+{url}@{vcs.get('commit_id') or vcs.get('requested_revision')}", ""
+    for entry in dist.metadata.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "repository" and url.strip().startswith("https://"):
+            return f"{DISTRIBUTION} @ git+{url.strip()}@v{dist.version}", ""
+    return f"{DISTRIBUTION}=={dist.version}", TOOL_NOTE
 
 
-def _values(root: Path, title: str | None, base_url: str | None, tool: str | None) -> dict[str, str]:
+def _absolute_url(url: str, option: str) -> str:
+    """`url` as an absolute http(s) URL ending in "/", or NewsletterError naming `option`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c in url for c in '"\\ '):
+        raise NewsletterError(f"{option} {url!r} must be an absolute http(s) URL, e.g. {DEFAULT_BASE_URL}")
+    return url if url.endswith("/") else url + "/"
+
+
+def _service_lines(service_url: str | None) -> str:
+    """The [site] lines for the sign-up service: its form and its one-click unsubscribe page, or,
+    without a service, a note that readers unsubscribe by email until there is one."""
+    if service_url:
+        return (
+            f'subscribe_url = "{service_url}subscribe"\n'
+            f'unsubscribe_url = "{service_url}unsubscribe/{{token}}"\n'
+        )
+    return (
+        "# No sign-up service yet: readers unsubscribe by email ([email] unsubscribe_mailto), and\n"
+        "# `newsletter send` waits for one. Run `newsletter serve` somewhere, then set e.g.\n"
+        '#   subscribe_url = "https://SERVICE/subscribe"\n'
+        '#   unsubscribe_url = "https://SERVICE/unsubscribe/{token}"\n'
+    )
+
+
+def _values(
+    root: Path, title: str | None, base_url: str | None, tool: str | None, service_url: str | None = None
+) -> dict[str, str]:
     name = root.resolve().name or "newsletter"
     title = title or " ".join(w.capitalize() for w in re.split(r"[-_\s]+", name) if w) or "Newsletter"
     if any(c in title for c in '"\\\n\r') or not title.strip():
         raise NewsletterError(f"--title {title!r}: use plain text without quotes or backslashes")
-    url = base_url or DEFAULT_BASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or any(c in url for c in '"\\ '):
-        raise NewsletterError(f"--base-url {url!r} must be an absolute http(s) URL, e.g. {DEFAULT_BASE_URL}")
-    url = url if url.endswith("/") else url + "/"
-    domain = parts.hostname
+    url = _absolute_url(base_url or DEFAULT_BASE_URL, "--base-url")
+    domain = urlsplit(url).hostname or ""
+    service = _absolute_url(service_url, "--service-url") if service_url else None
     requirement, note = (tool, "") if tool else tool_requirement()
     return {
         "title": title,
@@ -97,6 +126,7 @@ def _values(root: Path, title: str | None, base_url: str | None, tool: str | Non
         "feed_id": f"tag:{domain},{dt.date.today().year}:{slugify(title)}",
         "tool_requirement": requirement,
         "tool_note": note,
+        "service_lines": _service_lines(service),
     }
 
 
@@ -106,12 +136,13 @@ def scaffold(
     title: str | None = None,
     base_url: str | None = None,
     tool_requirement: str | None = None,
+    service_url: str | None = None,
 ) -> ScaffoldResult:
     """Create a newsletter in `directory` (new, or without any of the files it would write).
 
     Refuses, writing nothing, if any file would be overwritten: an init never destroys work.
     """
-    values = _values(directory, title, base_url, tool_requirement)
+    values = _values(directory, title, base_url, tool_requirement, service_url)
     files = skeleton_files()
     clashes = [str(directory / rel) for _, rel in files if (directory / rel).exists()]
     if clashes:
@@ -137,6 +168,11 @@ def scaffold(
     notes = []
     if not base_url:
         notes.append(f"set [site] base_url in newsletter.toml (now {DEFAULT_BASE_URL})")
+    if not service_url:
+        notes.append(
+            "no --service-url: readers unsubscribe by email only, and `newsletter send` refuses until "
+            "[site] unsubscribe_url points at a running `newsletter serve` (see newsletter.toml)"
+        )
     if values["tool_note"]:
         notes.append("say in requirements.txt where CI installs the newsletter tool from")
     return ScaffoldResult(root=directory, files=tuple(written), notes=tuple(notes))

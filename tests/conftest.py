@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,37 @@ def tree_digest(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@contextlib.contextmanager
+def gnupg_home(folder: Path) -> Iterator[Path]:
+    """A GnuPG home for a test; on leaving, every daemon gpg started for it (gpg-agent) is
+    stopped, so the suite leaves no processes behind."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        yield folder
+    finally:
+        if shutil.which("gpgconf"):
+            subprocess.run(
+                ["gpgconf", "--kill", "all"],
+                env={**os.environ, "GNUPGHOME": str(folder)},
+                capture_output=True,
+                check=False,
+            )
+
+
+def copy_of_the_repository(target: Path) -> Path:
+    """What a fresh clone of the working tree holds: the files git tracks or would (not what it
+    ignores: no .venv, build/ or public/); templates/ stays a link into the package."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")  # fmt: skip
+    for name in filter(None, files):
+        source, dest = ROOT / name, target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            dest.symlink_to(os.readlink(source))
+        elif source.is_file():
+            shutil.copy2(source, dest)
+    return target

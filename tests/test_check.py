@@ -145,3 +145,18 @@ def test_a_missing_message_is_reported(make_newsletter: MakeNewsletter) -> None:
     code, out, _ = run(root, "--fast")
     assert code == 1
     assert out.splitlines() == [f"{folder / 'message.eml'}: missing; run `newsletter build`"]
+
+
+def test_a_placeholder_unsubscribe_url_fails_check() -> None:
+    """An unsubscribe URL at example.org would reach no one: `check` (and so `publish`) fails it."""
+    from conftest import DATA
+
+    from newsletter.check import check_unsubscribe
+
+    path = DATA / "defaults" / "unsubscribe-placeholder.toml"
+    (problem,) = check_unsubscribe(load_config(path))
+    assert problem.path == str(path)
+    assert (
+        "[site] unsubscribe_url 'https://example.org/unsubscribe/{token}' is a placeholder" in problem.message
+    )
+    assert check_unsubscribe(load_config(ROOT / "newsletter.toml")) == []

@@ -13,12 +13,16 @@ from pathlib import Path
 from types import ModuleType
 
 import click
+import pytest
 from click.testing import CliRunner
-from conftest import ROOT, require
+from conftest import ROOT, copy_of_the_repository, require
 
+from newsletter import __version__
+from newsletter.config import load_config
+from newsletter.defaults import DISTRIBUTION
 from newsletter.errors import NewsletterError
 from newsletter.publish_cli import init_command
-from newsletter.scaffold import SKELETON, scaffold, skeleton_files, target_name
+from newsletter.scaffold import SKELETON, scaffold, skeleton_files, target_name, tool_requirement
 
 BIN = Path(sys.executable).parent
 
@@ -100,7 +104,10 @@ def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
     )  # fmt: skip
     assert init.returncode == 0, init.stdout + init.stderr
     root = tmp_path / "my-news"
-    build = subprocess.run(["make", "build"], cwd=root, env=env, capture_output=True, text=True)
+    # NODE_TOOLS= : no npm install here (the slow test below does what a newcomer's make does)
+    build = subprocess.run(
+        ["make", "build", "NODE_TOOLS="], cwd=root, env=env, capture_output=True, text=True
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     assert (root / "public" / "issues" / "welcome" / "email.html").exists()
     assert not (root / ".venv").exists(), "make used the installed tool, not a fresh virtualenv"
@@ -115,3 +122,73 @@ def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
     )  # fmt: skip
     assert publish.returncode == 0, publish.stdout + publish.stderr
     assert "built 1 issue(s)" in publish.stdout and "check: ok" in publish.stdout
+
+
+def test_init_with_a_service_url_sets_up_sign_up_and_one_click_unsubscribe(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    result = scaffold(root, base_url="https://me.github.io/news/", service_url="https://abo.me.org",
+                      tool_requirement="newsletter-pipeline")  # fmt: skip
+    toml = (root / "newsletter.toml").read_text(encoding="utf-8")
+    assert 'subscribe_url = "https://abo.me.org/subscribe"' in toml
+    assert 'unsubscribe_url = "https://abo.me.org/unsubscribe/{token}"' in toml
+    assert not any("service-url" in note for note in result.notes)
+
+
+def test_init_without_a_service_url_unsubscribes_by_email_and_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    result = scaffold(root, base_url="https://me.github.io/news/", tool_requirement="newsletter-pipeline")
+    config = load_config(root)
+    assert config.site.unsubscribe_url == "" and config.site.subscribe_url is None
+    assert config.email.unsubscribe_mailto == "unsubscribe@me.github.io"
+    assert any("no --service-url: readers unsubscribe by email only" in note for note in result.notes)
+
+
+def test_init_requirement_names_the_distribution_at_a_release_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never `newsletter==…`: on the package index that name is someone else's project."""
+    requirement, note = tool_requirement()
+    assert requirement.startswith(f"{DISTRIBUTION} @ git+https://") and requirement.endswith(
+        f"@v{__version__}"
+    )
+    assert note == ""
+    monkeypatch.setenv("NEWSLETTER_TOOL_REQUIREMENT", "newsletter-pipeline @ file:///src/newsletter")
+    group = click.Group("newsletter")
+    group.add_command(init_command, "init")
+    result = CliRunner().invoke(group, ["init", str(tmp_path / "n")])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "n" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "newsletter-pipeline @ file:///src/newsletter" in lines
+
+
+@pytest.mark.slow
+def test_init_output_installs_its_tool_from_requirements(tmp_path: Path) -> None:
+    """A new newsletter sets itself up: `make build` and `make test` make a virtualenv from its
+    requirements.txt (here pointed at this checkout, as `NEWSLETTER_TOOL_REQUIREMENT` allows)."""
+    require(shutil.which("make") is not None, "make")
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN)
+    checkout = copy_of_the_repository(tmp_path / "checkout")  # as cloned: no build/ left from before
+    env = {
+        **os.environ,
+        "PATH": path,
+        "NEWSLETTER_TOOL_REQUIREMENT": f"newsletter-pipeline @ {checkout.as_uri()}",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    init = subprocess.run(
+        [sys.executable, "-m", "newsletter.publish_cli", "init", "my-news", "--base-url",
+         "https://me.github.io/my-news/", "--service-url", "https://abo.me-news.org/"],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    root = tmp_path / "my-news"
+    for target in ("build", "test"):
+        done = subprocess.run(
+            ["make", target], cwd=root, env=env, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        if shutil.which("npm"):  # make build installed what `check` runs: no warning about it
+            assert (root / "node_modules" / "axe-core" / "axe.min.js").exists()
+            assert "node_modules/axe-core" not in done.stderr, done.stderr
+    assert (root / ".venv" / "bin" / "newsletter").exists(), "make set up its own virtualenv"
+    assert (root / "public" / "issues" / "welcome" / "email.html").exists()

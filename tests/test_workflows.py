@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, require
+from conftest import ROOT, gnupg_home, require
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = [WORKFLOWS / "publish.yml", WORKFLOWS / "ci.yml"]
@@ -135,10 +136,8 @@ def _git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def _step_env(tmp: Path, env_file: Path) -> dict[str, str]:
+def _step_env(tmp: Path, env_file: Path, gnupg: Path) -> dict[str, str]:
     wf = _load(WORKFLOWS / "publish.yml")
-    gnupg = tmp / "gnupg"
-    gnupg.mkdir(mode=0o700, exist_ok=True)
     runner_temp = tmp / "runner-temp"
     runner_temp.mkdir(exist_ok=True)
     return {
@@ -169,7 +168,31 @@ def _run_step(name_prefix: str, cwd: Path, env: dict[str, str]) -> subprocess.Co
     )  # fmt: skip
 
 
-def test_send_job_keeps_the_ledger_on_the_state_branch(tmp_path: Path) -> None:
+@pytest.fixture
+def gnupg(tmp_path: Path) -> Iterator[Path]:
+    with gnupg_home(tmp_path / "gnupg") as folder:
+        yield folder
+
+
+def test_gnupg_home_stops_the_agent_it_started(tmp_path: Path) -> None:
+    """The suite leaves no gpg-agent running: the GnuPG home of a test stops it on the way out."""
+    require(shutil.which("gpg-connect-agent") is not None, "gpg-connect-agent")
+    home = tmp_path / "gnupg"
+    env = {**os.environ, "GNUPGHOME": str(home)}
+
+    def agent_answers() -> bool:
+        done = subprocess.run(
+            ["gpg-connect-agent", "--no-autostart", "/bye"], env=env, capture_output=True, text=True
+        )
+        return done.returncode == 0 and "no gpg-agent running" not in done.stderr
+
+    with gnupg_home(home):
+        subprocess.run(["gpg-connect-agent", "/bye"], env=env, capture_output=True, check=True)
+        assert agent_answers()
+    assert not agent_answers()
+
+
+def test_send_job_keeps_the_ledger_on_the_state_branch(tmp_path: Path, gnupg: Path) -> None:
     """Restore, publish, save, and again in a fresh clone: the second run sends nothing."""
     require(shutil.which("git") is not None and shutil.which("gpg") is not None, "git and gpg")
     from newsletter.delivery.subscribers import SubscriberList
@@ -182,7 +205,7 @@ def test_send_job_keeps_the_ledger_on_the_state_branch(tmp_path: Path) -> None:
     (seed / "issues").mkdir()
     shutil.copy(ROOT / "tests" / "data" / "publish" / "issues" / "2025-11-27-past-issue.md", seed / "issues")
     outputs = tmp_path / "github-output"
-    env = _step_env(tmp_path, outputs)
+    env = _step_env(tmp_path, outputs, gnupg)
     for args in (("init", "-q", "-b", "main"), ("add", "."), ("commit", "-q", "-m", "news")):
         subprocess.run(["git", *args], cwd=seed, env=env, check=True)
     _git(seed, "remote", "add", "origin", str(origin))

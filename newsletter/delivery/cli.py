@@ -112,9 +112,9 @@ def send_command(
 
     ISSUE is the slug or source file of an issue built into --public. Rerun after a crash or
     a network loss: only what was not yet sent goes out. Exit status: 0 all sent, 3 some
-    failed, 1 error.
+    failed, 1 error. The signed unsubscribe links need NEWSLETTER_SECRET in the environment.
 
-    Example: NEWSLETTER_SECRET=… newsletter send kasachstan-abraham-abkommen --test me@example.org
+    Example: newsletter send kasachstan-beitritt-zu-den-abraham-abkommen-wird-sich --test me@example.org
     """
     config = load_config(config_path)
     public = config.path(public_dir)

@@ -12,6 +12,7 @@ contend for SQLite's write lock, whose busy handler waits by sleeping.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import heapq
 import queue
 import random
@@ -24,6 +25,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from ..config import Config
+from ..defaults import for_delivery
 from ..errors import NewsletterError
 from ..outputs.built import ISSUE_JSON, BuiltIssue, built_issues, issue_folder, read_built_issue
 from ..outputs.message import envelope_for
@@ -32,7 +34,7 @@ from .ledger import Outcome, Recipient, SendLedger
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
 from .tokens import make_token
-from .transports import ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
+from .transports import SMTP_URL_ENV, ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,13 @@ def find_issue(config: Config, ref: str, public: Path) -> BuiltIssue:
             path=str(public),
         )
     newest = sorted(built_issues(public), key=lambda b: (b.date, b.slug), reverse=True)
-    known = ", ".join(b.slug for b in newest[:5]) or "none"
+    slugs = [b.slug for b in newest]
+    near = [s for s in slugs if s.startswith(ref) or ref in s] or difflib.get_close_matches(ref, slugs, n=3)
+    if near:
+        raise NewsletterError(
+            f"no issue with slug {ref!r} in {public}/; did you mean {' or '.join(near[:3])}?"
+        )
+    known = ", ".join(slugs[:5]) or "none"
     raise NewsletterError(
         f"no issue with slug {ref!r} in {public}/ (newest: {known}); give its slug or file path, "
         "or run `newsletter build` if it is new"
@@ -164,8 +172,9 @@ class Personalizer:
     ):
         if "{token}" not in unsubscribe_url:
             raise NewsletterError(
-                "[site] unsubscribe_url is not set; set it to your unsubscribe page with {token}, "
-                "e.g. https://example.org/unsubscribe/{token}"
+                "[site] unsubscribe_url is not set: unsubscribing by email only is not enough for a "
+                "bulk send (one-click unsubscribe, RFC 8058); run `newsletter serve` and set "
+                "unsubscribe_url to its address + unsubscribe/{token}"
             )
         self.template = template
         self.unsubscribe_url = unsubscribe_url
@@ -270,6 +279,7 @@ class _Run:
         self.seq = 0
         self.in_flight = 0
         self.fatal: NewsletterError | None = None
+        self.connected = False  # a session opened in this run: later connect failures are retried
         self.rng = random.Random()
 
     def backoff(self, attempt: int) -> float:
@@ -340,6 +350,7 @@ class _Run:
                 try:
                     if session is None:
                         session = self.transport.open()
+                        self.connected = True
                     connect_failures = 0
                     reply = session.send(self.sender, item.address, data)
                     unrecorded = Outcome(item.subscriber_id, "sent", reply)
@@ -347,7 +358,15 @@ class _Run:
                 except ConnectFailure as e:
                     # The server, not the message: retry the message uncharged, back off the connection.
                     connect_failures += 1
-                    if connect_failures >= self.options.max_attempts:
+                    if not self.connected:
+                        # Never reached in this run: a wrong host or port, not a busy server.
+                        self.stop(
+                            NewsletterError(
+                                f"{e}. Nothing is lost: check {SMTP_URL_ENV} (host and port), "
+                                "then rerun `newsletter send`"
+                            )
+                        )
+                    elif connect_failures >= self.options.max_attempts:
                         self.stop(
                             NewsletterError(
                                 f"{e}; gave up after {connect_failures} attempts. Nothing is lost: "
@@ -464,7 +483,12 @@ def send_issue(
     options = options or SendOptions.from_config(config)
     env = envelope_for(config, issue)
     personalizer = Personalizer(
-        MessageTemplate(env, html=html, text=text), config.site.unsubscribe_url, secret, signer_for(config)
+        MessageTemplate(
+            env, html=for_delivery(config, html, html=True), text=for_delivery(config, text, html=False)
+        ),
+        config.site.unsubscribe_url,
+        secret,
+        signer_for(config),
     )
     ledger = SendLedger(config.path(config.delivery.database))
     report = SendReport(issue.id, issue.slug, dry_run=dry_run, destination=transport.describe())
@@ -549,7 +573,12 @@ def send_test(
     addr = normalize_address(address)
     env = envelope_for(config, issue)
     personalizer = Personalizer(
-        MessageTemplate(env, html=html, text=text, subject_prefix="[TEST] "),
+        MessageTemplate(
+            env,
+            html=for_delivery(config, html, html=True),
+            text=for_delivery(config, text, html=False),
+            subject_prefix="[TEST] ",
+        ),
         config.site.unsubscribe_url,
         secret,
         signer_for(config),

@@ -15,7 +15,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -70,7 +70,7 @@ class Session(Protocol):
 
 
 class Transport(Protocol):
-    """Where a send run delivers: it opens one `Session` per worker (see `transport_for`).
+    """Where a send run delivers: it opens one `Session` per worker (see `transport_from_config`).
     `name` is the [delivery] transport value that chose it ("smtp", "outbox")."""
 
     name: str
@@ -137,7 +137,8 @@ class SmtpSettings:
     implicit_tls: bool
     user: str = ""
     password: str = ""
-    timeout: float = 60.0
+    timeout: float = 60.0  # for each command once connected
+    connect_timeout: float = 10.0  # to reach the server: an unreachable one is reported soon
 
     @property
     def loopback(self) -> bool:
@@ -210,11 +211,12 @@ class SmtpTransport:
         smtp: smtplib.SMTP
         try:
             if s.implicit_tls:
-                smtp = smtplib.SMTP_SSL(
-                    s.host, s.port, local_hostname=self.helo, timeout=s.timeout, context=self.tls
-                )
+                smtp = smtplib.SMTP_SSL(local_hostname=self.helo, timeout=s.connect_timeout, context=self.tls)
             else:
-                smtp = smtplib.SMTP(s.host, s.port, local_hostname=self.helo, timeout=s.timeout)
+                smtp = smtplib.SMTP(local_hostname=self.helo, timeout=s.connect_timeout)
+            smtp.connect(s.host, s.port)
+            if smtp.sock is not None:
+                smtp.sock.settimeout(s.timeout)
             smtp.ehlo()
             if not s.implicit_tls:
                 if smtp.has_extn("starttls"):
@@ -354,7 +356,8 @@ def transport_from_config(config: Config) -> Transport:
     if kind == "smtp" or (kind == "auto" and url):
         if not url:
             raise NewsletterError(f"[delivery] transport is smtp but {SMTP_URL_ENV} is not set")
-        return SmtpTransport(smtp_settings(url), helo=helo_name(config))
+        settings = replace(smtp_settings(url), connect_timeout=config.delivery.connect_timeout)
+        return SmtpTransport(settings, helo=helo_name(config))
     return OutboxTransport(config.path(config.delivery.outbox))
 
 

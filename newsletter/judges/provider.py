@@ -44,12 +44,6 @@ class ProviderVerdict:
     subject: str = ""
 
 
-def sample_unsubscribe_url(unsubscribe_url: str, base_url: str) -> str:
-    """A realistic per-recipient unsubscribe URL: the configured pattern, a full-length token."""
-    pattern = unsubscribe_url or base_url + "unsubscribe/{token}"
-    return pattern.replace("{token}", "T" * TOKEN_LENGTH)
-
-
 def personalized(html: str, unsubscribe_url: str) -> str:
     """The HTML as one recipient gets it: every placeholder replaced by their URL."""
     for placeholder in PLACEHOLDERS:
@@ -83,9 +77,15 @@ def judge_html(path: Path, html: str, *, unsubscribe_url: str, max_bytes: int) -
 
     body = soup.body
     first = body.find(True) if body else None
-    preheader = normalized(first.get_text(" ")) if first is not None and is_hidden(first) else ""
-    if not preheader:
+    hidden_first = first is not None and is_hidden(first)
+    preheader = normalized(first.get_text(" ")) if first is not None and hidden_first else ""
+    if not hidden_first:
         problem("no preheader (hidden preview text first in <body>); keep <mj-preview> in templates/email")
+    elif not preheader:
+        problem(
+            "the preheader is empty: the summary is the first paragraph, with no second sentence or "
+            "subheading to preview instead; give the issue a `preheader:` in its front matter"
+        )
     else:
         # The inbox shows the subject and then the preheader, or without one the body's first
         # line: a preheader repeating either adds nothing to the preview.
@@ -142,20 +142,31 @@ def judge_html(path: Path, html: str, *, unsubscribe_url: str, max_bytes: int) -
     return verdict
 
 
-def judge_message(path: Path, data: bytes, *, subject_warn_length: int) -> ProviderVerdict:
-    """One-click unsubscribe headers (RFC 8058), both parts, and the subject's length."""
+def judge_message(
+    path: Path, data: bytes, *, subject_warn_length: int, one_click: bool = True
+) -> ProviderVerdict:
+    """One-click unsubscribe headers (RFC 8058), both parts, and the subject's length.
+
+    Without `one_click` (no `[site] unsubscribe_url`: unsubscribing by email only) missing
+    one-click headers are a warning: such a newsletter builds, but `newsletter send` refuses it.
+    """
     verdict = ProviderVerdict(sizes={"message_eml": len(data)})
     p = str(path)
     msg = BytesParser(policy=policy.default).parsebytes(data)
     assert isinstance(msg, EmailMessage)
     verdict.subject = normalized(str(msg.get("Subject", "")))
     unsubscribe = str(msg.get("List-Unsubscribe", ""))
+    one_click_problems = verdict.problems if one_click else verdict.warnings
     if "<https://" not in unsubscribe:
-        verdict.problems.append(
-            Problem(p, "no https List-Unsubscribe header; set [site] unsubscribe_url with {token}")
+        one_click_problems.append(
+            Problem(
+                p,
+                "no https List-Unsubscribe header; set [site] unsubscribe_url with {token} "
+                "(the `newsletter serve` service's /unsubscribe/{token})",
+            )
         )
     if str(msg.get("List-Unsubscribe-Post", "")).strip() != "List-Unsubscribe=One-Click":
-        verdict.problems.append(
+        one_click_problems.append(
             Problem(p, "no List-Unsubscribe-Post: List-Unsubscribe=One-Click header (Gmail/Yahoo require it)")
         )
     if msg.get_body(("plain",)) is None or msg.get_body(("html",)) is None:

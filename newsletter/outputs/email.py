@@ -39,7 +39,8 @@ from .content import (
     related_anchor,
     related_heading,
 )
-from .labels import Labels, labels_for
+from .labels import labels_for
+from .labels import social_label as social_label
 from .message import UNSUBSCRIBE_PLACEHOLDER
 
 #: The template every issue email starts from, inside `templates_dir/email/`.
@@ -50,27 +51,11 @@ PREHEADER_MAX = 110
 # the preview line with the first words of the body.
 PREHEADER_PAD = "&zwnj;&nbsp;" * 60
 
-# How social networks spell themselves; anything else is shown capitalized.
-SOCIAL_NAMES = {
-    "x": "X",
-    "twitter": "Twitter",
-    "linkedin": "LinkedIn",
-    "youtube": "YouTube",
-    "tiktok": "TikTok",
-    "vk": "VK",
-    "bluesky": "Bluesky",
-}
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"„«“‘(]?[^\W\d_])")
 
 # Styles are only read locally: a remote stylesheet would make a build depend on the network.
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
-
-
-def social_label(name: str, labels: Labels) -> str:
-    """A social network's display name: a `social_<name>` label if the catalog has one."""
-    key = name.strip().lower()
-    return labels.words.get(f"social_{key}") or SOCIAL_NAMES.get(key) or name.strip().capitalize()
 
 
 def shorten(text: str, limit: int = PREHEADER_MAX) -> str:
@@ -208,12 +193,23 @@ def render_mjml(site: Site, issue: Issue, templates_dir: Path) -> str:
         ) from None
 
 
+# How mjml-python hides <mj-preview>: white 1px text. SpamAssassin scores text in the background's
+# colour (HTML_FONT_LOW_CONTRAST) on every issue; hiding it needs no colour and no tiny font.
+_MJML_PREVIEW_STYLE = (
+    'style="display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;'
+    'opacity:0;overflow:hidden;"'
+)
+_PREVIEW_STYLE = 'style="display:none;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all;"'
+
+
 def compile_mjml(mjml: str) -> str:
-    """MJML -> HTML with mjml-python, without the default Google Fonts (nothing remote)."""
+    """MJML -> HTML with mjml-python, without the default Google Fonts (nothing remote), and with
+    a preheader hidden without a text colour."""
     try:
-        return mjml2html(mjml, disable_comments=True, fonts={})
+        html = mjml2html(mjml, disable_comments=True, fonts={})
     except Exception as e:  # MRML reports template mistakes as plain exceptions
         raise NewsletterError(f"the email template is not valid MJML: {e}") from None
+    return html.replace(_MJML_PREVIEW_STYLE, _PREVIEW_STYLE, 1)
 
 
 def inline_css(html: str) -> str:

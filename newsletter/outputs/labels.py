@@ -29,6 +29,24 @@ class Labels:
         return _format_date(day, self.words.get("date_format", "long"), self.language)
 
 
+# How social networks spell themselves; anything else is shown capitalized.
+SOCIAL_NAMES = {
+    "x": "X",
+    "twitter": "Twitter",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+    "tiktok": "TikTok",
+    "vk": "VK",
+    "bluesky": "Bluesky",
+}
+
+
+def social_label(name: str, labels: Labels) -> str:
+    """A social network's display name: a `social_<name>` label if the catalog has one."""
+    key = name.strip().lower()
+    return labels.words.get(f"social_{key}") or SOCIAL_NAMES.get(key) or name.strip().capitalize()
+
+
 @lru_cache(maxsize=1 << 16)  # an archive of many issues names many days (decades of daily issues)
 def _format_date(day: dt.date, fmt: str, language: str) -> str:
     try:

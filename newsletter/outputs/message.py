@@ -21,12 +21,10 @@ from urllib.parse import urlsplit
 
 from ..characters import CONTROL
 from ..config import Config
+from ..defaults import UNSUBSCRIBE_PLACEHOLDER as UNSUBSCRIBE_PLACEHOLDER
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Issue
 from .built import BuiltIssue
-
-#: Stands in the built email.html/email.txt where each recipient's unsubscribe URL goes.
-UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/{{token}}"
 
 
 @dataclass(frozen=True)
@@ -102,8 +100,9 @@ def checked_list_id(list_id: str) -> str:
 def list_unsubscribe(unsubscribe_url: str, unsubscribe_mailto: str) -> str:
     """The List-Unsubscribe value (RFC 2369): the recipient's URL, then the list's mailto if any."""
     unsub = [f"<{safe_header(unsubscribe_url, 'the unsubscribe URL')}>"]
-    if unsubscribe_mailto:
-        unsub.append(f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>")
+    mailto = f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>"
+    if unsubscribe_mailto and mailto not in unsub:  # an unsubscribe by email only names it once
+        unsub.append(mailto)
     return ", ".join(unsub)
 
 

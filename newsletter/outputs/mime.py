@@ -217,6 +217,8 @@ def _mailto_words(unsubscribe_mailto: str) -> tuple[str, ...] | None:
 
 def _list_unsubscribe_header(url: str, mailto: tuple[str, ...] | None, unsubscribe_mailto: str) -> bytes:
     """List-Unsubscribe for one recipient; `url` is checked by safe_header already."""
+    if mailto and mailto[0] == f"<{url}>":  # an unsubscribe by email only: name it once
+        mailto = ()
     if mailto is None or not _PLAIN_URL.fullmatch(url):
         value = list_unsubscribe(url, unsubscribe_mailto)
         return _stdlib_header("List-Unsubscribe", value, "the unsubscribe URL")

@@ -12,12 +12,12 @@ from markupsafe import Markup
 from ..model import Issue, Language, Site
 from . import template_bytecode
 from .content import article_html, body_sections, lead_paragraph
-from .labels import labels_for
+from .labels import labels_for, social_label
 
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir / "site"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -26,6 +26,8 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=template_bytecode(),
     )
+    env.filters["social_label"] = social_label  # "linkedin" -> "LinkedIn", as in the email
+    return env
 
 
 def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -19,6 +18,7 @@ from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
 from ..inline_text import clean_inline_text
 from ..model import Person, RelatedLink
+from .slug import slugify as slugify
 
 if TYPE_CHECKING:
     pass
@@ -33,16 +33,6 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    """An ASCII slug: "Kasachstan: Wird sich…" -> "kasachstan-wird-sich"; never empty, no "../"."""
-    text = text.replace("ß", "ss")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug or "issue"
 
 
 def parse_datetime(

@@ -243,7 +243,7 @@ def import_article(
         if not slug or slug != slugify(slug, max_length=200):
             raise NewsletterError(f"--slug {slug!r} may hold only a-z, 0-9 and '-' (no folders)", path=source)
     else:
-        slug = slugify(article.title)
+        slug = slugify(article.title, language=lang)
 
     if any(r.url is None for r in article.related):
         index = None

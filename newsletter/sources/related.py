@@ -36,7 +36,6 @@ _NS = {
     "atom": "http://www.w3.org/2005/Atom",
 }
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
 def normalize_title(title: str) -> str:
@@ -50,7 +49,7 @@ def normalize_title(title: str) -> str:
 
 def _slugs(title: str) -> set[str]:
     # WordPress spells ä as "ae" in German slugs; other sites drop the accent
-    return {slugify(title, max_length=500), slugify(title.translate(_GERMAN_LETTERS), max_length=500)}
+    return {slugify(title, max_length=500), slugify(title, max_length=500, language="de")}
 
 
 def url_slug(url: str) -> str:

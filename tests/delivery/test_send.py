@@ -17,7 +17,13 @@ from click.testing import Result
 from newsletter.config import load_config
 from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.tokens import verify_token
-from newsletter.delivery.transports import OutboxTransport, SmtpSettings, SmtpTransport, TransportFatal
+from newsletter.delivery.transports import (
+    ConnectFailure,
+    OutboxTransport,
+    SmtpSettings,
+    SmtpTransport,
+    TransportFatal,
+)
 from newsletter.errors import NewsletterError
 from newsletter.outputs.built import built_email
 
@@ -175,6 +181,34 @@ def test_unreachable_server_stops_with_one_error_and_loses_nothing(news: Path, c
     assert ledger(news, "SELECT count(*) FROM deliveries WHERE status = 'sent'") == [(0,)]
 
 
+def test_a_closed_port_fails_at_once_naming_host_and_port(news: Path, cli: Cli) -> None:
+    """A server never reached in this run is a wrong address, not a busy server: no back-off."""
+    from .smtp_servers import free_port
+
+    add_subscribers(news, ["a@example.org"])
+    port = free_port()
+    result = cli("send", "sample-issue", env={"NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{port}"})
+    assert result.exit_code == 1
+    assert f"cannot connect to smtp://127.0.0.1:{port}" in result.stderr
+    assert "check NEWSLETTER_SMTP_URL (host and port)" in result.stderr and "gave up" not in result.stderr
+    assert ledger(news, "SELECT count(*) FROM deliveries WHERE status = 'sent'") == [(0,)]
+
+
+def test_a_silent_server_fails_after_the_connect_timeout(news: Path) -> None:
+    """A server that takes the connection but never greets is given `[delivery] connect_timeout`."""
+    import socket
+
+    config = load_config(DATA / "connect-timeout.toml")
+    assert config.delivery.connect_timeout == 0.5
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = SmtpSettings("127.0.0.1", port, implicit_tls=False, connect_timeout=0.5)
+        with pytest.raises(ConnectFailure, match=f"cannot connect to smtp://127.0.0.1:{port}"):
+            SmtpTransport(settings).open()
+
+
 def test_password_is_never_shown(news: Path, cli: Cli) -> None:
     from .smtp_servers import free_port
 
@@ -265,6 +299,25 @@ def test_unknown_issue_lists_known_slugs(news: Path) -> None:
     config = load_config(news / "newsletter.toml")
     with pytest.raises(NewsletterError, match=r"\(newest: sample-issue\)"):
         find_issue(config, "other", news / "public")
+
+
+@pytest.mark.parametrize("ref", ["sample", "sampel-issue"])
+def test_a_prefix_or_typo_of_a_slug_gets_did_you_mean(news: Path, ref: str) -> None:
+    config = load_config(news / "newsletter.toml")
+    with pytest.raises(
+        NewsletterError, match=rf"no issue with slug '{ref}' in issues/; did you mean sample-issue\?"
+    ):
+        find_issue(config, ref)
+
+
+def test_the_help_example_names_an_issue_that_exists() -> None:
+    from conftest import ROOT
+
+    from newsletter.delivery.cli import send_command
+
+    example = (send_command.help or "").split("Example: newsletter send ", 1)[1].split()[0]
+    config = load_config(ROOT / "newsletter.toml")
+    assert find_issue(config, example).slug == example
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

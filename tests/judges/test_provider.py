@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.config import load_config
+from newsletter.defaults import for_delivery
 from newsletter.judges.provider import (
     TOKEN_LENGTH,
     judge_html,
     judge_message,
     personalized,
-    sample_unsubscribe_url,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "judges"
-URL = sample_unsubscribe_url("https://example.org/unsubscribe/{token}", "https://example.org/")
+URL = "https://example.org/unsubscribe/" + "T" * TOKEN_LENGTH
 
 
 def html_problems(name: str, max_bytes: int = 102_000) -> list[str]:
@@ -33,6 +34,7 @@ def test_a_valid_email_has_no_problems() -> None:
     ("fixture", "expected"),
     [
         ("preheader-missing.html", "no preheader"),
+        ("preheader-empty.html", "the preheader is empty: the summary is the first paragraph"),
         ("preheader-copies-first-line.html", "the preheader repeats the opening line 'Spring in the valley'"),
         ("remote-stylesheet.html", "remote stylesheet 'https://example.org/mail.css'"),
         ("css-import.html", "@import in the styles"),
@@ -65,8 +67,10 @@ def test_size_is_measured_after_personalization() -> None:
     assert html_problems(path.name, max_bytes=sent) == []
 
 
-def test_the_built_sample_passes(sample_folder: Path) -> None:
-    html = (sample_folder / "email.html").read_text(encoding="utf-8")
+def test_the_built_sample_passes(sample_root: Path, sample_folder: Path) -> None:
+    html = for_delivery(
+        load_config(sample_root), (sample_folder / "email.html").read_text("utf-8"), html=True
+    )
     verdict = judge_html(sample_folder / "email.html", html, unsubscribe_url=URL, max_bytes=102_000)
     assert verdict.problems == []
     assert verdict.sizes["email_html"] < verdict.sizes["email_html_personalized"] < 102_000

@@ -84,9 +84,11 @@ def test_head_declares_light_and_dark(soup: BeautifulSoup, sample_html: str) -> 
     assert 'role="presentation"' in sample_html and "<!--[if mso | IE]>" in sample_html
 
 
-def test_masthead_title_and_credits(soup: BeautifulSoup, sample: Issue) -> None:
+def test_masthead_title_and_credits(soup: BeautifulSoup, sample: Issue, email_site: Site) -> None:
     assert words(one(soup, ".masthead")) == "Novastan Newsletter"
-    assert words(one(soup, ".dateline")) == "Ausgabe vom 20. November 2025"
+    # "view in browser" at the top too, beside the date
+    assert words(one(soup, ".dateline")) == "Ausgabe vom 20. November 2025 · Im Browser ansehen"
+    assert one(soup, ".dateline a")["href"] == email_site.issue_url(sample)
     assert words(one(soup, "h1.title")) == sample.article.title
     assert one(soup, "title").get_text() == sample.article.title
     byline = words(one(soup, ".byline"))
@@ -139,11 +141,14 @@ def test_footer_links(soup: BeautifulSoup, sample_html: str, sample: Issue, emai
     assert email_site.imprint in words(footer)
 
 
-def test_nothing_remote_no_script_no_tracking(soup: BeautifulSoup, sample_html: str) -> None:
+def test_nothing_remote_no_script_no_tracking(
+    soup: BeautifulSoup, sample_html: str, email_site: Site
+) -> None:
     assert "fonts.googleapis" not in sample_html and "@import" not in sample_html
     assert "<script" not in sample_html.lower()
     assert soup.find("link") is None
-    assert soup.find("img") is None  # the sample has no pictures: so no pixel, no icon either
+    # the sample has no pictures: the configured logo is the only image, no pixel, no icon
+    assert [img["src"] for img in soup.find_all("img")] == ([email_site.logo] if email_site.logo else [])
     for a in soup.find_all("a"):
         href = a["href"]
         assert href == UNSUBSCRIBE_PLACEHOLDER or href.startswith(("https://", "mailto:")), href
@@ -182,7 +187,7 @@ def test_given_preheader_wins(email_site: Site) -> None:
 def test_english_labels_and_rich_blocks(email_site: Site) -> None:
     soup = BeautifulSoup(render_email(email_site, issue("en-rich-blocks.md"), TEMPLATES), "html.parser")
     assert one(soup, "html")["lang"] == "en"
-    assert words(one(soup, ".dateline")) == "Issue of November 23, 2025"
+    assert words(one(soup, ".dateline")) == "Issue of November 23, 2025 · View in your browser"
     assert words(one(soup, ".byline")) == "By Joseph Fischer Translated by Margaret Bullich"
     article = one(soup, ".article")
     assert article.select("ol li ul li") and article.select("blockquote p") and article.select("table td")
@@ -240,7 +245,7 @@ def test_mjml_source_is_deterministic(email_site: Site, sample: Issue) -> None:
 def test_french_issue_uses_french_words_and_typography(email_site: Site) -> None:
     soup = BeautifulSoup(render_email(email_site, issue("fr-related-colon.md"), TEMPLATES), "html.parser")
     assert one(soup, "html")["lang"] == "fr"
-    assert words(one(soup, ".dateline")) == "Numéro du 27 novembre 2025"
+    assert words(one(soup, ".dateline")) == "Numéro du 27 novembre 2025 · Voir dans le navigateur"
     assert (
         one(soup, ".article p.related").get_text()
         == "Lire aussi sur Novastan\u202f: La Chine en Asie centrale"

@@ -151,7 +151,8 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
          "kasachstan-beitritt-zu-den-abraham-abkommen-wird-sich"),
         ("../../etc/passwd", "etc-passwd"),
         ("Größe & Maß", "grosse-mass"),
-        ("日本語", "issue"),
+        ("日本語", "ri-ben-yu"),  # transliterated (Unidecode's readings), not dropped
+        ("!!!", "issue"),
     ],
 )  # fmt: skip
 def test_slugify(title: str, slug: str) -> None:

@@ -1,0 +1,41 @@
+"""Slugs: a title as an ASCII path segment, transliterated, not stripped ("Dürre" -> "duerre"
+in German, "Ташкент" -> "tashkent").
+
+Transliteration is python-slugify's (Unidecode tables); only where a language spells a letter
+differently from that common table does it get its own replacements: German writes ä as "ae",
+Danish and Norwegian write å as "aa". A slug is minted once, on import: changing these rules
+never renames an issue that exists.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slugify import slugify as _transliterated_slug
+
+_UMLAUTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"]]
+_NORDIC = [["Æ", "Ae"], ["Ø", "Oe"], ["Å", "Aa"], ["æ", "ae"], ["ø", "oe"], ["å", "aa"]]
+
+#: Per primary language subtag: the letters it transliterates its own way.
+LANGUAGE_RULES: dict[str, list[list[str]]] = {
+    "de": _UMLAUTS,
+    "da": _NORDIC,
+    "nb": _NORDIC,
+    "nn": _NORDIC,
+    "no": _NORDIC,
+}
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_length: int = 60, language: str = "") -> str:
+    """An ASCII slug: "Kasachstan: Wird sich…" -> "kasachstan-wird-sich"; never empty, no "../".
+
+    Cut at a word boundary below `max_length`; `language` (a BCP 47 tag) picks its own rules.
+    """
+    rules = LANGUAGE_RULES.get(language.split("-")[0].lower(), [])
+    slug = _transliterated_slug(text, replacements=[*rules, ["ß", "ss"]], lowercase=True)
+    slug = _NOT_SLUG.sub("-", slug).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "issue"

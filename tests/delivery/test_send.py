@@ -305,9 +305,9 @@ def test_unknown_issue_lists_known_slugs(news: Path) -> None:
 def test_a_prefix_or_typo_of_a_slug_gets_did_you_mean(news: Path, ref: str) -> None:
     config = load_config(news / "newsletter.toml")
     with pytest.raises(
-        NewsletterError, match=rf"no issue with slug '{ref}' in issues/; did you mean sample-issue\?"
+        NewsletterError, match=rf"no issue with slug '{ref}' in .*public/; did you mean sample-issue\?"
     ):
-        find_issue(config, ref)
+        find_issue(config, ref, news / "public")
 
 
 def test_the_help_example_names_an_issue_that_exists() -> None:
@@ -316,8 +316,9 @@ def test_the_help_example_names_an_issue_that_exists() -> None:
     from newsletter.delivery.cli import send_command
 
     example = (send_command.help or "").split("Example: newsletter send ", 1)[1].split()[0]
-    config = load_config(ROOT / "newsletter.toml")
-    assert find_issue(config, example).slug == example
+    from newsletter.sources.markdown import read_issues
+
+    assert example in [issue.slug for issue in read_issues(ROOT / "issues")]
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,7 @@ encoded line ever straddles a personal part and no line exceeds 78 octets.
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 import hashlib
 import html
 import re
@@ -221,6 +222,11 @@ def _boundary(issue_id: str) -> str:
     return "=_" + hashlib.sha256(issue_id.encode()).hexdigest()[:40]
 
 
+def date_header(when: dt.datetime) -> bytes:
+    """`Date:` for `when` (RFC 5322), one line."""
+    return f"Date: {format_datetime(when)}\r\n".encode()
+
+
 class MessageTemplate:
     """An issue's message, encoded once; `render` makes one recipient's bytes.
 
@@ -236,8 +242,8 @@ class MessageTemplate:
         from_, reply_to = _sender_headers(env.sender, env.reply_to)
         self._before_to = from_
         subject = subject_header(subject_prefix + env.subject)
-        date = f"Date: {format_datetime(env.date)}\r\n".encode()
-        self._before_id = reply_to + subject + date
+        self._before_date = reply_to + subject
+        self._issue_date = date_header(env.date)
         self._list_id = _list_id_header(env.list_id)
         self._mailto = _mailto_words(env.unsubscribe_mailto)
         text_pieces = _split_body(text, "email.txt", require_link=require_link)
@@ -256,24 +262,27 @@ class MessageTemplate:
         )
         self._close = f"\r\n--{self.boundary}--\r\n".encode()
 
-    def render(self, address: str, name: str, unsubscribe_url: str) -> bytes:
+    def render(self, address: str, name: str, unsubscribe_url: str, date: bytes | None = None) -> bytes:
         """The complete message for one recipient, CRLF line ends, ready for SMTP DATA.
 
-        Delivery sends only https unsubscribe URLs: one-click unsubscribe (RFC 8058) needs them.
+        `date` is the Date header (`date_header`): delivery gives the time of sending, so a late
+        send does not land among old mail; without it, the issue's date. Delivery sends only https
+        unsubscribe URLs: one-click unsubscribe (RFC 8058) needs them.
         """
         safe_header(unsubscribe_url, "the unsubscribe URL")
         if not unsubscribe_url.startswith("https://"):
             raise NewsletterError("the unsubscribe URL must be https:// for one-click unsubscribe (RFC 8058)")
-        return self._compose(address, name, unsubscribe_url)
+        return self._compose(address, name, unsubscribe_url, date or self._issue_date)
 
     def compose(self, address: str, name: str, unsubscribe_url: str) -> bytes:
-        """The message for one recipient; an http:// URL gets no List-Unsubscribe-Post (a sample)."""
+        """The message for one recipient, dated as the issue (the build's sample: the same input
+        gives the same bytes); an http:// URL gets no List-Unsubscribe-Post."""
         safe_header(unsubscribe_url, "the unsubscribe URL")
-        return self._compose(address, name, unsubscribe_url)
+        return self._compose(address, name, unsubscribe_url, self._issue_date)
 
-    def _compose(self, address: str, name: str, unsubscribe_url: str) -> bytes:
+    def _compose(self, address: str, name: str, unsubscribe_url: str, date: bytes) -> bytes:
         env = self.env
-        out = [self._before_to, to_header(address, name), self._before_id]
+        out = [self._before_to, to_header(address, name), self._before_date, date]
         mid = message_id(env.issue_id, address, env.sender)
         out.append(
             f"Message-ID: {mid}\r\n".encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import sqlite3
 from collections import Counter
@@ -98,6 +99,16 @@ def test_names_from_an_older_list_cannot_inject_headers_or_recipients(
         assert len(modern) == 1 and modern[0].addr_spec == legacy[1]
         received[legacy[1]] = str(make_header(decode_header(to.rsplit("<", 1)[0].strip())))
     assert received == dict(zip(addresses, attacks, strict=True))  # each name shown as stored, to its owner
+
+
+def test_the_date_header_is_the_time_of_sending(news: Path, smtp: Path, cli: Cli) -> None:
+    """Not the issue's date (2025-11-20): a late send must not land among old mail."""
+    add_subscribers(news, ["a@example.org", "b@example.org"])
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    assert cli("send", "sample-issue").exit_code == 0
+    after = dt.datetime.now(dt.UTC)
+    dates = [parse(p)["Date"].datetime for p in stored_messages(smtp)]
+    assert len(dates) == 2 and all(before <= d <= after for d in dates)
 
 
 def test_second_send_of_a_finished_issue_sends_nothing(news: Path, smtp: Path, cli: Cli) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -16,6 +17,7 @@ from newsletter.config import load_config
 from newsletter.delivery.tokens import BadToken
 from newsletter.delivery.transports import SmtpTransport, smtp_settings
 from newsletter.errors import NewsletterError
+from newsletter.outputs.message import sender_address
 from newsletter.service.app import create_app
 from newsletter.service.confirmation import confirm_token, confirmation_message, read_confirm_token
 
@@ -93,6 +95,23 @@ def test_a_sign_up_with_an_attackers_name_is_refused_and_mails_nothing(
     assert_one_recipient(data, "victim@example.org")
     parsed = email.message_from_bytes(data, policy=email.policy.SMTP)
     assert parsed["To"].addresses[0].display_name == "Jürgen, Eve: Bcc"
+
+
+def test_confirmations_and_issues_have_the_same_default_sender(app: Flask) -> None:
+    service = service_of(app)
+    site = dataclasses.replace(service.config.site, title="Novastan, e.V.")
+    config = dataclasses.replace(
+        service.config, site=site, email=dataclasses.replace(service.config.email, sender="")
+    )
+    data = confirmation_message(
+        config, service.pages, address="a@example.org", name="", language="de", confirm_url="https://x/confirm/t",
+        max_age=dt.timedelta(days=7), date=dt.datetime(2025, 11, 20, tzinfo=dt.UTC),
+    ).as_bytes()  # fmt: skip
+    sender = email.message_from_bytes(data, policy=email.policy.SMTP)["From"]
+    assert [(a.display_name, a.addr_spec) for a in sender.addresses] == [
+        ("Novastan, e.V.", "newsletter@news.example.org")
+    ]
+    assert sender_address(config) == '"Novastan, e.V." <newsletter@news.example.org>'
 
 
 def test_the_same_sign_up_makes_the_same_mail(app: Flask) -> None:

@@ -244,3 +244,17 @@ def test_unreachable_url_is_one_line(config: Config, tmp_path: Path) -> None:
     with pytest.raises(NewsletterError) as e:
         import_article(f"http://127.0.0.1:{port}/nothing", config=config, out_dir=tmp_path)
     assert "127.0.0.1" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_import_url_gives_up_at_fetch_timeout(config: Config, tmp_path: Path) -> None:
+    from test_related import SITEMAP, TricklingServer
+
+    page = b"<html><head><title>t</title></head><body>" + b"x" * 100 + b"</body></html>"
+    server = TricklingServer(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + page + SITEMAP)
+    slow = replace(config, limits=replace(config.limits, fetch_timeout=1.0))
+    try:
+        with pytest.raises(NewsletterError, match=r"within 1 s \(\[limits\] fetch_timeout"):
+            import_article(server.url, config=slow, out_dir=tmp_path)
+    finally:
+        server.close()
+    assert server.sent < 10

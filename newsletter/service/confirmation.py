@@ -82,13 +82,17 @@ def confirmation_message(
     return msg
 
 
+def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> bytes:
+    """The message as it is sent: serialized, DKIM-signed when the newsletter signs."""
+    data = message.as_bytes()
+    return signer.sign(data) if signer is not None else data
+
+
 def send_confirmation(
     transport: Transport, message: EmailMessage, recipient: str, signer: DkimSigner | None = None
 ) -> str:
     """Hand the message to the transport (one session per mail: sign-ups are rare); NotSent if refused."""
-    data = message.as_bytes()
-    if signer is not None:
-        data = signer.sign(data)
+    data = message_bytes(message, signer)
     sender = parseaddr(str(message["From"]))[1]
     try:
         session = transport.open()

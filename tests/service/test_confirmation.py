@@ -18,10 +18,9 @@ from newsletter.delivery.tokens import BadToken
 from newsletter.delivery.transports import SmtpTransport, smtp_settings
 from newsletter.errors import NewsletterError
 from newsletter.outputs.message import sender_address
-from newsletter.service.app import create_app
 from newsletter.service.confirmation import confirm_token, confirmation_message, read_confirm_token
 
-from .conftest import ALLOWED_ORIGIN, DATA, SECRET, rows, service_of, subscribers
+from .conftest import ALLOWED_ORIGIN, DATA, SECRET, rows, service_app, service_of, subscribers
 
 ATTACKS = (DATA.parent / "hostile" / "header-injection-names.txt").read_text(encoding="utf-8").splitlines()
 
@@ -78,7 +77,7 @@ def test_a_sign_up_with_an_attackers_name_is_refused_and_mails_nothing(
     """The report's attack through POST /subscribe, against a real SMTP server."""
     store = tmp_path / "received"
     with smtp_server(store) as port:
-        app = create_app(
+        app = service_app(
             load_config(news), transport=SmtpTransport(smtp_settings(f"smtp://127.0.0.1:{port}"))
         )
         client = app.test_client()
@@ -125,7 +124,7 @@ def test_the_same_sign_up_makes_the_same_mail(app: Flask) -> None:
 
 def test_an_unreachable_mail_server_gives_the_sign_up_back(news: Path) -> None:
     dead = SmtpTransport(smtp_settings(f"smtp://127.0.0.1:{free_port()}"))  # nothing listens there
-    app = create_app(load_config(news), transport=dead)
+    app = service_app(load_config(news), transport=dead)
     service = service_of(app)
     service.mailer.retry_delay = 0.01
     client = app.test_client()

@@ -97,7 +97,19 @@ def service_figures(signups: int) -> list[str]:
         out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
     except (subprocess.SubprocessError, OSError) as e:
         return [f"bench/serve_bench.py failed: {e}"]
-    return [f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
+    lines = [f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
+    return [*lines, "", *timing_figures()]
+
+
+def timing_figures() -> list[str]:
+    """The lines bench/signup_timing.py prints: does a sign-up's answer time tell who is subscribed?"""
+    argv = [sys.executable, "-m", "bench.signup_timing", "--pairs", "300"]
+    try:
+        out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    except (subprocess.SubprocessError, OSError) as e:
+        return [f"bench/signup_timing.py failed: {e}"]
+    head = "Answer times of sign-ups for active and unknown addresses, interleaved (the same work for both):"
+    return [head, "", f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
 
 
 def report(
@@ -336,6 +348,7 @@ def report(
     add("python -m bench.render_bench")
     add("python -m bench.smtp_ceiling --bytes 48000 --sessions 1 4")
     add("python -m bench.serve_bench --signups 500 --concurrency 500")
+    add("python -m bench.signup_timing --pairs 300")
     add("```")
     add("")
     return "\n".join(lines)

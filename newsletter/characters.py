@@ -29,6 +29,8 @@ INVISIBLE = re.compile(f"[{_C0}{_DEL_C1}{_NOT_TEXT}{_BIDI}{_ZERO_WIDTH}]")
 NOT_ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f{_DEL_C1}{_NOT_TEXT}]")
 #: Every control character, tab and line breaks included: not in an address or a form field.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: The same, and the separators str.splitlines() breaks at: never inside a display name.
+CONTROL_OR_SEPARATOR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Formatting characters a reader does not see, ignored when texts are compared.
 IGNORABLE = re.compile(f"[{_ZERO_WIDTH}\u200c\u200d\u034f\u00ad]")
 #: What browsers strip around an href: C0 controls and the space.

@@ -29,7 +29,7 @@ from ..defaults import for_delivery
 from ..errors import NewsletterError
 from ..outputs.built import ISSUE_JSON, BuiltIssue, built_issues, issue_folder, read_built_issue
 from ..outputs.message import envelope_for
-from ..outputs.mime import MessageTemplate
+from ..outputs.mime import MessageTemplate, date_header
 from .ledger import Outcome, Recipient, SendLedger
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
@@ -180,13 +180,22 @@ class Personalizer:
         self.unsubscribe_url = unsubscribe_url
         self.secret = secret
         self.signer = signer
+        self._date_second, self._date_line = -1, b""
 
     def url_for(self, address: str) -> str:
         return self.unsubscribe_url.replace("{token}", make_token(self.secret, address))
 
     def render(self, address: str, name: str) -> bytes:
-        data = self.template.render(address, name, self.url_for(address))
+        """The message as sent now: dated with the time of sending, not the issue's date."""
+        data = self.template.render(address, name, self.url_for(address), self._date())
         return self.signer.sign(data) if self.signer else data
+
+    def _date(self) -> bytes:
+        second = int(time.time())
+        if second != self._date_second:  # one Date line per second, not per message
+            self._date_second = second
+            self._date_line = date_header(dt.datetime.fromtimestamp(second, dt.UTC))
+        return self._date_line
 
 
 # --- pacing -----------------------------------------------------------------------------------

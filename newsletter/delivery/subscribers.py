@@ -28,9 +28,9 @@ from email_validator import EmailNotValidError, validate_email
 from ..characters import CONTROL
 from ..config import edition_language
 from ..errors import NewsletterError
-from ..inline_text import clean_inline_text
 from ..model import Language
 from .database import Store, now, open_database, transaction
+from .names import normalize_name
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
 #: The status `signup_status` reports for an address that signed up but has not confirmed yet.
@@ -118,17 +118,6 @@ def normalize_address(address: str) -> str:
     except EmailNotValidError as e:
         raise NewsletterError(f"invalid address {address!r}: {e}") from None
     return str(valid.ascii_email or valid.normalized)
-
-
-def normalize_name(name: str) -> str:
-    """A display name; CR/LF or control characters (header injection) are refused, not stripped.
-
-    Bidi overrides and zero-width characters, which can make a name read as something else,
-    are removed by the one inline-text cleaner every source uses.
-    """
-    if any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in name):
-        raise NewsletterError(f"invalid name {name!r}: contains a line break or control character")
-    return clean_inline_text(name)
 
 
 def normalize_language(language: str, editions: Sequence[str] = ()) -> str:

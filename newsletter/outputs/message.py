@@ -11,7 +11,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email.header import decode_header, make_header
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, parseaddr
@@ -25,6 +24,7 @@ from ..defaults import UNSUBSCRIBE_PLACEHOLDER as UNSUBSCRIBE_PLACEHOLDER
 from ..errors import NewsletterError
 from ..model import LANGUAGE_TAG, Issue
 from .built import BuiltIssue
+from .headers import AddressField
 
 
 @dataclass(frozen=True)
@@ -48,46 +48,27 @@ def safe_header(value: str, what: str) -> str:
     return value
 
 
-# RFC 5322 specials: a display name holding one must be a quoted string.
-_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 MAX_HEADER_LINE = 78
-
-
-def recipient(name: str, address: str) -> Address | str:
-    """A From/To/Reply-To header value for `name` <`address`>.
-
-    CPython's header folder drops the quotes around a long ASCII display name when it folds
-    it, so "Eve, attacker@evil.example, …" would turn into two recipients. A name that would
-    be folded loses its specials instead (non-ASCII names are encoded words, which keep them).
-    """
-    local, _, domain = address.rpartition("@")
-    if not name or not local or not domain:
-        return address
-    return Address(display_name=fitting_name(name, address), username=local, domain=domain)
-
-
-def fitting_name(name: str, address: str) -> str:
-    """`name` as `recipient` writes it: an ASCII name too long for one line loses its specials."""
-    if name.isascii() and len(f'To: "{name}" <{address}>') > MAX_HEADER_LINE:
-        return " ".join(_SPECIALS.sub(" ", name).split())
-    return name
 
 
 _LIST_ID = re.compile(r"^[^<>]*<[A-Za-z0-9][A-Za-z0-9.-]*>$")
 
 
-def mailbox(value: str, what: str) -> Address | str:
-    """One address, "name@example.org" or "Name <name@example.org>", or NewsletterError.
-
-    Anything else is refused: CPython folds an unparsable header value at any character, and a
-    continuation line without its leading space ends the header block early.
-    """
-    name, address = parseaddr(value)
+def mailbox(value: str, what: str) -> tuple[str, str]:
+    """(name, address) from one configured address, "name@example.org" or "Name <name@example.org>",
+    or NewsletterError: anything else is refused rather than guessed at."""
+    name, address = parseaddr(safe_header(value, what))
     local, _, domain = address.rpartition("@")
     if not local or "." not in domain or not address.isascii() or " " in address:
         raise NewsletterError(f"{what} {value!r} is not an address like Name <name@example.org>")
     # formataddr writes a non-ASCII name as encoded words: read it as the name it stands for
-    return recipient(str(make_header(decode_header(name))), address)
+    return str(make_header(decode_header(name))), address
+
+
+def mailbox_field(field: str, value: str, what: str) -> AddressField:
+    """The From or Reply-To header of a configured address, written by the one address writer."""
+    name, address = mailbox(value, what)
+    return AddressField(field, address, name, what=what.removesuffix(" address"))
 
 
 def checked_list_id(list_id: str) -> str:
@@ -134,15 +115,10 @@ def compose_message(
 ) -> EmailMessage:
     """One multipart/alternative message, quoted-printable so no line exceeds 998 octets."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = mailbox(safe_header(env.sender, "the sender address"), "the sender address")
-    safe_header(to_name, "the recipient's name")
-    safe_header(to_address, "the recipient's address")
-    try:
-        msg["To"] = recipient(to_name, to_address)
-    except (ValueError, IndexError):
-        raise NewsletterError(f"invalid recipient address: {to_address!r}") from None
+    msg["From"] = mailbox_field("From", env.sender, "the sender address")
+    msg["To"] = AddressField("To", to_address, to_name)
     if env.reply_to:
-        msg["Reply-To"] = mailbox(safe_header(env.reply_to, "the reply-to address"), "the reply-to address")
+        msg["Reply-To"] = mailbox_field("Reply-To", env.reply_to, "the reply-to address")
     msg["Subject"] = safe_header(subject_prefix + env.subject, "the subject")
     msg["Date"] = format_datetime(env.date)
     msg["Message-ID"] = message_id(env.issue_id, to_address, env.sender)
@@ -177,13 +153,20 @@ def sender_display(sender: str) -> str:
     return formataddr((name, addr))
 
 
+def sender_address(config: Config) -> str:
+    """The From of every mail of the newsletter, issues and confirmations: the configured sender,
+    or the site's title at newsletter@ the site's domain."""
+    return config.email.sender or formataddr(
+        (config.site.title, f"newsletter@{domain_of_url(config.site.base_url)}")
+    )
+
+
 def envelope_for(config: Config, issue: Issue | BuiltIssue) -> Envelope:
     """The per-issue parts of every message of `issue` (as read, or as the build recorded it)."""
     facts = issue if isinstance(issue, BuiltIssue) else BuiltIssue.of(issue)
     return Envelope(
         subject=facts.subject,
-        sender=config.email.sender
-        or formataddr((config.site.title, f"newsletter@{domain_of_url(config.site.base_url)}")),
+        sender=sender_address(config),
         reply_to=config.email.reply_to,
         list_id=config.email.list_id
         or f"{re.sub('[<>]', '', config.site.title).strip()} <{domain_of_url(config.site.base_url)}>",

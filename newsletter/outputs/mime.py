@@ -5,8 +5,9 @@ writes the same message, parsed back, in a fraction of the time. The stdlib emai
 (header registry, pure-Python quoted-printable, the generator) costs milliseconds per message;
 here the bodies are quoted-printable by binascii (C), the headers that depend only on the config
 are validated and folded once per process, and the plain headers of an issue are written
-directly. Anything unusual (an odd recipient name, a subject that looks like an encoded word)
-falls back to the stdlib folder, so the message always reads back as compose_message's.
+directly. Address headers come from the one address writer (outputs/headers.py), as in
+compose_message; an unusual subject (one that looks like an encoded word) falls back to the
+stdlib folder, so the message always reads back as compose_message's.
 
 Each body part is split at the unsubscribe placeholder and each static piece is encoded once;
 per recipient only the short URL is encoded, set between soft line breaks (`=`CRLF), so no
@@ -15,8 +16,8 @@ encoded line ever straddles a personal part and no line exceeds 78 octets.
 
 from __future__ import annotations
 
-import base64
 import binascii
+import datetime as dt
 import hashlib
 import html
 import re
@@ -28,6 +29,7 @@ from functools import lru_cache
 from ..config import Config
 from ..errors import NewsletterError
 from ..model import Issue
+from .headers import address_header, fold_words
 from .message import (
     MAX_HEADER_LINE,
     UNSUBSCRIBE_PLACEHOLDER,
@@ -35,11 +37,9 @@ from .message import (
     checked_list_id,
     content_language,
     envelope_for,
-    fitting_name,
     list_unsubscribe,
-    mailbox,
+    mailbox_field,
     message_id,
-    recipient,
     safe_header,
 )
 
@@ -55,12 +55,6 @@ _HTML_HEAD = (
 )
 _TAIL_HEADERS = b"Auto-Submitted: auto-generated\r\nPrecedence: bulk\r\nMIME-Version: 1.0\r\n"
 _ONE_CLICK = b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-# RFC 5322 specials (and the encoded-word opener): a name holding one is not written plainly.
-_NAME_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]|=\?')
-# A dot-atom address, which the stdlib writes unquoted, as given.
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*"
-)
 _PLAIN_URL = re.compile(r"[!-~]{1,900}")  # printable ASCII, no space, short enough for one line
 # Line breaks to str.splitlines that safe_header lets through: the stdlib refuses them in a header.
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
@@ -95,15 +89,7 @@ def _stdlib_header(name: str, value: object, what: str) -> bytes:
 
 
 def _fold(name: str, words: list[str]) -> bytes:
-    """`name: words…`, folded at the spaces between words so lines stay within 78 characters."""
-    lines, line = [], name + ":"
-    for word in words:
-        if len(line) + 1 + len(word) > MAX_HEADER_LINE and line != name + ":":
-            lines.append(line)
-            line = ""
-        line += " " + word
-    lines.append(line)
-    return ("\r\n".join(lines) + "\r\n").encode()
+    return fold_words(name, words).encode()
 
 
 def _encoded_words(text: str) -> list[str]:
@@ -157,48 +143,17 @@ def subject_header(subject: str) -> bytes:
 
 
 def to_header(address: str, name: str = "") -> bytes:
-    """`To:` folded for SMTP: a plain, quoted or RFC 2047-encoded display name, then the address.
-
-    The name is shortened as compose_message's `recipient` does; a name or address the stdlib
-    would rewrite (doubled spaces, an encoded-word look-alike, a quoted local part) goes through it.
-    """
-    safe_header(name, "the recipient's name")
-    safe_header(address, "the recipient's address")
-    if not _PLAIN_ADDRESS.fullmatch(address) or not _is_plain(name or "-"):
-        try:  # as compose_message does, and with its message when the stdlib refuses
-            return _stdlib_header("To", recipient(name, address), "the recipient")
-        except (NewsletterError, ValueError, IndexError):
-            raise NewsletterError(f"invalid recipient address: {address!r}") from None
-    name = fitting_name(name, address)
-    if not name:
-        return f"To: {address}\r\n".encode()
-    if not name.isascii():
-        # Base64 words of at most 45 octets (60 characters), never splitting a character.
-        chunks, chunk = [], b""
-        for ch in name:
-            b = ch.encode()
-            if len(chunk) + len(b) > 45:
-                chunks.append(chunk)
-                chunk = b""
-            chunk += b
-        chunks.append(chunk)
-        words = [f"=?utf-8?b?{base64.b64encode(c).decode()}?=" for c in chunks]
-    elif _NAME_SPECIALS.search(name):  # short enough to keep its specials: a quoted string
-        words = ['"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"']
-    else:
-        words = name.split(" ")
-    return _fold("To", [*words, f"<{address}>"])
+    """`To:` folded for SMTP, by the one address writer (outputs/headers.py)."""
+    return address_header("To", address, name).encode()
 
 
 @lru_cache(maxsize=64)
 def _sender_headers(sender: str, reply_to: str) -> tuple[bytes, bytes]:
     """From and Reply-To, validated and folded once per config (they never change per issue)."""
-    from_ = mailbox(safe_header(sender, "the sender address"), "the sender address")
-    folded_from = _stdlib_header("From", from_, "the sender address")
+    folded_from = mailbox_field("From", sender, "the sender address").folded.encode()
     if not reply_to:
         return folded_from, b""
-    reply = mailbox(safe_header(reply_to, "the reply-to address"), "the reply-to address")
-    return folded_from, _stdlib_header("Reply-To", reply, "the reply-to address")
+    return folded_from, mailbox_field("Reply-To", reply_to, "the reply-to address").folded.encode()
 
 
 @lru_cache(maxsize=64)
@@ -269,6 +224,11 @@ def _boundary(issue_id: str) -> str:
     return "=_" + hashlib.sha256(issue_id.encode()).hexdigest()[:40]
 
 
+def date_header(when: dt.datetime) -> bytes:
+    """`Date:` for `when` (RFC 5322), one line."""
+    return f"Date: {format_datetime(when)}\r\n".encode()
+
+
 class MessageTemplate:
     """An issue's message, encoded once; `render` makes one recipient's bytes.
 
@@ -284,8 +244,8 @@ class MessageTemplate:
         from_, reply_to = _sender_headers(env.sender, env.reply_to)
         self._before_to = from_
         subject = subject_header(subject_prefix + env.subject)
-        date = f"Date: {format_datetime(env.date)}\r\n".encode()
-        self._before_id = reply_to + subject + date
+        self._before_date = reply_to + subject
+        self._issue_date = date_header(env.date)
         self._list_id = _list_id_header(env.list_id)
         self._mailto = _mailto_words(env.unsubscribe_mailto)
         text_pieces = _split_body(text, "email.txt", require_link=require_link)
@@ -304,24 +264,27 @@ class MessageTemplate:
         )
         self._close = f"\r\n--{self.boundary}--\r\n".encode()
 
-    def render(self, address: str, name: str, unsubscribe_url: str) -> bytes:
+    def render(self, address: str, name: str, unsubscribe_url: str, date: bytes | None = None) -> bytes:
         """The complete message for one recipient, CRLF line ends, ready for SMTP DATA.
 
-        Delivery sends only https unsubscribe URLs: one-click unsubscribe (RFC 8058) needs them.
+        `date` is the Date header (`date_header`): delivery gives the time of sending, so a late
+        send does not land among old mail; without it, the issue's date. Delivery sends only https
+        unsubscribe URLs: one-click unsubscribe (RFC 8058) needs them.
         """
         safe_header(unsubscribe_url, "the unsubscribe URL")
         if not unsubscribe_url.startswith("https://"):
             raise NewsletterError("the unsubscribe URL must be https:// for one-click unsubscribe (RFC 8058)")
-        return self._compose(address, name, unsubscribe_url)
+        return self._compose(address, name, unsubscribe_url, date or self._issue_date)
 
     def compose(self, address: str, name: str, unsubscribe_url: str) -> bytes:
-        """The message for one recipient; an http:// URL gets no List-Unsubscribe-Post (a sample)."""
+        """The message for one recipient, dated as the issue (the build's sample: the same input
+        gives the same bytes); an http:// URL gets no List-Unsubscribe-Post."""
         safe_header(unsubscribe_url, "the unsubscribe URL")
-        return self._compose(address, name, unsubscribe_url)
+        return self._compose(address, name, unsubscribe_url, self._issue_date)
 
-    def _compose(self, address: str, name: str, unsubscribe_url: str) -> bytes:
+    def _compose(self, address: str, name: str, unsubscribe_url: str, date: bytes) -> bytes:
         env = self.env
-        out = [self._before_to, to_header(address, name), self._before_id]
+        out = [self._before_to, to_header(address, name), self._before_date, date]
         mid = message_id(env.issue_id, address, env.sender)
         out.append(
             f"Message-ID: {mid}\r\n".encode()

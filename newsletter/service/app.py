@@ -1,14 +1,14 @@
 """The subscription service: double opt-in sign-up and RFC 8058 one-click unsubscribe (WSGI).
 
     GET  /subscribe              the sign-up form (sets the CSRF cookie)
-    POST /subscribe              form or JSON: store a pending sign-up, mail a confirmation link
+    POST /subscribe              form or JSON: queue a sign-up (stored pending, a confirmation mailed)
     GET  /confirm/TOKEN          activate the sign-up the link was sent for
     GET  /unsubscribe/TOKEN      a page with one button
     POST /unsubscribe/TOKEN      `List-Unsubscribe=One-Click`: unsubscribe at once (RFC 8058)
     GET  /healthz                "ok" when the database answers
 
 Every answer to a sign-up is the same whether the address is new, pending or subscribed, and
-takes the same time (mails go out from a queue): nobody learns who is on the list.
+takes the same time (a queue records it and mails after the answer): nobody learns who is on the list.
 """
 
 from __future__ import annotations
@@ -374,9 +374,9 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
                 return _problem(service, e.status, e.problem, language, e.detail)
             email = fields.get("email", "") if e.problem != "line_break" else ""
             return _signup_form(service, e.status, language, email=email, problem=e.problem)
-        if not signup.honeypot:  # a bot filled the hidden field: it gets the same answer, nothing else
-            _request_confirmation(service, signup, policy)
-        return _answer(
+        if service.mailer.full():
+            raise NewsletterError("the sign-up queue is full")
+        answer = _answer(
             service,
             202 if wants_json(request) else 200,
             title="service_check_inbox_title",
@@ -387,6 +387,10 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
                 "message": service.pages.labels(signup.language)["service_check_inbox_text"],
             },
         )
+        if not signup.honeypot:  # a bot filled the hidden field: it gets the same answer, nothing else
+            # Queued once the answer is out: a worker busy with it must not slow the answer down.
+            answer.call_on_close(functools.partial(_queue_signup, service, signup, policy, service.clock()))
+        return answer
 
     @app.get("/confirm/<token>")
     def confirm(token: str) -> Response:
@@ -455,16 +459,24 @@ def _one_click() -> bool:
     return False
 
 
-def _request_confirmation(service: Service, signup: Signup, policy: SignupPolicy) -> None:
-    """Record the sign-up and queue its confirmation mail when one is due (the answer is the same)."""
-    now = service.clock()
+def _queue_signup(service: Service, signup: Signup, policy: SignupPolicy, now: dt.datetime) -> None:
+    """Hand the sign-up to the mail workers. The request did the same work for every address:
+    whether it is new, pending or subscribed is looked up by a worker (see service/mailer.py)."""
+    if not service.mailer.submit(functools.partial(_record_signup, service, signup, policy, now)):
+        log.warning("sign-up of %s dropped: the queue is full", signup.address)
+
+
+def _record_signup(
+    service: Service, signup: Signup, policy: SignupPolicy, now: dt.datetime
+) -> Outgoing | None:
+    """Record the sign-up; the confirmation mail to send, if one is due (run by a mail worker)."""
     with service.subscribers.lease() as subs:
         decision = subs.request_signup(
             signup.address, signup.language, signup.name, policy=policy, clock=lambda: now
         )
-    if not decision.send:
-        return
-    token = confirm_token(service.secret, decision.address, decision.nonce, signup.language)
+    # With no mail due, the mail is composed all the same and dropped: a worker's work must not
+    # differ by address either, or a request answered meanwhile would be slowed for one kind only.
+    token = confirm_token(service.secret, decision.address, decision.nonce or "-", signup.language)
     compose = functools.partial(
         confirmation_message,
         service.config,
@@ -476,7 +488,7 @@ def _request_confirmation(service: Service, signup: Signup, policy: SignupPolicy
         max_age=service.settings.confirm_max_age,
         date=now,
     )
-    if not service.mailer.submit(Outgoing(decision.address, decision.nonce, compose)):
-        with service.subscribers.lease() as subs:
-            subs.release_signup(decision.address, decision.nonce)
-        raise NewsletterError("the confirmation mail queue is full")
+    if not decision.send:
+        service.mailer.sign(compose())
+        return None
+    return Outgoing(decision.address, decision.nonce, compose)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -18,7 +17,8 @@ from ..config import Config
 from ..delivery.signing import DkimSigner
 from ..delivery.tokens import BadToken, make_token, verify_token
 from ..delivery.transports import ConnectFailure, DeliveryFailure, Transport, TransportFatal
-from ..outputs.message import domain_of_url, safe_header
+from ..outputs.headers import AddressField
+from ..outputs.message import mailbox_field, sender_address
 from .pages import ServicePages
 
 PURPOSE = "confirm"
@@ -30,11 +30,6 @@ class NotSent(Exception):
     def __init__(self, reply: str, *, permanent: bool = False):
         super().__init__(reply)
         self.permanent = permanent
-
-
-def sender_address(config: Config) -> str:
-    """The From of the newsletter's mail (the same default as the issues' envelope)."""
-    return config.email.sender or f"{config.site.title} <newsletter@{domain_of_url(config.site.base_url)}>"
 
 
 def confirm_token(secret: str, address: str, nonce: str, language: str) -> str:
@@ -68,12 +63,10 @@ def confirmation_message(
     days = max(1, round(max_age.total_seconds() / 86400))
     context = {"confirm_url": confirm_url, "expires": labels["service_confirm_expires"].format(days=days)}
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = safe_header(sender_address(config), "the sender address")
-    safe_header(name, "the recipient's name")
-    local, _, domain = safe_header(address, "the recipient's address").rpartition("@")
-    msg["To"] = Address(display_name=name, username=local, domain=domain) if name else address
+    msg["From"] = mailbox_field("From", sender_address(config), "the sender address")
+    msg["To"] = AddressField("To", address, name)
     if config.email.reply_to:
-        msg["Reply-To"] = safe_header(config.email.reply_to, "the reply-to address")
+        msg["Reply-To"] = mailbox_field("Reply-To", config.email.reply_to, "the reply-to address")
     msg["Subject"] = f"{labels['service_confirm_subject']} – {config.site.title}"
     msg["Date"] = format_datetime(date)
     sender_domain = parseaddr(sender_address(config))[1].rpartition("@")[2] or "newsletter.invalid"
@@ -89,13 +82,17 @@ def confirmation_message(
     return msg
 
 
+def message_bytes(message: EmailMessage, signer: DkimSigner | None = None) -> bytes:
+    """The message as it is sent: serialized, DKIM-signed when the newsletter signs."""
+    data = message.as_bytes()
+    return signer.sign(data) if signer is not None else data
+
+
 def send_confirmation(
     transport: Transport, message: EmailMessage, recipient: str, signer: DkimSigner | None = None
 ) -> str:
     """Hand the message to the transport (one session per mail: sign-ups are rare); NotSent if refused."""
-    data = message.as_bytes()
-    if signer is not None:
-        data = signer.sign(data)
+    data = message_bytes(message, signer)
     sender = parseaddr(str(message["From"]))[1]
     try:
         session = transport.open()

@@ -1,10 +1,13 @@
-"""Confirmation mails go out from a background queue, not from the request.
+"""Sign-ups are recorded and their confirmation mails sent from a background queue, not from
+the request.
 
-Why: a request that sends a mail takes longer than one that does not (an already active
-address gets none), and that difference would tell a stranger who is subscribed. The answer
-is given at once, the same for every address; a worker sends, retrying a temporary failure a
-few times. A mail that cannot be sent is un-counted in the database, so the person can simply
-sign up again; a process that dies with mails queued loses only those (same remedy).
+Why: a request that records a sign-up and sends a mail takes longer than one that does not (an
+already active address gets none, and nothing is written for it), and that difference would
+tell a stranger who is subscribed. The request only validates and queues, the same work for
+every address, and answers at once; a worker looks the address up, records the sign-up and
+sends, retrying a temporary failure a few times. A mail that cannot be sent is un-counted in
+the database, so the person can simply sign up again; a process that dies with sign-ups queued
+loses only those (same remedy).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from email.message import EmailMessage
 
 from ..delivery.signing import DkimSigner
 from ..delivery.transports import Transport
-from .confirmation import NotSent, send_confirmation
+from .confirmation import NotSent, message_bytes, send_confirmation
 
 log = logging.getLogger("newsletter.service")
 
@@ -33,8 +36,13 @@ class Outgoing:
     compose: Callable[[], EmailMessage]
 
 
+#: A queued sign-up: run by a worker, it records the sign-up and says which mail is due, if any.
+Job = Callable[[], Outgoing | None]
+
+
 class ConfirmationMailer:
-    """A bounded queue and `workers` threads sending confirmation mails through `transport`."""
+    """A bounded queue and `workers` threads handling sign-ups and sending their confirmation
+    mails through `transport`."""
 
     def __init__(
         self,
@@ -49,20 +57,28 @@ class ConfirmationMailer:
     ):
         self.transport, self.signer, self.on_failure = transport, signer, on_failure
         self.attempts, self.retry_delay = attempts, retry_delay
-        self.queue: queue.Queue[Outgoing] = queue.Queue(maxsize=max_queued)
+        self.queue: queue.Queue[Job] = queue.Queue(maxsize=max_queued)
         self.sent = 0
         self.failed = 0
         self._lock = threading.Lock()
         for i in range(workers):
             threading.Thread(target=self._work, name=f"confirm-mail-{i}", daemon=True).start()
 
-    def submit(self, item: Outgoing) -> bool:
-        """Queue a mail; False when the queue is full (the service is overloaded)."""
+    def submit(self, job: Job) -> bool:
+        """Queue a sign-up; False when the queue is full (the service is overloaded)."""
         try:
-            self.queue.put_nowait(item)
+            self.queue.put_nowait(job)
         except queue.Full:
             return False
         return True
+
+    def sign(self, message: EmailMessage) -> bytes:
+        """The message as it would be sent (serialized, DKIM-signed when configured)."""
+        return message_bytes(message, self.signer)
+
+    def full(self) -> bool:
+        """True when no sign-up can be queued now (the service is overloaded)."""
+        return self.queue.full()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued mail was handled (tests, and a clean shutdown)."""
@@ -75,12 +91,16 @@ class ConfirmationMailer:
 
     def _work(self) -> None:
         while True:
-            item = self.queue.get()
+            job = self.queue.get()
+            item = None
             try:
-                self._send(item)
-            except Exception:  # never let one mail end the worker
-                log.exception("confirmation mail worker error")
-                self.on_failure(item)
+                item = job()
+                if item is not None:
+                    self._send(item)
+            except Exception:  # never let one sign-up end the worker
+                log.exception("sign-up worker error")
+                if item is not None:
+                    self.on_failure(item)
             finally:
                 self.queue.task_done()
 

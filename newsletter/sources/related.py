@@ -8,8 +8,12 @@ outputs show it without a link, never with a made-up one.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import http.client
 import re
+import socket
+import threading
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -17,6 +21,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -115,21 +120,117 @@ class SiteIndex:
 # --- reading ---------------------------------------------------------------------------------
 
 
+class _Deadline:
+    """Shuts down every socket of one fetch when its time is up.
+
+    A socket timeout bounds each wait for a byte, not the fetch: a server sending one byte a
+    second would keep it going for ever. This bounds the whole: connection, headers, redirects
+    and body.
+    """
+
+    def __init__(self, seconds: float):
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a recv blocked in another thread
+
+
+class _Watched:
+    """A connection whose socket the fetch's deadline can shut down."""
+
+    sock: socket.socket
+
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self._deadline.watch(self.sock)
+
+
+class _WatchedHTTP(_Watched, http.client.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPS(_Watched, http.client.HTTPSConnection):
+    pass
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTP, req, deadline=self._deadline)  # type: ignore[arg-type]
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        context = self._context  # type: ignore[attr-defined]
+        return self.do_open(_WatchedHTTPS, req, context=context, deadline=self._deadline)  # type: ignore[arg-type]
+
+
+def fetch(url: str, *, timeout: float, max_bytes: int) -> bytes:
+    """The body at an http(s) URL, at most `max_bytes` + 1 bytes, all within `timeout` seconds."""
+    deadline = _Deadline(timeout)
+    opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    too_slow = NewsletterError(
+        f"did not arrive within {timeout:g} s ([limits] fetch_timeout, for the whole download); "
+        "try again later or raise it",
+        path=url,
+    )
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            data: bytes = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as e:
+        raise NewsletterError(f"the server answered {e.code} {e.reason}", path=url) from None
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as e:
+        if deadline.expired:
+            raise too_slow from None
+        reason = getattr(e, "reason", None) or e
+        raise NewsletterError(f"could not be fetched ({reason}); check the address", path=url) from None
+    finally:
+        deadline.cancel()
+    if deadline.expired:  # a body without a length ends where the socket was shut: cut short
+        raise too_slow
+    return data
+
+
 def read_location(location: str, *, root: Path, timeout: float, max_bytes: int) -> bytes:
-    """The bytes at a file path (relative to `root`) or an http(s) URL, within `max_bytes`."""
+    """The bytes at a file path (relative to `root`) or an http(s) URL, within `max_bytes`;
+    a URL within `timeout` seconds in all (a deadline, not a wait per byte)."""
     scheme = urllib.parse.urlsplit(location).scheme.lower()
     if scheme in ("http", "https"):
-        request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                data: bytes = response.read(max_bytes + 1)
-        except urllib.error.HTTPError as e:
-            raise NewsletterError(f"the server answered {e.code} {e.reason}", path=location) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as e:
-            reason = getattr(e, "reason", None) or e
-            raise NewsletterError(
-                f"could not be fetched ({reason}); check the address", path=location
-            ) from None
+        data = fetch(location, timeout=timeout, max_bytes=max_bytes)
         if len(data) > max_bytes:
             raise NewsletterError(
                 f"is over the limit of {max_bytes:,} bytes; raise [limits] max_source_bytes", path=location

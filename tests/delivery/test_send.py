@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,45 @@ def test_sends_one_copy_to_each_active_subscriber(news: Path, smtp: Path, cli: C
     text, html = (p.get_content() for p in m.iter_parts())  # type: ignore[attr-defined]
     assert token in text and token in html
     assert ledger(news, "SELECT status, count(*) FROM deliveries GROUP BY status") == [("sent", 119)]
+
+
+def test_names_from_an_older_list_cannot_inject_headers_or_recipients(
+    news: Path, smtp: Path, cli: Cli
+) -> None:
+    """The report's names, stored before names were validated (written into the database
+    directly): each message the SMTP server receives names its one recipient, nothing else."""
+    attacks = (
+        (DATA.parent / "hostile" / "header-injection-names.txt").read_text(encoding="utf-8").splitlines()
+    )
+    addresses = [f"victim{i}@example.org" for i in range(len(attacks))]
+    add_subscribers(news, addresses)
+    with sqlite3.connect(news / "state" / "newsletter.db") as db:
+        rows = zip(attacks, addresses, strict=True)
+        db.executemany("UPDATE subscribers SET name = ? WHERE address = ?", rows)
+    result = cli("send", "sample-issue")
+    assert result.exit_code == 0, result.output
+    received = {}
+    for path in stored_messages(smtp):
+        data = path.read_bytes()
+        head = data.split(b"\r\n\r\n", 1)[0].decode("ascii").replace("\r\n ", " ").split("\r\n")
+        keys = [line.split(":", 1)[0].lower() for line in head]
+        assert len(keys) == len(set(keys)) and "bcc" not in keys and "cc" not in keys
+        (to,) = [line[3:] for line in head if line.lower().startswith("to:")]
+        (legacy,) = getaddresses([to])
+        modern = parse(path)["To"].addresses
+        assert len(modern) == 1 and modern[0].addr_spec == legacy[1]
+        received[legacy[1]] = str(make_header(decode_header(to.rsplit("<", 1)[0].strip())))
+    assert received == dict(zip(addresses, attacks, strict=True))  # each name shown as stored, to its owner
+
+
+def test_the_date_header_is_the_time_of_sending(news: Path, smtp: Path, cli: Cli) -> None:
+    """Not the issue's date (2025-11-20): a late send must not land among old mail."""
+    add_subscribers(news, ["a@example.org", "b@example.org"])
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    assert cli("send", "sample-issue").exit_code == 0
+    after = dt.datetime.now(dt.UTC)
+    dates = [parse(p)["Date"].datetime for p in stored_messages(smtp)]
+    assert len(dates) == 2 and all(before <= d <= after for d in dates)
 
 
 def test_second_send_of_a_finished_issue_sends_nothing(news: Path, smtp: Path, cli: Cli) -> None:

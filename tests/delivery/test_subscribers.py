@@ -143,6 +143,14 @@ def test_cli_add_remove_forget(news: Path, cli: Cli) -> None:
     "args, message",
     [
         (("add", "not an address"), "error: invalid address 'not an address'"),
+        (
+            ("add", "eve@example.org", "--name", "=?utf-8?q?Eve=0D=0ABcc=3A_evil=40evil=2Eexample?="),
+            "an encoded word in it hides a line break",
+        ),
+        (
+            ("add", "eve@example.org", "--name", "=?utf-8?q?Bcc=3A_x=40evil=2Eexample?="),
+            "a name cannot hold @, < or >",
+        ),
         (("remove", "nobody@example.org"), "error: nobody@example.org is not on the list"),
         (("import", str(CSV / "no-email-column.csv")), "no-email-column.csv:1: the header row lacks"),
         (("import", "missing.csv"), "missing.csv: cannot read the file"),

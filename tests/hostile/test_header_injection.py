@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+from email.utils import getaddresses
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from fuzz.checks import assert_message_headers_for
@@ -41,28 +43,36 @@ def test_subscribers_with_line_breaks_are_skipped_and_the_rest_imported(tmp_path
         subscribers.close()
 
 
-def test_a_long_display_name_with_a_comma_stays_one_recipient(tmp_path: Path) -> None:
-    # CPython folds a long quoted name without its quotes: "Eve, attacker@evil.example, …"
-    # would become three recipients. The name loses its specials instead.
+def test_encoded_word_and_address_names_are_refused_on_import_and_the_rest_decoded(tmp_path: Path) -> None:
+    # The names of the report: an encoded word hiding CR/LF + Bcc, a name listing addresses, an
+    # encoded word reading "Bcc: x@evil.example". A plain encoded name is stored decoded.
     subscribers = SubscriberList(tmp_path / "db.sqlite")
     try:
-        subscribers.import_csv(HOSTILE / "long-display-name-with-specials.csv")
-        (subscriber,) = list(subscribers)
+        report = subscribers.import_csv(HOSTILE / "encoded-word-names.csv")
+        assert [(s.address, s.name) for s in subscribers] == [("ok@example.org", "Jürgen Müller")]
     finally:
         subscribers.close()
-    assert_message_headers_for(subscriber.address, subscriber.name)
+    assert report.added == 1 and len(report.errors) == 3
+    assert all("invalid name" in e and "\n" not in e for e in report.errors)
+
+
+def test_a_long_display_name_with_a_comma_stays_one_recipient() -> None:
+    # CPython folds a long quoted name without its quotes: "Eve, attacker, …" would turn into
+    # several recipients. The one address writer encodes such a name instead.
+    name = "Eve, attacker, with a display name long enough to be folded"
+    assert_message_headers_for("leserin@example.org", name)
     issue = read_issue(HOSTILE / "2025-11-20-bom-prefixed.md")
     message = compose_message(
         envelope_for(CONFIG, issue),
         html="<p>x</p>",
         text="x",
-        to_address=subscriber.address,
-        to_name=subscriber.name,
+        to_address="leserin@example.org",
+        to_name=name,
         unsubscribe_url="https://abo.example.org/u/t",
     )
     parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.SMTP)
     assert [a.addr_spec for a in parsed["To"].addresses] == ["leserin@example.org"]
-    assert "attacker evil example" in str(parsed["To"])
+    assert getaddresses([str(message["To"])]) == [(ANY, "leserin@example.org")]
 
 
 def test_a_line_break_in_the_config_is_refused() -> None:

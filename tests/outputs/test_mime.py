@@ -22,7 +22,7 @@ from newsletter.config import Config, load_config
 from newsletter.errors import NewsletterError
 from newsletter.model import Issue
 from newsletter.outputs.message import UNSUBSCRIBE_PLACEHOLDER, Envelope, compose_message, envelope_for
-from newsletter.outputs.mime import MessageTemplate, sample_message, subject_header, to_header
+from newsletter.outputs.mime import MessageTemplate, date_header, sample_message, subject_header, to_header
 from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,6 +182,13 @@ def test_html_escapes_the_url_and_finds_a_percent_encoded_placeholder() -> None:
     msg = parse(MessageTemplate(ENV, html=html, text=TEXT).render("a@example.org", "", url))
     html_part = list(msg.iter_parts())[1].get_content()  # type: ignore[attr-defined]
     assert 'href="https://news.example.org/unsubscribe?t=abc&amp;lang=de"' in html_part
+
+
+def test_the_sample_is_dated_as_the_issue_and_a_delivery_as_given() -> None:
+    template = MessageTemplate(ENV, html=HTML, text=TEXT)
+    assert parse(template.compose("a@example.org", "", URL))["Date"].datetime == ENV.date
+    sent = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
+    assert parse(template.render("a@example.org", "", URL, date_header(sent)))["Date"].datetime == sent
 
 
 def test_rendering_is_deterministic() -> None:

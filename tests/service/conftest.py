@@ -5,7 +5,7 @@ from __future__ import annotations
 import email
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from newsletter.config import load_config
+from newsletter.config import Config, load_config
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.service.app import Service, create_app
 
@@ -46,12 +46,44 @@ def add_service_table(root: Path, **keys: Any) -> None:
         f.write("\n".join(lines) + "\n")
 
 
+class ClosingClient(FlaskClient):
+    """Closes each response as a WSGI server does once it is sent: a sign-up is queued then."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+def service_app(config: Config, **options: Any) -> Flask:
+    """`create_app` for a test: its client closes responses, `settle` waits for its sign-ups."""
+    app = create_app(config, **options)
+    app.test_client_class = ClosingClient
+    _APPS.append(app)
+    return app
+
+
+# The apps of the running test: sign-ups are recorded off the request, by the mail workers.
+_APPS: list[Flask] = []
+
+
+def settle() -> None:
+    """Wait until every app of the test has handled the sign-ups it queued."""
+    for app in _APPS:
+        assert service_of(app).mailer.wait_idle()
+
+
+@pytest.fixture(autouse=True)
+def _forget_apps() -> Iterator[None]:
+    yield
+    _APPS.clear()
+
+
 @pytest.fixture
 def make_app(news: Path) -> Callable[..., Flask]:
     def make(**service_keys: Any) -> Flask:
         if service_keys:
             add_service_table(news, **service_keys)
-        app = create_app(load_config(news / "newsletter.toml"))
+        app = service_app(load_config(news / "newsletter.toml"))
         app.testing = True
         return app
 
@@ -108,6 +140,7 @@ def path_of(url: str) -> str:
 
 
 def subscribers(root: Path) -> SubscriberList:
+    settle()
     return SubscriberList(root / "state" / "newsletter.db")
 
 

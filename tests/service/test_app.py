@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from newsletter.delivery.tokens import make_token
+from newsletter.service import app as app_module
 
 from .conftest import (
     ALLOWED_ORIGIN,
@@ -203,6 +207,44 @@ def test_the_answer_is_the_same_for_new_pending_and_active_addresses(
     assert answers[1] == answers[3] == answers[5]
     # one mail in all: none to the active address, no second one to the pending address
     assert [m["To"] for m in outbox(app, news)] == ["new@example.org"]
+
+
+def test_a_sign_up_does_the_same_work_for_every_address(
+    app: Flask, client: FlaskClient, news: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timing must not tell who is subscribed: the request validates and queues, nothing else;
+    the database is read and written by the mail workers only, after the answer is out."""
+    subs = subscribers(news)
+    subs.add("known@example.org", language="de")
+    subs.close()
+    service = service_of(app)
+    leases: list[str] = []
+    lease = service.subscribers.lease
+
+    @contextlib.contextmanager
+    def watched_lease() -> Iterator[Any]:
+        leases.append(threading.current_thread().name)
+        with lease() as leased:
+            yield leased
+
+    monkeypatch.setattr(service.subscribers, "lease", watched_lease)
+    queued: list[object] = []
+    submit = service.mailer.submit
+    monkeypatch.setattr(service.mailer, "submit", lambda job: queued.append(job) or submit(job))
+    composed: list[str] = []
+    compose = app_module.confirmation_message
+    monkeypatch.setattr(
+        app_module, "confirmation_message", lambda *a, **k: composed.append(k["address"]) or compose(*a, **k)
+    )
+    addresses = ["new@example.org", "known@example.org", "new@example.org", "other@example.org"]
+    for address in addresses:
+        r = client.post("/subscribe", data={"email": address, "language": "de"}, headers=FROM_SITE)
+        assert r.status_code == 200
+    assert sorted(m["To"] for m in outbox(app, news)) == ["new@example.org", "other@example.org"]
+    assert len(queued) == len(addresses)  # one queued sign-up per request, whoever it is for
+    assert len(leases) == len(addresses) and all(name.startswith("confirm-mail-") for name in leases)
+    # and each worker composes a mail, sent or not, so its work does not differ by address either
+    assert sorted(composed) == sorted(addresses)
 
 
 def test_confirmation_mails_per_address_are_limited(app: Flask, news: Path) -> None:

@@ -269,3 +269,17 @@ def test_a_detected_language_outside_the_editions_is_refused(config: Config, tmp
         NewsletterError, match=r"og-meta-microformats-fr\.html: language 'fr-FR' is not an edition"
     ):
         import_article(str(page), config=cfg, date=WHEN, out_dir=tmp_path)
+
+
+def test_import_url_gives_up_at_fetch_timeout(config: Config, tmp_path: Path) -> None:
+    from test_related import SITEMAP, TricklingServer
+
+    page = b"<html><head><title>t</title></head><body>" + b"x" * 100 + b"</body></html>"
+    server = TricklingServer(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + page + SITEMAP)
+    slow = replace(config, limits=replace(config.limits, fetch_timeout=1.0))
+    try:
+        with pytest.raises(NewsletterError, match=r"within 1 s \(\[limits\] fetch_timeout"):
+            import_article(server.url, config=slow, out_dir=tmp_path)
+    finally:
+        server.close()
+    assert server.sent < 10

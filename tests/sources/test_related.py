@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from newsletter.sources.related import (
     SiteIndex,
     load_site_index,
     normalize_title,
+    read_location,
     resolve_related,
     url_slug,
 )
@@ -106,3 +110,65 @@ def test_resolve_index_first_then_search_then_none() -> None:
     ]
     unresolved = resolve_related(links, language="de", index=None, search_url=None)
     assert [r.url for r in unresolved] == [None, None, "https://example.org/de/schon/"]
+
+
+# --- fetch_timeout is a deadline for the whole fetch ---------------------------------------------
+
+
+class TricklingServer:
+    """A loopback HTTP server sending its answer one byte every 0.5 s; counts what it sent."""
+
+    def __init__(self, answer: bytes):
+        self.answer, self.sent = answer, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/sitemap.xml"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.recv(65536)
+            for i in range(len(self.answer)):
+                try:
+                    conn.sendall(self.answer[i : i + 1])
+                except OSError:
+                    return
+                self.sent += 1
+                time.sleep(0.5)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+SITEMAP = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(SITEMAP), SITEMAP),  # a slow body
+        b"HTTP/1.0 200 OK\r\n\r\n" + SITEMAP,  # no length: the body ends where the socket closes
+        b"HTTP/1.0 200 OK\r\nX-Slow: " + b"x" * 200 + b"\r\n\r\n",  # slow headers
+    ],
+    ids=["body", "body-without-length", "headers"],
+)
+def test_a_trickling_server_is_given_up_on_at_the_deadline(answer: bytes) -> None:
+    server = TricklingServer(answer)
+    try:
+        with pytest.raises(NewsletterError, match=r"did not arrive within 1\.5 s \(\[limits\] fetch_timeout"):
+            read_location(server.url, root=RELATED, timeout=1.5, max_bytes=1_000_000)
+    finally:
+        server.close()
+    # Given up after about three bytes, not after the whole answer (one byte per 0.5 s, each
+    # well within a per-read timeout of 1.5 s).
+    assert server.sent < 10 < len(answer)
+
+
+def test_a_site_index_url_has_the_same_deadline() -> None:
+    server = TricklingServer(b"HTTP/1.0 200 OK\r\n\r\n" + SITEMAP)
+    try:
+        with pytest.raises(NewsletterError, match="fetch_timeout"):
+            load_site_index([server.url], root=RELATED, timeout=1.0)
+    finally:
+        server.close()
+    assert server.sent < 10

@@ -38,7 +38,8 @@ class EmailConfig:
 class DeliveryConfig:
     database: Path = Path("state/newsletter.db")
     outbox: Path = Path("state/outbox")
-    transport: str = "auto"  # auto: smtp when NEWSLETTER_SMTP_URL is set, else outbox
+    transport: str = "auto"  # auto: smtp when NEWSLETTER_SMTP_URL is set, else outbox; or ses
+    ses_configuration_set: str = ""  # SES configuration set (event publishing to SNS)
     connections: int = 4
     rate_per_second: float = 0.0
     hourly_cap: int = 0
@@ -273,9 +274,14 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         hourly_cap=d.whole("hourly_cap", 0),
         max_attempts=max(1, d.whole("max_attempts", 6)),
         bounce_on_permanent_failure=d.flag("bounce_on_permanent_failure", True),
+        ses_configuration_set=d.string("ses_configuration_set", ""),
     )
-    if delivery.transport not in ("auto", "outbox", "smtp"):
-        raise d._err("transport", "must be one of auto, outbox, smtp")
+    if delivery.transport not in ("auto", "outbox", "smtp", "ses"):
+        raise d._err("transport", "must be one of auto, outbox, smtp, ses")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{0,64}", delivery.ses_configuration_set):
+        raise d._err(
+            "ses_configuration_set", "must be an SES configuration set name (letters, digits, _ and -)"
+        )
     lim = top.table("limits")
     limits = Limits(
         max_source_bytes=lim.whole("max_source_bytes", 5_000_000),

@@ -183,7 +183,12 @@ def publish(
         secret = _secret(dry_run, say)
     if transport is None:
         helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-        transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+        transport = transport_for(
+            config.delivery.transport,
+            config.path(config.delivery.outbox),
+            helo=helo,
+            ses_configuration_set=config.delivery.ses_configuration_set,
+        )
     for issue in todo:
         html, text = built_email(out, issue)
         sent = send_issue(

@@ -40,6 +40,7 @@ def test_minimal_config_gets_defaults_and_a_trailing_slash() -> None:
         ("relative-base-url", "must be an absolute http(s) URL"),
         ("unsubscribe-without-token", "must contain {token}"),
         ("connections-not-a-number", "[delivery] connections: must be a whole number"),
+        ("ses-configuration-set-with-a-space", "[delivery] ses_configuration_set: must be an SES"),
     ],
 )
 def test_bad_config_is_one_clear_line(fixture: str, expected: str) -> None:

@@ -126,7 +126,12 @@ def send_command(
     else:
         secret = secret_from_env()
     helo = config.email.sender.rpartition("@")[2].strip("> ") or "localhost"
-    transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
+    transport = transport_for(
+        config.delivery.transport,
+        config.path(config.delivery.outbox),
+        helo=helo,
+        ses_configuration_set=config.delivery.ses_configuration_set,
+    )
     if test_address:
         reply = send_test(
             config, the_issue, html=html, text=text, secret=secret, transport=transport, address=test_address

@@ -493,7 +493,12 @@ def send_issue(
         if options.hourly_cap:
             since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
             window = [t.timestamp() for t in ledger.sent_since(since)][-options.hourly_cap :]
-        pacer = Pacer(options.rate_per_second, options.hourly_cap, window, notice=notice)
+        rate = options.rate_per_second
+        prepare = getattr(transport, "prepare_send", None)  # a provider's own limit (SES's quota)
+        provider_rate = prepare(issue.id, issue.language, report.planned, notice) if prepare else 0.0
+        if provider_rate and (not rate or provider_rate < rate):
+            rate = provider_rate
+        pacer = Pacer(rate, options.hourly_cap, window, notice=notice)
         run = _Run(ledger.path, issue.id, parseaddr(env.sender)[1], personalizer, transport, options, report)
         workers = [
             threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)

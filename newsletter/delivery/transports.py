@@ -63,6 +63,10 @@ class Session(Protocol):
 
 
 class Transport(Protocol):
+    """Where messages go. A transport may also have `prepare_send(issue_id, edition, planned,
+    notice) -> float`, called before a run: it tags the run's messages and returns the provider's
+    maximum messages per second (0: none), or raises TransportFatal when nothing may be sent."""
+
     name: str
 
     def open(self) -> Session:
@@ -330,8 +334,20 @@ class SmtpSession:
             self.smtp.close()
 
 
-def transport_for(kind: str, outbox: Path, *, helo: str = "") -> Transport:
-    """The configured transport: `auto` is SMTP when NEWSLETTER_SMTP_URL is set, else the outbox."""
+TRANSPORT_ENV = "NEWSLETTER_TRANSPORT"
+TRANSPORTS = ("auto", "outbox", "smtp", "ses")
+
+
+def transport_for(kind: str, outbox: Path, *, helo: str = "", ses_configuration_set: str = "") -> Transport:
+    """The configured transport (NEWSLETTER_TRANSPORT overrides `kind`): `auto` is SMTP when
+    NEWSLETTER_SMTP_URL is set, else the outbox; `ses` is Amazon SES (delivery/ses.py)."""
+    kind = os.environ.get(TRANSPORT_ENV, "").strip().lower() or kind
+    if kind not in TRANSPORTS:
+        raise NewsletterError(f"{TRANSPORT_ENV}={kind!r} is not one of {', '.join(TRANSPORTS)}")
+    if kind == "ses":
+        from .ses import SesTransport
+
+        return SesTransport(configuration_set=ses_configuration_set)
     url = os.environ.get(SMTP_URL_ENV, "")
     if kind == "smtp" or (kind == "auto" and url):
         if not url:

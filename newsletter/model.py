@@ -154,6 +154,7 @@ class Site:
     unsubscribe_url: str = ""  # with "{token}"
     social: tuple[SocialLink, ...] = ()
     editions: dict[str, Edition] = field(default_factory=dict)
+    websub_hub: str | None = None  # the WebSub hub the feeds name, pinged by `publish`
 
     def edition(self, language: str) -> Edition:
         return self.editions.get(language) or self.editions.get(self.language) or Edition(language)

@@ -16,6 +16,7 @@ import click
 from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
+from ..feedback.cli import unsuppress_command
 from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
@@ -249,19 +250,24 @@ def remove_command(address: str, forget: bool, config_path: Path | None) -> None
 @config_option
 @user_errors
 def list_command(status: str | None, config_path: Path | None) -> None:
-    """One line per subscriber: address, status, language (tab-separated when piped).
+    """One line per subscriber: address, status, language, why suppressed (tab-separated when piped).
 
     Example: newsletter subscribers list --status active | cut -f1
     """
+    from ..feedback.record import FeedbackLedger
+
     subs = _subscribers(load_config(config_path))
     try:
+        why = FeedbackLedger(Path(), db=subs.db).reasons()  # suppressed addresses: the evidence
         if sys.stdout.isatty():
             width = subs.longest_address()
             for s in subs.stream(status):
-                click.echo(f"{s.address:<{width}}  {s.status:<12}  {s.language or '-'}")
+                reason = f"  {why[s.id]}" if s.id in why else ""
+                click.echo(f"{s.address:<{width}}  {s.status:<12}  {s.language or '-'}{reason}")
         else:
             for s in subs.stream(status):
-                sys.stdout.write(f"{s.address}\t{s.status}\t{s.language}\n")
+                reason = f"\t{why[s.id]}" if s.id in why else ""
+                sys.stdout.write(f"{s.address}\t{s.status}\t{s.language}{reason}\n")
     finally:
         subs.close()
 
@@ -292,6 +298,8 @@ def export_command(status: str | None, output: Path | None, config_path: Path | 
 def _standalone() -> None:
     """Delivery commands on their own (newsletter/cli.py is the real entry point)."""
 
+
+subscribers_group.add_command(unsuppress_command)
 
 _standalone.add_command(send_command)
 _standalone.add_command(subscribers_group)

@@ -32,7 +32,7 @@ from ..sources.markdown import read_issue, read_issues
 from .ledger import Outcome, Recipient, SendLedger
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
-from .tokens import make_token
+from .tokens import envelope_sender, make_token
 from .transports import ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
 
 
@@ -258,7 +258,7 @@ class _Run:
         self,
         ledger_path: Path,
         issue_id: str,
-        sender: str,
+        sender: Callable[[int, str], str],
         personalizer: Personalizer,
         transport: Transport,
         options: SendOptions,
@@ -350,7 +350,7 @@ class _Run:
                     if session is None:
                         session = self.transport.open()
                     connect_failures = 0
-                    reply = session.send(self.sender, item.address, data)
+                    reply = session.send(self.sender(item.subscriber_id, item.address), item.address, data)
                     unrecorded = Outcome(item.subscriber_id, "sent", reply)
                     self.count("sent")
                 except ConnectFailure as e:
@@ -499,7 +499,9 @@ def send_issue(
         if provider_rate and (not rate or provider_rate < rate):
             rate = provider_rate
         pacer = Pacer(rate, options.hourly_cap, window, notice=notice)
-        run = _Run(ledger.path, issue.id, parseaddr(env.sender)[1], personalizer, transport, options, report)
+        d = config.delivery
+        sender = envelope_sender(d.bounce_address or parseaddr(env.sender)[1], secret, issue.id, d.verp)
+        run = _Run(ledger.path, issue.id, sender, personalizer, transport, options, report)
         workers = [
             threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)
             for i in range(options.connections)

@@ -6,6 +6,7 @@
     GET  /unsubscribe/TOKEN      a page with one button
     POST /unsubscribe/TOKEN      `List-Unsubscribe=One-Click`: unsubscribe at once (RFC 8058)
     GET  /healthz                "ok" when the database answers
+    POST /webhooks/ses           Amazon SES events through SNS (webhooks.py)
 
 Every answer to a sign-up is the same whether the address is new, pending or subscribed, and
 takes the same time (mails go out from a queue): nobody learns who is on the list.
@@ -44,6 +45,7 @@ from .mailer import ConfirmationMailer, Outgoing
 from .pages import ServicePages
 from .ratelimit import RateLimiter
 from .settings import ServiceSettings, origin_of, service_settings
+from .webhooks import register_webhooks
 
 log = logging.getLogger("newsletter.service")
 MAX_TOKEN_CHARS = 1024
@@ -161,6 +163,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["newsletter"] = service
     _routes(app, service, policy)
+    register_webhooks(app)
     return app
 
 
@@ -285,6 +288,8 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
         g.language = service.config.site.language
         if request.endpoint == "healthz" or (request.endpoint == "unsubscribe" and request.method == "POST"):
             return None  # never limit health checks, nor mail providers' one-click POSTs
+        if request.blueprint == "webhooks":
+            return None  # SNS retries what is refused; a burst of bounces must not be turned away
         wait = _limited(service.requests)
         if wait:
             return _too_many(wait)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
-import secrets
 import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from bench.postgres import PostgresUnavailable, fresh_database, postgres_server
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
@@ -54,57 +54,16 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 # The databases the store runs on: every test that takes `database_url` runs once per backend.
-POSTGRES_URL_VARIABLE = "NEWSLETTER_TEST_POSTGRES_URL"
-
-
-def _postgres_binaries() -> bool:
-    return any(Path(d, "initdb").exists() for d in os.get_exec_path()) or any(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb")
-    )
-
-
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
-    """A PostgreSQL server to make test databases on: the one .ci/postgres.sh started in CI
-    (NEWSLETTER_TEST_POSTGRES_URL), else a throwaway cluster started here for this test run when the
-    server binaries are installed; skipped locally (failed in CI) without either."""
-    if url := os.environ.get(POSTGRES_URL_VARIABLE):
+    """A PostgreSQL server to make test databases on (bench/postgres.py): the one .ci/postgres.sh
+    started in CI, else a throwaway cluster for this run; skipped locally, failed in CI, without."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresUnavailable as e:
+            require(False, str(e))
         yield url
-        return
-    require(_postgres_binaries(), f"PostgreSQL ({POSTGRES_URL_VARIABLE}, or initdb to start one)")
-    script = ROOT / ".ci" / "postgres.sh"
-    started = subprocess.run(["bash", script], capture_output=True, text=True, check=False)
-    require(started.returncode == 0, f"a PostgreSQL cluster ({started.stderr.strip()[-300:]})")
-    exported = dict(
-        line.removeprefix("export ").split("=", 1) for line in started.stdout.splitlines() if "=" in line
-    )
-    try:
-        yield exported[POSTGRES_URL_VARIABLE]
-    finally:
-        subprocess.run(["bash", script, "stop", exported["NEWSLETTER_TEST_POSTGRES_DIR"]], check=False)
-
-
-@contextmanager
-def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, empty database `nl_<random>` on the server; dropped afterwards (its connections ended
-    first). Yields its postgresql:// URL."""
-    try:
-        import psycopg
-    except ImportError:
-        require(False, "the psycopg package")
-    name = f"nl_{secrets.token_hex(6)}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            )
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -114,5 +73,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/state.db"
         return
-    with fresh_postgres_database(request.getfixturevalue("postgres_server_url")) as url:
+    server = request.getfixturevalue("postgres_server_url")
+    require(importlib.util.find_spec("psycopg") is not None, "the psycopg package")
+    with fresh_database(server) as url:
         yield url

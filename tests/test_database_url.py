@@ -6,7 +6,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import fresh_postgres_database
+
+from bench.postgres import fresh_database
 
 
 def test_each_backend_gets_an_empty_state(database_url: str, tmp_path: Path) -> None:
@@ -28,7 +29,7 @@ def test_a_postgres_database_is_dropped_after_use_even_with_connections_open(
     postgres_server_url: str,
 ) -> None:
     psycopg = pytest.importorskip("psycopg")
-    with fresh_postgres_database(postgres_server_url) as url:
+    with fresh_database(postgres_server_url) as url:
         name = urlsplit(url).path.lstrip("/")
         left_open = psycopg.connect(url)  # a service that never closed its pool
     with psycopg.connect(postgres_server_url) as admin:

@@ -36,6 +36,7 @@ from .judges.problems import Problem
 from .judges.settings import check_settings
 from .model import Issue
 from .sources.markdown import read_issues
+from .store import open_store
 
 #: A due issue never queued and older than this is archive, not news: it is not sent on its own.
 DEFAULT_MAX_AGE = dt.timedelta(days=14)
@@ -168,7 +169,7 @@ def publish(
         report.sending = False
         return report
 
-    ledger = SendLedger(config.path(config.delivery.database))
+    ledger = SendLedger(open_store(config))
     try:
         if only_slug is not None:
             todo = [i for i in result.issues if i.slug == only_slug]
@@ -238,7 +239,7 @@ def _close_the_loop(
     if not new:
         return todo
     try:
-        warning = complaint_gate(config.path(config.delivery.database), force=force)
+        warning = complaint_gate(config, force=force)
     except NewsletterError as e:
         skipped.extend(Skipped(i.slug, str(e)) for i in new)
         return [i for i in todo if i not in new]

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from conftest import require
-
 from delivery.conftest import add_subscribers
 
 from .conftest import feedback, statuses

@@ -17,6 +17,7 @@ from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
 from ..feedback.cli import unsuppress_command
+from ..store import open_store
 from .send import SendOptions, SendReport, built_email, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
@@ -24,7 +25,7 @@ from .transports import transport_for
 
 
 def _subscribers(config: Config) -> SubscriberList:
-    return SubscriberList(config.path(config.delivery.database))
+    return SubscriberList(open_store(config))
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -97,6 +98,8 @@ class BarProgress:
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages in this run.")
 @click.option("--connections", type=click.IntRange(1, 64), help="Parallel SMTP connections.")
 @click.option("--retry-delay", type=click.FloatRange(min=0), help="First retry delay in seconds (doubles).")
+@click.option("--retry-unknown", is_flag=True,
+              help="Send again the messages whose delivery is unknown (may deliver some twice).")  # fmt: skip
 @user_errors
 def send_command(
     issue: str,
@@ -107,6 +110,7 @@ def send_command(
     limit: int | None,
     connections: int | None,
     retry_delay: float | None,
+    retry_unknown: bool,
 ) -> None:
     """Send a built issue to every active subscriber, once each.
 
@@ -157,6 +161,7 @@ def send_command(
             transport=transport,
             options=options,
             dry_run=dry_run,
+            retry_unknown=retry_unknown,
             progress=progress,
             notice=lambda m: click.echo(m, err=True),
         )
@@ -258,7 +263,7 @@ def list_command(status: str | None, config_path: Path | None) -> None:
 
     subs = _subscribers(load_config(config_path))
     try:
-        why = FeedbackLedger(Path(), db=subs.db).reasons()  # suppressed addresses: the evidence
+        why = FeedbackLedger(db=subs.db).reasons()  # suppressed addresses: the evidence
         if sys.stdout.isatty():
             width = subs.longest_address()
             for s in subs.stream(status):

@@ -38,9 +38,11 @@ class DeliveryFailure(Exception):
         permanent: bool = False,
         connection_lost: bool = False,
         recipient_refused: bool = False,
+        ambiguous: bool = False,
     ):
         super().__init__(reply)
         self.reply = reply
+        self.ambiguous = ambiguous  # lost after the message was handed over: it may have arrived
         self.permanent = permanent
         self.connection_lost = connection_lost
         self.recipient_refused = recipient_refused
@@ -259,6 +261,7 @@ class SmtpSession:
         self._redact = redact
         self.pipelining = bool(smtp.has_extn("pipelining"))
         self._mail_from = ("", "")  # (sender, its MAIL FROM argument): the same for a whole run
+        self._handed_over = False  # the current message's body went out: a loss now is ambiguous
 
     def _fail(self, code: int, text: bytes | str, *, stage: str) -> DeliveryFailure:
         reply = _reply(code, text)
@@ -281,6 +284,7 @@ class SmtpSession:
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         smtp = self.smtp
+        self._handed_over = False
         try:
             if self.pipelining and sender.isascii() and recipient.isascii():
                 return self._send_pipelined(sender, recipient, message)
@@ -290,15 +294,20 @@ class SmtpSession:
             code, text = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise self._fail(code, text, stage="rcpt")
+            self._handed_over = True  # from here a lost connection may follow a stored message
             code, text = smtp.data(message)
             if code != 250:
                 raise self._fail(code, text, stage="data")
         except smtplib.SMTPServerDisconnected as e:
-            raise DeliveryFailure(f"connection lost: {e}", connection_lost=True) from None
+            raise DeliveryFailure(
+                f"connection lost: {e}", connection_lost=True, ambiguous=self._handed_over
+            ) from None
         except smtplib.SMTPResponseException as e:  # data() raises for a bad 354
             raise self._fail(e.smtp_code, e.smtp_error, stage="data") from None
         except (OSError, smtplib.SMTPException) as e:
-            raise DeliveryFailure(f"connection lost: {e or type(e).__name__}", connection_lost=True) from None
+            raise DeliveryFailure(
+                f"connection lost: {e or type(e).__name__}", connection_lost=True, ambiguous=self._handed_over
+            ) from None
         return _reply(code, text)
 
     def _quoted_sender(self, sender: str) -> str:
@@ -321,6 +330,7 @@ class SmtpSession:
         if data[0] != 354:
             raise self._fail(*data, stage="data")
         body = _LEADING_DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
+        self._handed_over = True
         smtp.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
         code, text = smtp.getreply()
         if code != 250:
@@ -332,6 +342,15 @@ class SmtpSession:
             self.smtp.quit()
         except (smtplib.SMTPException, OSError):
             self.smtp.close()
+
+
+_QUEUED_AS = re.compile(r"queued as ([A-Za-z0-9._@<>-]{1,200})")
+
+
+def queue_id(reply: str) -> str:
+    """The server's id for an accepted message ("250 2.0.0 Ok: queued as 4F2A…"), or ""."""
+    m = _QUEUED_AS.search(reply)
+    return m.group(1) if m else ""
 
 
 TRANSPORT_ENV = "NEWSLETTER_TRANSPORT"

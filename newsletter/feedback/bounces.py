@@ -54,7 +54,7 @@ def process_mailbox(
     policy = SuppressionPolicy.from_config(config)
     box = open_mailbox(source, config.root)
     run = BounceRun(box.describe())
-    ledger = FeedbackLedger(config.path(config.delivery.database))
+    ledger = FeedbackLedger(config)
     try:
         for key, data in box.messages():
             run.messages += 1

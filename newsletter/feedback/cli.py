@@ -52,7 +52,7 @@ def report_command(issue: str, config_path: Path | None) -> None:
 
     config = load_config(config_path)
     found = find_issue(config, issue)
-    report = issue_report(config.path(config.delivery.database), found.id, found.slug)
+    report = issue_report(config, found.id, found.slug)
     click.echo(f"{report.slug} (queued {report.enqueued})")
     for line in report.lines():
         click.echo(line)
@@ -72,7 +72,7 @@ def unsuppress_command(address: str, config_path: Path | None) -> None:
     from .record import FeedbackLedger
 
     config = load_config(config_path)
-    ledger = FeedbackLedger(config.path(config.delivery.database))
+    ledger = FeedbackLedger(config)
     try:
         lifted = ledger.unsuppress(address)
     finally:

@@ -81,9 +81,14 @@ def parse_report(data: bytes, source: str = "", secret: str | None = None) -> li
     when the report hides the address (many feedback loops redact it).
     """
     try:
-        msg = email.message_from_bytes(data, policy=email_policy.compat32)
-    except Exception as e:  # the parser is lenient; this is a last guard for bytes it cannot split
-        raise Unreadable(f"not a mail message: {type(e).__name__}") from None
+        return _parse(email.message_from_bytes(data, policy=email_policy.compat32), source, secret)
+    except Unreadable:
+        raise
+    except Exception as e:  # whatever a hostile message trips in the parser: one line, left in place
+        raise Unreadable(f"cannot read this message ({type(e).__name__}: {e})"[:300]) from None
+
+
+def _parse(msg: Message, source: str, secret: str | None) -> list[FeedbackEvent]:
     received = _received(msg)
     verp = _verp_token(msg)
     report_type = msg.get_param("report-type", "", header="content-type")
@@ -294,7 +299,11 @@ def _first_text(msg: Message) -> str:
         if part.get_content_type() == "text/plain" and not part.is_multipart():
             raw = part.get_payload(decode=True)
             if isinstance(raw, bytes):
-                return raw.decode(part.get_content_charset() or "utf-8", "replace").replace("\r\n", "\n")
+                try:
+                    text = raw.decode(part.get_content_charset() or "utf-8", "replace")
+                except LookupError:  # a charset no one knows: the codes and addresses are ASCII anyway
+                    text = raw.decode("utf-8", "replace")
+                return text.replace("\r\n", "\n")
     return ""
 
 

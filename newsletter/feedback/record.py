@@ -16,36 +16,17 @@ mailbox twice changes nothing. All SQL of feedback lives in this one module.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
 
 from ..config import Config
-from ..delivery.database import now, open_database, transaction
 from ..delivery.tokens import BadToken, issue_key, split_verp_token, verp_matches
+from ..store import Store, now, open_store, transaction
 from .events import FeedbackEvent
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY,
-    report TEXT NOT NULL,                      -- the message (or notification) it came in: read once
-    address TEXT NOT NULL,
-    subscriber_id INTEGER,                     -- NULL: an address not on the list
-    issue_id TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL CHECK (kind IN ('bounce', 'complaint', 'delivery')),
-    severity TEXT NOT NULL CHECK (severity IN ('hard', 'soft')),
-    status TEXT NOT NULL DEFAULT '',           -- 5.1.1, or the feedback type of a complaint
-    diagnostic TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT '',
-    received TEXT NOT NULL,
-    recorded TEXT NOT NULL,
-    decision TEXT NOT NULL,                    -- see DECISIONS
-    UNIQUE (report, address, kind)
-)""",
-    "CREATE INDEX IF NOT EXISTS feedback_subscriber ON feedback (subscriber_id, received)",
-    "CREATE INDEX IF NOT EXISTS feedback_issue ON feedback (issue_id)",
-)
 
 #: What a report made us do: suppressed the address; counted it (a soft bounce under the limit, a
 #: report about an address suppressed before, a delivery); nothing, because the address is not
@@ -80,12 +61,18 @@ class Decision:
 
 
 class FeedbackLedger:
-    """The `feedback` table beside the subscribers and the send ledger, in the same database."""
+    """The `feedback` table beside the subscribers and the send ledger, in the same database.
+    Open one per thread (connections are not shared)."""
 
-    def __init__(self, path: Path, *, db: sqlite3.Connection | None = None):
-        self.db = db or open_database(path)
-        for statement in SCHEMA:
-            self.db.execute(statement)
+    def __init__(self, target: Config | Store | Path | str | None = None, *, db: Connection | None = None):
+        if db is None:
+            if target is None:
+                raise ValueError("FeedbackLedger needs a config, a store, a path or a connection")
+            db = open_store(target).connect()
+        self.db = db
+
+    def _run(self, sql: str, **params: object) -> Any:  # a CursorResult; rows are plain tuples
+        return self.db.execute(text(sql), params)
 
     def close(self) -> None:
         self.db.close()
@@ -104,11 +91,8 @@ class FeedbackLedger:
         used as reported (e.g. an ESP's notification, which names the recipient itself).
         """
         policy = policy or SuppressionPolicy()
-        decisions = []
         with transaction(self.db):
-            for event in events:
-                decisions.append(self._record_one(event, report, policy, secret))
-        return decisions
+            return [self._record_one(event, report, policy, secret) for event in events]
 
     def _record_one(
         self, event: FeedbackEvent, report: str, policy: SuppressionPolicy, secret: str | None
@@ -118,33 +102,43 @@ class FeedbackLedger:
             event = replace(event, issue_id=self._last_issue(subscriber[0], event.received))
         t = now()
         decision = "forged token" if forged else "unknown address" if subscriber is None else "counted"
+        address = event.address.lower()
+        if (
+            report
+            and self._run(
+                "SELECT 1 FROM feedback WHERE report = :report AND address = :address AND kind = :kind",
+                report=report,
+                address=address,
+                kind=event.kind,
+            ).first()
+        ):
+            return Decision(event, decision, duplicate=True)
         if subscriber is not None and not forged:
             decision = self._decide(event, subscriber, policy)
-        cur = self.db.execute(
-            "INSERT INTO feedback (report, address, subscriber_id, issue_id, kind, severity, status,"
-            " diagnostic, source, received, recorded, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (report, address, kind) DO NOTHING",
-            (
-                report,
-                event.address.lower(),
-                None if forged or subscriber is None else subscriber[0],
-                event.issue_id,
-                event.kind,
-                event.severity,
-                event.status[:40],
-                event.diagnostic[:1000],
-                event.source[:500],
-                event.received or t,
-                t,
-                decision,
-            ),
+        self._run(
+            "INSERT INTO feedback (report, address, subscriber_id, issue_id, kind, severity, status_code,"
+            " diagnostic, source, received, recorded, decision) VALUES (:report, :address, :subscriber,"
+            " :issue, :kind, :severity, :status, :diagnostic, :source, :received, :t, :decision)",
+            report=report,
+            address=address,
+            subscriber=None if forged or subscriber is None else subscriber[0],
+            issue=event.issue_id,
+            kind=event.kind,
+            severity=event.severity,
+            status=event.status[:40],
+            diagnostic=event.diagnostic[:1000],
+            source=event.source[:500],
+            received=event.received or t,
+            t=t,
+            decision=decision,
         )
-        if not cur.rowcount:
-            return Decision(event, decision, duplicate=True)
         if decision == "suppressed" and subscriber is not None:
-            status = "complained" if event.kind == "complaint" else "bounced"
-            self.db.execute(
-                "UPDATE subscribers SET status = ?, changed = ? WHERE id = ?", (status, t, subscriber[0])
+            self._run(
+                "UPDATE subscribers SET status = :status, reason = :reason, changed = :t WHERE id = :id",
+                status="complained" if event.kind == "complaint" else "bounced",
+                reason=evidence(event),
+                t=t,
+                id=subscriber[0],
             )
         return Decision(event, decision)
 
@@ -158,27 +152,28 @@ class FeedbackLedger:
             except BadToken:
                 subscriber_id = 0  # not our token's shape: a plus address of the operator's own
             if subscriber_id:
-                row = self._subscriber("id = ?", subscriber_id)
+                row = self._subscriber("id = :value", subscriber_id)
                 if row is None or not verp_matches(secret, event.verp, row[1]):
                     return event, None, True
-                issue = next(
-                    (i for (i,) in self.db.execute("SELECT issue_id FROM sends") if issue_key(i) == key), ""
-                )
+                sends = self._run("SELECT issue_id FROM sends").all()
+                issue = next((i for (i,) in sends if issue_key(i) == key), "")
                 return replace(event, address=row[1], issue_id=issue or event.issue_id), row, False
-        return event, self._subscriber("address_key = ?", event.address.strip().lower()), False
+        return event, self._subscriber("address_key = :value", event.address.strip().lower()), False
 
     def _last_issue(self, subscriber_id: int, before: str) -> str:
         """The issue a report without a bounce token is about: the last one sent to the address."""
-        row = self.db.execute(
-            "SELECT issue_id FROM deliveries WHERE subscriber_id = ? AND status = 'sent' AND changed <= ?"
+        row = self._run(
+            "SELECT issue_id FROM deliveries WHERE subscriber_id = :id AND status = 'sent' AND changed <= :t"
             " ORDER BY changed DESC LIMIT 1",
-            (subscriber_id, before or now()),
-        ).fetchone()
+            id=subscriber_id,
+            t=before or now(),
+        ).first()
         return str(row[0]) if row else ""
 
     def _subscriber(self, where: str, value: object) -> tuple[int, str, str, str] | None:
-        row = self.db.execute(f"SELECT id, address, status, changed FROM subscribers WHERE {where}", (value,))
-        found = row.fetchone()
+        found = self._run(
+            f"SELECT id, address, status, changed FROM subscribers WHERE {where}", value=value
+        ).first()
         return (int(found[0]), str(found[1]), str(found[2]), str(found[3])) if found else None
 
     def _decide(
@@ -194,38 +189,39 @@ class FeedbackLedger:
         if event.severity == "hard":
             return "suppressed"
         since = max(changed, _days_ago(policy.soft_days))
-        (earlier,) = self.db.execute(
-            "SELECT count(*) FROM feedback WHERE subscriber_id = ? AND kind = 'bounce' AND severity = 'soft'"
-            " AND received >= ?",
-            (subscriber_id, since),
-        ).fetchone()
+        (earlier,) = self._run(
+            "SELECT count(*) FROM feedback WHERE subscriber_id = :id AND kind = 'bounce'"
+            " AND severity = 'soft' AND received >= :since",
+            id=subscriber_id,
+            since=since,
+        ).first()
         return "suppressed" if earlier + 1 >= policy.soft_limit else "counted"
 
     # --- what the commands show ------------------------------------------------------------
 
     def reasons(self) -> dict[int, str]:
         """Why each suppressed subscriber is suppressed: the evidence of the deciding report."""
-        rows = self.db.execute(
-            "SELECT f.subscriber_id, f.kind, f.severity, f.status, f.diagnostic, f.received FROM feedback f"
-            " JOIN subscribers s ON s.id = f.subscriber_id"
-            " WHERE f.decision = 'suppressed' AND s.status IN ('bounced', 'complained')"
-            " ORDER BY f.id"
+        rows = self._run(
+            "SELECT id, reason FROM subscribers WHERE status IN ('bounced', 'complained') AND reason != ''"
         )
-        found: dict[int, str] = {}
-        for subscriber_id, kind, severity, status, diagnostic, received in rows:
-            what = f"{severity} bounce" if kind == "bounce" else kind
-            found[subscriber_id] = " ".join(f"{what} {status} {received[:10]}: {diagnostic}".split())[:200]
-        return found
+        return {int(subscriber_id): str(reason) for subscriber_id, reason in rows}
 
     def unsuppress(self, address: str) -> bool:
         """Lift a suppression (an operator's decision): the address is active again. False if
         the address is not suppressed. The evidence stays; soft bounces before now no longer count."""
-        cur = self.db.execute(
-            "UPDATE subscribers SET status = 'active', changed = ?"
-            " WHERE address_key = ? AND status IN ('bounced', 'complained')",
-            (now(), address.strip().lower()),
+        cur = self._run(
+            "UPDATE subscribers SET status = 'active', reason = '', changed = :t"
+            " WHERE address_key = :key AND status IN ('bounced', 'complained')",
+            t=now(),
+            key=address.strip().lower(),
         )
         return cur.rowcount > 0
+
+
+def evidence(event: FeedbackEvent) -> str:
+    """One line saying why an address was suppressed: what, the code, when, the server's words."""
+    what = f"{event.severity} bounce" if event.kind == "bounce" else event.kind
+    return " ".join(f"{what} {event.status} {event.received[:10]}: {event.diagnostic}".split())[:300]
 
 
 def _days_ago(days: int) -> str:

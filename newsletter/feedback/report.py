@@ -8,13 +8,17 @@ the upper one, the next issue is not sent unless forced.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..delivery.database import open_database
+from sqlalchemy import Connection, text
+
 from ..errors import NewsletterError
-from .record import SCHEMA
+from ..store import Store, open_store
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 WARN_RATE = 0.001
 REFUSE_RATE = 0.003
@@ -76,19 +80,18 @@ class IssueReport:
         return rows
 
 
-def issue_report(path: Path, issue_id: str, slug: str = "") -> IssueReport:
+def issue_report(target: Config | Store | Path | str, issue_id: str, slug: str = "") -> IssueReport:
     """The report of one queued issue, or NewsletterError if it was never sent."""
-    db = open_database(path)
-    try:
+    with open_store(target).connect() as db:
         return _report(db, issue_id, slug)
-    finally:
-        db.close()
 
 
-def _report(db: sqlite3.Connection, issue_id: str, slug: str) -> IssueReport:
-    for statement in SCHEMA:
-        db.execute(statement)
-    row = db.execute("SELECT slug, enqueued FROM sends WHERE issue_id = ?", (issue_id,)).fetchone()
+def _count(condition: str) -> str:
+    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _report(db: Connection, issue_id: str, slug: str) -> IssueReport:
+    row = db.execute(text("SELECT slug, enqueued FROM sends WHERE issue_id = :i"), {"i": issue_id}).first()
     if row is None:
         raise NewsletterError(f"issue {slug or issue_id!r} was never sent; nothing to report")
     report = IssueReport(issue_id, row[0], row[1])
@@ -98,33 +101,36 @@ def _report(db: sqlite3.Connection, issue_id: str, slug: str) -> IssueReport:
     )
     hard = feedback.format("f.kind = 'bounce' AND f.severity = 'hard'")
     soft = feedback.format("f.kind = 'bounce' AND f.severity = 'soft'")
-    complained = feedback.format("f.kind = 'complaint'")
+    columns = [
+        "d.status = 'sent'",
+        "d.status = 'failed' AND d.failure = 'temporary'",
+        f"(d.status = 'failed' AND d.failure = 'permanent') OR {hard}",
+        f"NOT {hard} AND {soft}",
+        feedback.format("f.kind = 'complaint'"),
+        "s.status = 'unsubscribed' AND s.changed >= :enqueued",
+    ]
     rows = db.execute(
-        "SELECT s.language, count(*),"
-        " sum(d.status = 'sent'),"
-        " sum(d.status = 'failed' AND d.failure = 'temporary'),"
-        f" sum((d.status = 'failed' AND d.failure = 'permanent') OR {hard}),"
-        f" sum(NOT {hard} AND {soft}), sum({complained}),"
-        " sum(s.status = 'unsubscribed' AND s.changed >= :enqueued)"
-        " FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
-        " WHERE d.issue_id = :issue GROUP BY s.language ORDER BY s.language",
+        text(
+            f"SELECT s.language, count(*), {', '.join(_count(c) for c in columns)}"
+            " FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id"
+            " WHERE d.issue_id = :issue GROUP BY s.language ORDER BY s.language"
+        ),
         {"issue": issue_id, "enqueued": row[1]},
-    ).fetchall()
+    ).all()
     report.editions = [EditionCounts(r[0], *(int(n or 0) for n in r[1:])) for r in rows]
     return report
 
 
-def complaint_gate(path: Path, *, force: bool = False) -> str | None:
+def complaint_gate(target: Config | Store | Path | str, *, force: bool = False) -> str | None:
     """Before a new issue goes out: None if sending may go on, else why not (the last issue's
     complaint rate is above 0.3%). A warning line above 0.1%, or with `force`."""
-    db = open_database(path)
-    try:
-        last = db.execute("SELECT issue_id FROM sends ORDER BY enqueued DESC, rowid DESC LIMIT 1").fetchone()
+    with open_store(target).connect() as db:
+        last = db.execute(
+            text("SELECT issue_id FROM sends ORDER BY enqueued DESC, issue_id DESC LIMIT 1")
+        ).first()
         if last is None:
             return None
         report = _report(db, last[0], "")
-    finally:
-        db.close()
     verdict, total = report.verdict(), report.total
     if verdict == "ok":
         return None

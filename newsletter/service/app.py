@@ -20,15 +20,15 @@ import functools
 import logging
 import queue
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Flask, Response, g, jsonify, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -38,6 +38,7 @@ from ..delivery.subscribers import SignupPolicy, SubscriberList
 from ..delivery.tokens import BadToken, secret_from_env, verify_token
 from ..delivery.transports import Transport, transport_for
 from ..errors import NewsletterError
+from ..store import Store, open_store
 from . import csrf
 from .confirmation import confirm_token, confirmation_message, read_confirm_token, sender_address
 from .forms import SIGNUP_FIELDS, FormError, Signup, parse_signup, read_fields, wants_json
@@ -64,10 +65,10 @@ PROBLEMS = {
 
 
 class SubscriberPool:
-    """A few SQLite connections shared by the request threads (writes serialize in SQLite anyway)."""
+    """A few database connections shared by the request threads (writes serialize in SQLite anyway)."""
 
-    def __init__(self, path: Path, size: int = 8):
-        self.path = path
+    def __init__(self, store: Store, size: int = 8):
+        self.store = store
         self._free: queue.LifoQueue[SubscriberList] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
         with self.lease():  # fail at start, with a clear line, when the database cannot be opened
@@ -79,7 +80,7 @@ class SubscriberPool:
             try:
                 subs = self._free.get_nowait()
             except queue.Empty:
-                subs = SubscriberList(self.path)
+                subs = SubscriberList(self.store)
             try:
                 yield subs
             finally:
@@ -129,7 +130,7 @@ def create_app(
     if transport is None:
         helo = sender_address(config).rpartition("@")[2].strip("> ") or "localhost"
         transport = transport_for(config.delivery.transport, config.path(config.delivery.outbox), helo=helo)
-    subscribers = SubscriberPool(config.path(config.delivery.database))
+    subscribers = SubscriberPool(open_store(config))
     policy = SignupPolicy(
         max_age=settings.confirm_max_age,
         resend_after=settings.confirm_resend_after,
@@ -332,8 +333,8 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
             resp.headers["Allow"] = e.get_response().headers["Allow"]
         return resp
 
-    @app.errorhandler(sqlite3.Error)
-    def _database_error(e: sqlite3.Error) -> Response:
+    @app.errorhandler(DBAPIError)
+    def _database_error(e: DBAPIError) -> Response:
         log.error("database error: %s", e)
         return _problem(service, 503, "unavailable", _page_language(service))
 
@@ -345,7 +346,7 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         with service.subscribers.lease() as subs:
-            subs.db.execute("SELECT 1").fetchone()
+            subs.db.execute(text("SELECT 1")).first()
         return Response("ok\n", mimetype="text/plain")
 
     @app.route("/subscribe", methods=["OPTIONS"])

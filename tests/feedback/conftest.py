@@ -29,10 +29,11 @@ def sent(news: Path) -> Path:  # noqa: F811
     ledger = SendLedger(news / "state" / "newsletter.db")
     try:
         ledger.enqueue(ISSUE, "sample-issue", "de", "de")
-        ledger.db.execute("UPDATE deliveries SET status = 'sent', changed = '2025-11-20T07:00:00+00:00'")
-        ledger.db.execute("UPDATE sends SET enqueued = '2025-11-20T06:59:00+00:00'")
     finally:
         ledger.close()
+    with sqlite3.connect(news / "state" / "newsletter.db") as db:
+        db.execute("UPDATE deliveries SET status = 'sent', changed = '2025-11-20T07:00:00+00:00'")
+        db.execute("UPDATE sends SET enqueued = '2025-11-20T06:59:00+00:00'")
     return news
 
 
@@ -66,5 +67,5 @@ def statuses(root: Path) -> dict[str, str]:
 def feedback(root: Path) -> list[tuple]:
     with sqlite3.connect(root / "state" / "newsletter.db") as db:
         return db.execute(
-            "SELECT address, kind, severity, status, decision, issue_id FROM feedback ORDER BY id"
+            "SELECT address, kind, severity, status_code, decision, issue_id FROM feedback ORDER BY id"
         ).fetchall()

@@ -90,7 +90,8 @@ def test_soft_bounces_suppress_after_the_limit_within_the_window(sent: Path) -> 
 
         old = "2020-01-01T00:00:00+00:00"  # outside the window: never counts
         assert soft(0, old) == "counted"
-        recent = ledger.db.execute("SELECT changed FROM subscribers WHERE id = 4").fetchone()[0]
+        with sqlite3.connect(sent / "state" / "newsletter.db") as db:
+            recent = db.execute("SELECT changed FROM subscribers WHERE id = 4").fetchone()[0]
         assert [soft(1, recent), soft(2, recent)] == ["counted", "counted"]
         assert statuses(sent)["voll@example.de"] == "active"
         assert soft(3, recent) == "suppressed"

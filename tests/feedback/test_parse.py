@@ -28,6 +28,7 @@ CASES = {
         ("complaint", "fan@example.com", "hard", "abuse", "2-wqsrqaon-lxr3ulz2uwrf")
     ],
     "arf-not-spam.eml": [],
+    "unknown-charset-bounce.eml": [("bounce", "reader@example.net", "hard", "5.1.1", "")],
 }
 
 UNREADABLE = {
@@ -78,3 +79,20 @@ def test_classify(status: str, diagnostic: str, severity: str) -> None:
 def test_bytes_that_are_no_message_are_unreadable() -> None:
     with pytest.raises(Unreadable):
         parse_report(b"\x00\xff garbage without headers", "x")
+
+
+@pytest.mark.parametrize("name", sorted({*CASES, *UNREADABLE}))
+def test_cut_or_garbled_reports_are_events_or_one_line_never_a_crash(name: str) -> None:
+    data = (BOUNCES / name).read_bytes()
+    for variant in (
+        *(data[:n] for n in range(0, len(data), max(1, len(data) // 25))),
+        data.replace(b"\n", b"\r"),
+        data.replace(b"--", b"-"),
+        bytes(b ^ 0x80 if i % 7 == 0 else b for i, b in enumerate(data)),
+    ):
+        try:
+            events = parse_report(variant, name, SECRET)
+        except Unreadable as e:
+            assert "\n" not in str(e)
+        else:
+            assert all(e.kind in ("bounce", "complaint") for e in events)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from newsletter.config import load_config
 from newsletter.delivery.subscribers import SubscriberList
@@ -116,7 +117,7 @@ def rows(root: Path) -> dict[str, str]:
     subs = subscribers(root)
     try:
         found = {s.address: s.status for s in subs.stream()}
-        for (address,) in subs.db.execute("SELECT address FROM pending_signups"):
+        for (address,) in subs.db.execute(text("SELECT address FROM pending_signups")):
             found.setdefault(address, "pending")
         return found
     finally:

@@ -113,20 +113,19 @@ def sample_issue(root: Path) -> None:
 
 def populate(root: Path, n: int) -> None:
     """n subscribers, inserted directly (the import path is not what is measured here)."""
-    from newsletter.delivery.database import now, open_database, transaction
+    from sqlalchemy import text
 
-    db = open_database(root / "state" / "newsletter.db")
+    from newsletter.store import now, open_store, transaction
+
     t = now()
-    with transaction(db):
-        db.executemany(
-            "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
-            " VALUES (?, ?, ?, '', 'active', 'bench', ?, ?)",
-            (
-                (f"reader{i:06d}@example.org", f"reader{i:06d}@example.org", f"Leser Nr. {i}", t, t)
-                for i in range(n)
+    with open_store(root / "state" / "newsletter.db").connect() as db, transaction(db):
+        db.execute(
+            text(
+                "INSERT INTO subscribers (address, address_key, name, language, status, source, created,"
+                " changed) VALUES (:a, :a, :name, '', 'active', 'bench', :t, :t)"
             ),
+            [{"a": f"reader{i:06d}@example.org", "name": f"Leser Nr. {i}", "t": t} for i in range(n)],
         )
-    db.close()
 
 
 def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:

@@ -220,7 +220,8 @@ class SesTransport:
 
 
 class SesSession:
-    """Sends through the transport's client; `send` returns "SES message id <id>"."""
+    """Sends through the transport's client; `send` answers "Amazon SES: queued as <MessageId>",
+    from which the sender records SES's message id (transports.queue_id)."""
 
     def __init__(self, transport: SesTransport):
         self.transport = transport
@@ -248,7 +249,7 @@ class SesSession:
             attempt += 1
             try:
                 answer = t.client.send_email(**args)
-                return f"SES message id {answer['MessageId']}"
+                return f"Amazon SES: queued as {answer['MessageId']}"  # the ledger keeps the id
             except ClientError as e:
                 a = _answer(e)
             except BotoCoreError as e:

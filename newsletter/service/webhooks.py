@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy import text
 
 from ..delivery.ses import tag_value
 from ..feedback.record import FeedbackLedger, SuppressionPolicy
@@ -65,7 +66,7 @@ def ses() -> Response:
         return jsonify({"status": "unsubscribed"})
     with service.subscribers.lease() as subs:
         feedback = FeedbackLedger(Path(), db=subs.db)
-        issues = {tag_value(i): i for (i,) in subs.db.execute("SELECT issue_id FROM sends")}
+        issues = {tag_value(i): i for (i,) in subs.db.execute(text("SELECT issue_id FROM sends"))}
         try:
             events = ses_events(json.loads(message.message), lambda tag: issues.get(tag, ""))
         except (ValueError, NotSesEvent) as e:  # signed by SNS, but not an SES event: nothing to do

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from flask import Flask
+from sqlalchemy import text
 
 from newsletter.service.sns import TEST_HOST_ENV, SnsVerifier
 
@@ -136,8 +137,8 @@ def test_a_signed_bounce_suppresses_the_address_once(
     subs = subscribers(news)
     try:
         evidence = subs.db.execute(
-            "SELECT kind, severity, status, diagnostic, source FROM feedback"
-        ).fetchall()
+            text("SELECT kind, severity, status_code, diagnostic, source FROM feedback")
+        ).all()
     finally:
         subs.close()
     assert evidence == [

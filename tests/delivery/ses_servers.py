@@ -110,6 +110,8 @@ class SesFaults:
     busy_attempts: int = 3  # ...but only a recipient's first N attempts, so everyone gets through
     reject: tuple[str, ...] = ()  # addresses answered MessageRejected (on the suppression list)
     daily_quota: int = 0  # accepted messages after which SendEmail answers "Daily message quota exceeded"
+    every_send: tuple[int, str, str] | None = None  # (status, code, message) answered to every SendEmail
+    deny_get_account: bool = False  # GetAccount answers AccessDeniedException
 
     def busy_answer(self, rcpt: str, attempt: int) -> int:
         """0, or the status of a "try later" answer for this attempt."""
@@ -158,6 +160,10 @@ def _serve_proxy(port: int, upstream: str, store: str, faults: SesFaults) -> Non
 
         def _relay(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if faults.deny_get_account and self.path == "/v2/email/account":
+                return _error(self, 403, "AccessDeniedException", "not authorized to perform ses:GetAccount")
+            if faults.every_send and self.path == "/v2/email/outbound-emails":
+                return _error(self, *faults.every_send)
             if self.command == "POST" and self.path == "/v2/email/outbound-emails":
                 request = json.loads(body)
                 rcpt = request["Destination"]["ToAddresses"][0]

@@ -226,6 +226,61 @@ def test_the_daily_quota_stops_the_run_cleanly_and_a_rerun_finishes(
     assert sum(received.values()) - len(addresses) <= 4  # at most the in-flight ones, once each
 
 
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ((400, "AccountSuspendedException", "Account suspended."), "the SES account is suspended"),
+        ((400, "SendingPausedException", "Sending paused."), "sending is paused"),
+        (
+            (
+                400,
+                "MessageRejected",
+                "Email address is not verified. The following identities failed the check",
+            ),
+            "verify the sending domain in SES, and leave the sandbox",
+        ),
+        (
+            (403, "UnrecognizedClientException", "The security token is invalid."),
+            "does not recognise the access key",
+        ),
+    ],
+)
+def test_an_account_problem_stops_the_run_with_everyone_still_queued(
+    news: Path, tmp_path: Path, emulator: str, cli: Cli, monkeypatch: pytest.MonkeyPatch,
+    answer: tuple[int, str, str], expected: str,
+) -> None:  # fmt: skip
+    add_subscribers(news, [f"reader{i}@example.org" for i in range(10)])
+    with ses_proxy(emulator, tmp_path / "raw", SesFaults(every_send=answer)) as proxy:
+        _point_at(monkeypatch, proxy)
+        result = cli("send", "sample-issue")
+    assert result.exit_code == 1 and expected in result.stderr, result.output
+    assert "Traceback" not in result.output
+    statuses = dict(_ledger(news, "SELECT status, count(*) FROM deliveries GROUP BY status"))
+    assert "failed" not in statuses and "sent" not in statuses  # nobody marked failed or bounced
+    assert _ledger(news, "SELECT count(*) FROM subscribers WHERE status = 'active'") == [(10,)]
+
+
+def test_a_quota_smaller_than_the_list_is_announced(
+    news: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_subscribers(news, [f"reader{i}@example.org" for i in range(20)])
+    with ses_emulator(account(max_24_hour_send=50, sent_last_24_hours=40)) as url:
+        _point_at(monkeypatch, url)
+        result = cli("send", "sample-issue")
+    assert "the SES quota allows 10 more messages in the next 24 hours and 20 are queued" in result.stderr
+
+
+def test_a_quota_the_credentials_may_not_read_paces_by_the_config_only(
+    news: Path, tmp_path: Path, emulator: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_subscribers(news, ["ana@example.org"])
+    with ses_proxy(emulator, tmp_path / "raw", SesFaults(deny_get_account=True)) as proxy:
+        _point_at(monkeypatch, proxy)
+        result = cli("send", "sample-issue")
+    assert result.exit_code == 0 and "sent 1, failed 0" in result.stdout
+    assert "may not read the SES quota (ses:GetAccount)" in result.stderr
+
+
 def test_a_quota_used_up_before_the_run_sends_nothing(
     news: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -112,6 +113,7 @@ class SesFaults:
     daily_quota: int = 0  # accepted messages after which SendEmail answers "Daily message quota exceeded"
     every_send: tuple[int, str, str] | None = None  # (status, code, message) answered to every SendEmail
     deny_get_account: bool = False  # GetAccount answers AccessDeniedException
+    drop_every: int = 0  # every N-th SendEmail: the connection is closed without an answer
 
     def busy_answer(self, rcpt: str, attempt: int) -> int:
         """0, or the status of a "try later" answer for this attempt."""
@@ -135,6 +137,7 @@ def _serve_proxy(port: int, upstream: str, store: str, faults: SesFaults) -> Non
     lock = threading.Lock()
     attempts: dict[str, int] = {}
     accepted = [0]
+    calls = [0]
     local = threading.local()
 
     def forward(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
@@ -169,6 +172,12 @@ def _serve_proxy(port: int, upstream: str, store: str, faults: SesFaults) -> Non
                 rcpt = request["Destination"]["ToAddresses"][0]
                 with lock:
                     n = attempts[rcpt] = attempts.get(rcpt, 0) + 1
+                    calls[0] += 1
+                    drop = bool(faults.drop_every) and calls[0] % faults.drop_every == 0
+                if drop:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return None
                 if rcpt in faults.reject:
                     return _error(
                         self, 400, "MessageRejected",

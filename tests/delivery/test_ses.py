@@ -187,6 +187,18 @@ def test_throttling_and_5xx_are_retried_and_everyone_is_delivered(
     assert retried > 0  # some needed the run's own retry, beyond the session's backoff
 
 
+def test_dropped_connections_are_retried_and_everyone_is_delivered(
+    news: Path, tmp_path: Path, emulator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = [f"reader{i:03d}@example.org" for i in range(100)]
+    add_subscribers(news, addresses)
+    with ses_proxy(emulator, tmp_path / "raw", SesFaults(drop_every=7)) as proxy:
+        _point_at(monkeypatch, proxy)
+        assert _send(news, SesTransport()) == 100
+    assert Counter(a for m in emulator_store(emulator) for a in m["destination"]["to"]) == Counter(addresses)
+    assert _ledger(news, "SELECT count(*) FROM deliveries WHERE attempts > 1")[0][0] >= 10  # one in 7 dropped
+
+
 def test_a_rejected_address_fails_permanently_in_ses_words(
     news: Path, tmp_path: Path, emulator: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -358,3 +358,12 @@ def test_newsletter_transport_variable_chooses_and_is_checked(
         NewsletterError, match="NEWSLETTER_TRANSPORT='pigeon' is not one of auto, outbox, smtp, ses"
     ):
         transport_for("outbox", tmp_path / "outbox")
+
+
+def test_no_region_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in aws_env("http://127.0.0.1:9").items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(NewsletterError, match="no AWS region for SES: set AWS_DEFAULT_REGION"):
+        SesTransport().describe()

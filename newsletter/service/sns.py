@@ -39,6 +39,7 @@ _SIGNED = {
     "SubscriptionConfirmation": _CONFIRMATION,
     "UnsubscribeConfirmation": _CONFIRMATION,
 }
+_ENVELOPE = ("Subject", "Signature", "SignatureVersion", "SigningCertURL")
 _HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
 MAX_CERTIFICATES = 16
 MAX_CERTIFICATE_BYTES = 64 * 1024
@@ -101,7 +102,11 @@ class SnsVerifier:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise SnsRefused("the body is not JSON") from None
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        if not isinstance(data, dict):
+            raise SnsRefused("the body is not an SNS message")
+        # What is read or signed must be text; absent or null means left out (Subject, often).
+        data = {k: v for k, v in data.items() if v is not None}
+        if not all(isinstance(data.get(k, ""), str) for k in (*_CONFIRMATION, *_ENVELOPE)):
             raise SnsRefused("the body is not an SNS message")
         kind, topic = data.get("Type", ""), data.get("TopicArn", "")
         if kind not in TYPES:

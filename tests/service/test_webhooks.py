@@ -241,3 +241,12 @@ def test_without_configured_topics_every_message_is_refused(
     client = make_app().test_client()
     r = client.post("/webhooks/ses", data=json.dumps(sns_host.sign(notification("delivery.json"))))
     assert r.status_code == 403
+
+
+def test_a_null_subject_and_message_attributes_do_not_spoil_a_signed_message(
+    hook: Callable[..., Any], news: Path, sns_host: FakeSnsHost
+) -> None:
+    signed = sns_host.sign(notification("bounce-permanent.json", "m-6"))
+    extra = {"Subject": None, "MessageAttributes": {"kind": {"Type": "String", "Value": "bounce"}}}
+    assert hook({**signed, **extra}).status_code == 200
+    assert rows(news)["gone@example.org"] == "bounced"

@@ -36,7 +36,7 @@ from ..model import Issue
 from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate
 from ..sources.markdown import read_issue, read_issues
-from ..store import Store, open_store
+from ..store import Store, database_error, is_database_error, open_store
 from .ledger import Outcome, Recipient, SendLedger, new_claimant
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
@@ -463,11 +463,18 @@ class _Run:
                 finally:
                     self.done_one()
         except BaseException as e:  # a bug or a broken database: stop the run, never hang it
+            if is_database_error(e):  # e.g. the server restarted: what was sent stays `sending`
+                self.stop(database_error(e, self.store))
+                return
             self.stop(NewsletterError(f"a send worker stopped: {type(e).__name__}: {e}"))
             raise
         finally:
             try:
                 self.record(unrecorded)
+            except Exception as e:  # the database is gone: the row stays `sending`, resent by a rerun
+                if not is_database_error(e):
+                    raise
+                self.stop(database_error(e, self.store))
             finally:
                 if session is not None:
                     session.close()

@@ -54,3 +54,12 @@ def test_report_of_an_issue_never_sent(news: Path, cli: Cli) -> None:
         result.exit_code == 1
         and result.stderr == "error: issue 'sample-issue' was never sent; nothing to report\n"
     )
+
+
+def test_gate_never_stops_an_issue_already_queued(sent: Path, cli: Cli) -> None:
+    cli("bounces", str(maildir(sent, "arf-redacted-recipient.eml")))
+    assert complaint_gate(state_url(sent), issue_id=ISSUE) is None
+    with pytest.raises(NewsletterError):
+        complaint_gate(state_url(sent), issue_id="tag:example.org,2025-11-27:next-issue")
+    resumed = cli("send", "sample-issue")  # finishing what was started: no refusal
+    assert resumed.exit_code == 0 and "complaint rate" not in resumed.output

@@ -367,7 +367,7 @@ class _Run:
     def _with_ledger(self, action: Callable[[SendLedger], T]) -> T:
         with self._ledger_lock:
             if self._ledger is None:
-                self._ledger = SendLedger(self.store)
+                self._ledger = SendLedger(self.store, results=True)
             return action(self._ledger)
 
     def keeper(self) -> None:

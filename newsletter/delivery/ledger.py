@@ -160,10 +160,6 @@ class SendLedger:
         if results and pg:
             db.exec_driver_sql("SET synchronous_commit TO off")
 
-    @property
-    def path(self) -> Path | Store | None:
-        return self.store
-
     def close(self) -> None:
         self.db.close()
 

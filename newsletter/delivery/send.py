@@ -17,6 +17,7 @@ the claims of a sender that died), so every sender ends when the issue is done.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 import queue
@@ -366,7 +367,7 @@ class _Run:
     def _with_ledger(self, action: Callable[[SendLedger], T]) -> T:
         with self._ledger_lock:
             if self._ledger is None:
-                self._ledger = SendLedger(self.store)
+                self._ledger = SendLedger(self.store, results=True)
             return action(self._ledger)
 
     def keeper(self) -> None:
@@ -479,6 +480,12 @@ class _Run:
                 if session is not None:
                     session.close()
 
+    def drain(self) -> None:
+        """Empty the work queue (at the end of a run, so the workers' stop signals fit in it)."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.work.get_nowait()
+
     def stop(self, error: NewsletterError) -> None:
         with self.cv:
             if self.fatal is None:
@@ -540,7 +547,16 @@ class _Run:
             pacer.wait()
             with self.cv:
                 self.in_flight += 1
-            self.work.put(item)
+            while not self._hand_over(item):
+                if self.fatal is not None:  # the workers stopped (e.g. the database went away)
+                    return
+
+    def _hand_over(self, item: _Item) -> bool:
+        try:
+            self.work.put(item, timeout=0.5)
+        except queue.Full:
+            return False
+        return True
 
 
 def send_issue(
@@ -607,7 +623,12 @@ def send_issue(
             run.stop(
                 NewsletterError("interrupted; what was sent is recorded: rerun `newsletter send` to go on")
             )
+        except Exception as e:
+            if not is_database_error(e):
+                raise
+            run.stop(database_error(e, store))
         finally:
+            run.drain()  # messages not started stay pending; workers that died take no more
             for _ in workers:
                 run.work.put(None)
             for w in workers:
@@ -615,8 +636,13 @@ def send_issue(
             run.finished.set()
             keeper.join()
             run.close()
+        try:
             ledger.release(issue.id, run.claimant)
-        after = ledger.counts(issue.id)
+            after = ledger.counts(issue.id)
+        except Exception as e:  # the database is gone: the claims expire with their lease
+            if not is_database_error(e):
+                raise
+            raise run.fatal or database_error(e, store) from None
         report.remaining = after.pending
         report.duration = time.monotonic() - report.started
         if progress:

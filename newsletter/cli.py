@@ -31,6 +31,7 @@ LAZY_COMMANDS = {
     "serve": ("newsletter.service.cli", "serve_command"),
     "bounces": ("newsletter.feedback.cli", "bounces_command"),
     "report": ("newsletter.feedback.cli", "report_command"),
+    "db": ("newsletter.store.cli", "db_group"),
 }
 
 

@@ -100,6 +100,7 @@ class BarProgress:
 @click.option("--retry-delay", type=click.FloatRange(min=0), help="First retry delay in seconds (doubles).")
 @click.option("--retry-unknown", is_flag=True,
               help="Send again the messages whose delivery is unknown (may deliver some twice).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Start even if the last issue's complaint rate is above 0.3%.")
 @user_errors
 def send_command(
     issue: str,
@@ -111,6 +112,7 @@ def send_command(
     connections: int | None,
     retry_delay: float | None,
     retry_unknown: bool,
+    force: bool,
 ) -> None:
     """Send a built issue to every active subscriber, once each.
 
@@ -145,6 +147,12 @@ def send_command(
             f"{the_issue.slug}: test message sent to {test_address} via {transport.describe()} ({reply})"
         )
         return
+    if not dry_run:
+        from ..feedback.report import complaint_gate
+
+        warning = complaint_gate(config, issue_id=the_issue.id, force=force)
+        if warning:
+            click.echo(warning, err=True)
     options = SendOptions.from_config(
         config, limit=limit, connections=connections, retry_base_delay=retry_delay
     )

@@ -121,10 +121,15 @@ def _report(db: Connection, issue_id: str, slug: str) -> IssueReport:
     return report
 
 
-def complaint_gate(target: Config | Store | Path | str, *, force: bool = False) -> str | None:
-    """Before a new issue goes out: None if sending may go on, else why not (the last issue's
-    complaint rate is above 0.3%). A warning line above 0.1%, or with `force`."""
+def complaint_gate(
+    target: Config | Store | Path | str, *, issue_id: str | None = None, force: bool = False
+) -> str | None:
+    """Before a new issue goes out: None if sending may go on; NewsletterError if the last issue's
+    complaint rate is above 0.3% (unless `force`); a warning line above 0.1%. An issue already
+    queued (`issue_id`) is being finished, not started: it always may go on."""
     with open_store(target).connect() as db:
+        if issue_id and db.execute(text("SELECT 1 FROM sends WHERE issue_id = :i"), {"i": issue_id}).first():
+            return None
         last = db.execute(
             text("SELECT issue_id FROM sends ORDER BY enqueued DESC, issue_id DESC LIMIT 1")
         ).first()

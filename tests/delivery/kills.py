@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import signal
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -12,21 +11,21 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import DBAPIError
+
+from tests.state import query
 
 
-def count(db_path: Path, status: str) -> int:
-    """Ledger rows with `status` (0 before the database exists)."""
+def count(root: Path, status: str) -> int:
+    """Ledger rows with `status` in the state of the newsletter in `root` (0 before it exists)."""
     try:
-        with sqlite3.connect(db_path, timeout=5) as db:
-            return int(
-                db.execute("SELECT count(*) FROM deliveries WHERE status = ?", (status,)).fetchone()[0]
-            )
-    except sqlite3.OperationalError:  # not created yet
+        return int(query(root, "SELECT count(*) FROM deliveries WHERE status = :s", s=status)[0][0])
+    except DBAPIError:  # not created yet
         return 0
 
 
 def kill_repeatedly(
-    db_path: Path,
+    root: Path,
     start: Callable[[], subprocess.Popen[bytes]],
     delivered: Callable[[], int],
     *,
@@ -39,17 +38,17 @@ def kill_repeatedly(
     Returns the `sending` rows (in flight) at each kill, and the final run's stderr."""
     in_flight: list[int] = []
     while len(in_flight) < kills:
-        target = count(db_path, "sent") + rng.randint(*step)
+        target = count(root, "sent") + rng.randint(*step)
         proc = start()
         deadline = time.monotonic() + 60
-        while proc.poll() is None and count(db_path, "sent") < target and time.monotonic() < deadline:
+        while proc.poll() is None and count(root, "sent") < target and time.monotonic() < deadline:
             time.sleep(0.002)
         if proc.poll() is not None:
             pytest.fail(f"the sender finished before kill {len(in_flight) + 1}: "
                         f"{proc.stdout.read().decode()}{proc.stderr.read().decode()}")  # type: ignore[union-attr]  # fmt: skip
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        in_flight.append(count(db_path, "sending"))
+        in_flight.append(count(root, "sending"))
         time.sleep(0.2)  # the server may still be finishing a transaction the sender completed
         settled = delivered()
         time.sleep(0.4)

@@ -4,7 +4,6 @@ that records raw messages and, when asked, answers like SES under load or over q
 from __future__ import annotations
 
 import email
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from email import policy
@@ -25,6 +24,7 @@ from newsletter.delivery.transports import transport_for
 from newsletter.errors import NewsletterError
 from newsletter.outputs.message import envelope_for
 from newsletter.outputs.mime import MessageTemplate
+from tests.state import query
 
 from .conftest import SECRET, add_subscribers
 from .ses_servers import (
@@ -56,8 +56,7 @@ def _point_at(monkeypatch: pytest.MonkeyPatch, endpoint: str) -> None:
 
 
 def _ledger(root: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(root / "state" / "newsletter.db") as db:
-        return db.execute(sql).fetchall()
+    return query(root, sql)
 
 
 def _send(news: Path, transport: SesTransport, **options: object) -> int:

@@ -32,12 +32,11 @@ def test_kills_lose_nobody_and_duplicate_at_most_the_in_flight(news: Path) -> No
     rng = random.Random(int(os.environ.get("NEWSLETTER_TEST_SEED", "20251206")))
     addresses = [f"reader{i:03d}@example.org" for i in range(400)]
     add_subscribers(news, addresses)
-    db_path = news / "state" / "newsletter.db"
     with ses_emulator() as url:
         in_flight_at_kills, _ = kill_repeatedly(
-            db_path, lambda: _sender(news, url), lambda: len(emulator_store(url)),
+            news, lambda: _sender(news, url), lambda: len(emulator_store(url)),
             kills=KILLS, rng=rng, step=(10, 60),
         )  # fmt: skip
         received = Counter(a for m in emulator_store(url) for a in m["destination"]["to"])
     assert_nobody_missed(received, addresses, in_flight_at_kills, connections=CONNECTIONS)
-    assert count(db_path, "sent") == len(addresses)
+    assert count(news, "sent") == len(addresses)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from newsletter.delivery.tokens import (
     verp_matches,
     verp_token_of,
 )
+from tests.state import query
 
 from .conftest import SECRET, add_subscribers
 from .smtp_servers import smtp_server
@@ -59,8 +59,7 @@ def test_each_message_goes_out_with_its_own_envelope_sender(
     with smtp_server(store) as port:
         result = cli("send", "sample-issue", env={"NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{port}"})
     assert result.exit_code == 0, result.output
-    with sqlite3.connect(news / "state" / "newsletter.db") as db:
-        ids = dict(db.execute("SELECT address, id FROM subscribers"))
+    ids = dict(query(news, "SELECT address, id FROM subscribers"))
     envelopes = dict(reversed(line.split()) for line in (store / "envelopes.log").read_text().splitlines())
     for address, subscriber_id in ids.items():
         local, _, domain = envelopes[address].partition("@")

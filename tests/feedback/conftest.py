@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from delivery.conftest import SECRET, add_subscribers, news  # noqa: F401 (a fix
 from newsletter.delivery.cli import send_command, subscribers_group
 from newsletter.delivery.ledger import SendLedger
 from newsletter.feedback.cli import bounces_command, report_command
+from tests.state import query, state_url
 
 BOUNCES = Path(__file__).resolve().parents[1] / "data" / "bounces"
 ISSUE = "tag:example.org,2025-11-20:sample-issue"
@@ -26,14 +26,13 @@ READERS = ["gone@example.net", "fan@example.com", "nobody-here@example.com", "vo
 def sent(news: Path) -> Path:  # noqa: F811
     """`news` after the sample issue was sent to READERS (at 2025-11-20T07:00Z)."""
     add_subscribers(news, READERS)
-    ledger = SendLedger(news / "state" / "newsletter.db")
+    ledger = SendLedger(state_url(news))
     try:
         ledger.enqueue(ISSUE, "sample-issue", "de", "de")
     finally:
         ledger.close()
-    with sqlite3.connect(news / "state" / "newsletter.db") as db:
-        db.execute("UPDATE deliveries SET status = 'sent', changed = '2025-11-20T07:00:00+00:00'")
-        db.execute("UPDATE sends SET enqueued = '2025-11-20T06:59:00+00:00'")
+    query(news, "UPDATE deliveries SET status = 'sent', changed = '2025-11-20T07:00:00+00:00'")
+    query(news, "UPDATE sends SET enqueued = '2025-11-20T06:59:00+00:00'")
     return news
 
 
@@ -60,12 +59,10 @@ def maildir(root: Path, *names: str) -> Path:
 
 
 def statuses(root: Path) -> dict[str, str]:
-    with sqlite3.connect(root / "state" / "newsletter.db") as db:
-        return dict(db.execute("SELECT address, status FROM subscribers"))
+    return dict(query(root, "SELECT address, status FROM subscribers"))  # type: ignore[arg-type]
 
 
 def feedback(root: Path) -> list[tuple]:
-    with sqlite3.connect(root / "state" / "newsletter.db") as db:
-        return db.execute(
-            "SELECT address, kind, severity, status_code, decision, issue_id FROM feedback ORDER BY id"
-        ).fetchall()
+    return query(
+        root, "SELECT address, kind, severity, status_code, decision, issue_id FROM feedback ORDER BY id"
+    )

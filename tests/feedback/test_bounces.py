@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import mailbox
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from click.testing import Result
 
 from newsletter.feedback.events import FeedbackEvent
 from newsletter.feedback.record import FeedbackLedger, SuppressionPolicy
+from tests.state import query, state_url
 
 from .conftest import BOUNCES, ISSUE, SECRET, feedback, maildir, statuses
 
@@ -80,7 +80,7 @@ def test_complaint_suppresses_at_once(sent: Path, cli: Cli) -> None:
 
 
 def test_soft_bounces_suppress_after_the_limit_within_the_window(sent: Path) -> None:
-    ledger = FeedbackLedger(sent / "state" / "newsletter.db")
+    ledger = FeedbackLedger(state_url(sent))
     policy = SuppressionPolicy(soft_limit=3, soft_days=30)
     try:
 
@@ -90,8 +90,7 @@ def test_soft_bounces_suppress_after_the_limit_within_the_window(sent: Path) -> 
 
         old = "2020-01-01T00:00:00+00:00"  # outside the window: never counts
         assert soft(0, old) == "counted"
-        with sqlite3.connect(sent / "state" / "newsletter.db") as db:
-            recent = db.execute("SELECT changed FROM subscribers WHERE id = 4").fetchone()[0]
+        ((recent,),) = query(sent, "SELECT changed FROM subscribers WHERE id = 4")
         assert [soft(1, recent), soft(2, recent)] == ["counted", "counted"]
         assert statuses(sent)["voll@example.de"] == "active"
         assert soft(3, recent) == "suppressed"
@@ -102,7 +101,7 @@ def test_soft_bounces_suppress_after_the_limit_within_the_window(sent: Path) -> 
 
 def test_events_of_another_source_are_recorded_the_same_way(sent: Path) -> None:
     """What an ESP's notification (no mailbox, no token) hands to the same recording function."""
-    ledger = FeedbackLedger(sent / "state" / "newsletter.db")
+    ledger = FeedbackLedger(state_url(sent))
     try:
         event = FeedbackEvent("complaint", "Fan@Example.com", status="abuse", source="ses")
         (d,) = ledger.record([event], "ses:0100018c-0f1e")
@@ -140,12 +139,12 @@ def test_config_mailbox_and_bad_sources(sent: Path, cli: Cli) -> None:
 
 
 def test_a_token_without_the_secret_is_not_trusted(sent: Path) -> None:
-    with sqlite3.connect(sent / "state" / "newsletter.db") as db:
-        db.execute(
-            "UPDATE subscribers SET address = 'moved@example.net', address_key = 'moved@example.net'"
-            " WHERE id = 1"
-        )
-    ledger = FeedbackLedger(sent / "state" / "newsletter.db")
+    query(
+        sent,
+        "UPDATE subscribers SET address = 'moved@example.net', address_key = 'moved@example.net'"
+        " WHERE id = 1",
+    )
+    ledger = FeedbackLedger(state_url(sent))
     try:
         event = FeedbackEvent("bounce", "gone@example.net", verp="1-wqsrqaon-blnsbvfzwkjx")
         (d,) = ledger.record([event], "r", secret=SECRET)

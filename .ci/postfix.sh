@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Configure and start Debian's postfix (already installed) for the delivery end-to-end test:
 # listen on 127.0.0.1:$PORT only, accept mail for newsletter-test.example.org, deliver every recipient into
-# one Maildir. Idempotent: rerunning rewrites the same settings and reloads. Needs root.
+# one Maildir. Mail to bounce.newsletter-test.example.org (no such user, 5.1.1) and
+# full.newsletter-test.example.org (mailbox full, 5.2.2) bounces: postfix returns a real DSN to the
+# envelope sender, which lands in the same Maildir when the sender is @newsletter-test.example.org.
+# Idempotent: rerunning rewrites the same settings and reloads. Needs root.
 #
 # Usage (in .ci/run):  eval "$(sudo --preserve-env=SUDO_UID .ci/postfix.sh)"
 # Prints `export NEWSLETTER_TEST_POSTFIX_PORT=…` and `export NEWSLETTER_TEST_POSTFIX_MAILDIR=…`
@@ -10,6 +13,8 @@ set -euo pipefail
 
 PORT="${NEWSLETTER_TEST_POSTFIX_PORT:-2525}"
 DOMAIN="newsletter-test.example.org"
+BOUNCING="bounce.$DOMAIN"
+FULL="full.$DOMAIN"
 BASE="/var/mail/newsletter-test"
 MAILDIR="$BASE/Maildir"
 LOG="/var/log/postfix-newsletter.log"
@@ -51,6 +56,8 @@ postconf -e \
   "virtual_uid_maps = static:$OWNER_UID" \
   "virtual_gid_maps = static:$OWNER_GID" \
   "virtual_minimum_uid = 1" \
+  "smtpd_reject_unlisted_recipient = no" \
+  "transport_maps = inline:{ {$BOUNCING = error:5.1.1 mailbox does not exist}, {$FULL = error:5.2.2 mailbox full} }" \
   "maillog_file = $LOG"
 
 # Our own listener on $PORT; the default port-25 one is switched off; no chroot (containers
@@ -81,6 +88,8 @@ for _ in $(seq 1 100); do
     echo "export NEWSLETTER_TEST_POSTFIX_PORT=$PORT"
     echo "export NEWSLETTER_TEST_POSTFIX_MAILDIR=$MAILDIR"
     echo "export NEWSLETTER_TEST_POSTFIX_DOMAIN=$DOMAIN"
+    echo "export NEWSLETTER_TEST_POSTFIX_BOUNCING_DOMAIN=$BOUNCING"
+    echo "export NEWSLETTER_TEST_POSTFIX_FULL_DOMAIN=$FULL"
     exit 0
   fi
   sleep 0.1

@@ -21,7 +21,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import build_bench, render_bench, smtp_ceiling
+from . import build_bench, render_bench, smtp_ceiling, store_bench
 from .build_bench import SizeResult
 from .measure import Timing, load_average
 
@@ -89,27 +89,27 @@ def send_figures(message_bytes: int, messages: int) -> tuple[list[str], dict[int
     return rows, rates, f"`{' '.join(argv[1:])}` — {first}"
 
 
-def service_figures(signups: int) -> list[str]:
-    """The lines bench/serve_bench.py prints: concurrent sign-ups against the real service."""
-    argv = [sys.executable, "-m", "bench.serve_bench", "--signups", str(signups)]
-    argv += ["--concurrency", str(signups)]
+def module_figures(module: str, *args: str) -> list[str]:
+    """The lines a benchmark module prints, as a command line and a list."""
+    argv = [sys.executable, "-m", f"bench.{module}", *args]
     try:
-        out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+        out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900, check=True).stdout
     except (subprocess.SubprocessError, OSError) as e:
-        return [f"bench/serve_bench.py failed: {e}"]
-    lines = [f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
-    return [*lines, "", *timing_figures()]
+        tail = (getattr(e, "stderr", "") or "").strip().splitlines()[-1:]
+        return [f"bench/{module}.py failed: {tail[0] if tail else e}"]
+    return [f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
 
 
 def timing_figures() -> list[str]:
     """The lines bench/signup_timing.py prints: does a sign-up's answer time tell who is subscribed?"""
-    argv = [sys.executable, "-m", "bench.signup_timing", "--pairs", "300"]
-    try:
-        out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
-    except (subprocess.SubprocessError, OSError) as e:
-        return [f"bench/signup_timing.py failed: {e}"]
     head = "Answer times of sign-ups for active and unknown addresses, interleaved (the same work for both):"
-    return [head, "", f"`{' '.join(argv[1:])}`", "", *(f"- {line}" for line in out.strip().splitlines())]
+    return [head, "", *module_figures("signup_timing", "--pairs", "300")]
+
+
+def service_figures(signups: int) -> list[str]:
+    """Concurrent sign-ups against the real service (bench/serve_bench.py)."""
+    figures = module_figures("serve_bench", "--signups", str(signups), "--concurrency", str(signups))
+    return [*figures, "", *timing_figures()]
 
 
 def report(
@@ -118,6 +118,7 @@ def report(
     ceilings: list[smtp_ceiling.Ceiling],
     send: tuple[list[str], dict[int, float], str],
     service: list[str],
+    ses: list[str],
     tools: dict[str, str],
     started: str,
     load: tuple[str, str],
@@ -339,6 +340,17 @@ def report(
     add("")
     lines.extend(service)
     add("")
+    add("## Sending through Amazon SES")
+    add("")
+    add(
+        "`newsletter send` with the SES transport against npm's `aws-ses-v2-local` (the SES v2 HTTP "
+        "API in its own process on 127.0.0.1), beside a raw boto3 `send_email` loop over the same "
+        "client and concurrency; runs alternate, medians (goal: ratio ≥ 0.7). The emulator, not "
+        "SES, sets the pace here: real SES caps the rate at the account's MaxSendRate."
+    )
+    add("")
+    lines.extend(ses)
+    add("")
     add("## Reproduce")
     add("")
     add("```")
@@ -349,6 +361,7 @@ def report(
     add("python -m bench.smtp_ceiling --bytes 48000 --sessions 1 4")
     add("python -m bench.serve_bench --signups 500 --concurrency 500")
     add("python -m bench.signup_timing --pairs 300")
+    add("python -m bench.ses_bench --messages 1000 --rounds 4")
     add("```")
     add("")
     return "\n".join(lines)
@@ -400,19 +413,25 @@ def main() -> None:
     if smtp_ceiling.available():
         ceilings = smtp_ceiling.main(["--bytes", str(message_bytes), "--messages", str(messages)])
     send = send_figures(message_bytes, 500 if args.quick else 2000)
+    print("== state: SQLite and PostgreSQL", flush=True)
+    state = store_bench.main(["--quick"] if args.quick else [])
     print("== subscription service", flush=True)
     service = service_figures(100 if args.quick else 500)
+    print("== SES", flush=True)
+    ses = module_figures("ses_bench", "--messages", "200" if args.quick else "1000")
     text = report(
         sizes,
         render,
         ceilings,
         send,
         service,
+        ses,
         tools,
         started,
         (load_start, load_average()),
         (time.monotonic() - start) / 60,
     )
+    text += "\n## State: SQLite and PostgreSQL\n\n" + "\n".join(state) + "\n"
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
 

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,14 +64,27 @@ def sink(kind: str) -> Iterator[int]:
         cmd = ["smtp-sink", "-u", "nobody", "-c", f"127.0.0.1:{port}", "256"]
     else:
         cmd = [sys.executable, "-c", f"from bench.send_bench import _aiosmtpd_sink; _aiosmtpd_sink({port})"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    with running(cmd, lambda: _greets(port)):
+        yield port
+
+
+def _greets(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+        s.recv(100)
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def running(cmd: list[str], ready: Callable[[], bool], env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a server process until the block ends, once `ready()` says it answers (10 s at most)."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
     try:
         for _ in range(200):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
-                s.recv(100)
+            if ready():
                 break
             time.sleep(0.05)
-        yield port
+        yield
     finally:
         proc.kill()
         proc.wait()
@@ -98,22 +111,24 @@ def sample_issue(root: Path) -> None:
     (built / "email.txt").write_text(text, encoding="utf-8")
 
 
-def populate(root: Path, n: int) -> None:
-    """n subscribers, inserted directly (the import path is not what is measured here)."""
-    from newsletter.delivery.database import now, open_database, transaction
+def populate(root: Path, n: int, url: str | None = None) -> None:
+    """n subscribers, inserted directly (the import path is not what is measured here), into the
+    state at `url` (default: the SQLite file of the newsletter in `root`)."""
+    from sqlalchemy import text
 
-    db = open_database(root / "state" / "newsletter.db")
+    from newsletter.store import now, open_store, transaction
+
+    store = open_store(url or root / "state" / "newsletter.db")
     t = now()
-    with transaction(db):
-        db.executemany(
-            "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
-            " VALUES (?, ?, ?, '', 'active', 'bench', ?, ?)",
-            (
-                (f"reader{i:06d}@example.org", f"reader{i:06d}@example.org", f"Leser Nr. {i}", t, t)
-                for i in range(n)
-            ),
-        )
-    db.close()
+    insert = text(
+        "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
+        " VALUES (:a, :a, :name, '', 'active', 'bench', :t, :t)"
+    )
+    with store.connect() as db, transaction(db):
+        for start in range(0, n, 10_000):
+            rows = [{"a": f"reader{i:06d}@example.org", "name": f"Leser Nr. {i}", "t": t}
+                    for i in range(start, min(n, start + 10_000))]  # fmt: skip
+            db.execute(insert, rows)
 
 
 def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
@@ -137,6 +152,20 @@ def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:
 
 def run_baseline(root: Path, port: int, connections: int, n: int) -> float:
     """Bare smtplib: the same pre-built bytes n times over `connections` connections; seconds."""
+
+    data = prebuilt_message(root)
+
+    def worker(k: int) -> None:
+        smtp = smtplib.SMTP("127.0.0.1", port, local_hostname="localhost")
+        for i in range(k):
+            smtp.sendmail("newsletter@example.org", [f"reader{i:06d}@example.org"], data)
+        smtp.quit()
+
+    return in_threads(worker, connections, n)
+
+
+def prebuilt_message(root: Path) -> bytes:
+    """The sample issue's message for one recipient, built once (what the raw baselines send)."""
     from newsletter.config import load_config
     from newsletter.delivery.send import find_issue
     from newsletter.outputs.built import built_email
@@ -146,17 +175,14 @@ def run_baseline(root: Path, port: int, connections: int, n: int) -> float:
     config = load_config(root / "newsletter.toml")
     issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
-    data = MessageTemplate(envelope_for(config, issue), html=html, text=text).render(
+    return MessageTemplate(envelope_for(config, issue), html=html, text=text).render(
         "reader000000@example.org", "Leser Nr. 0", "https://news.example.org/unsubscribe/x"
     )
+
+
+def in_threads(worker: Callable[[int], None], connections: int, n: int) -> float:
+    """Seconds for `connections` threads to run `worker(k)`, the k's adding up to n."""
     counts = [n // connections + (1 if i < n % connections else 0) for i in range(connections)]
-
-    def worker(k: int) -> None:
-        smtp = smtplib.SMTP("127.0.0.1", port, local_hostname="localhost")
-        for i in range(k):
-            smtp.sendmail("newsletter@example.org", [f"reader{i:06d}@example.org"], data)
-        smtp.quit()
-
     threads = [threading.Thread(target=worker, args=(k,)) for k in counts]
     t0 = time.perf_counter()
     for t in threads:

@@ -30,6 +30,9 @@ LAZY_COMMANDS = {
     "publish": ("newsletter.publish_cli", "publish_command"),
     "init": ("newsletter.publish_cli", "init_command"),
     "serve": ("newsletter.service.cli", "serve_command"),
+    "bounces": ("newsletter.feedback.cli", "bounces_command"),
+    "report": ("newsletter.feedback.cli", "report_command"),
+    "db": ("newsletter.store.cli", "db_group"),
 }
 
 

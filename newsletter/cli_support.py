@@ -34,5 +34,16 @@ def user_errors(fn: F) -> F:
         except NewsletterError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(1)
+        except Exception as e:
+            # A database failure the store did not foresee (locked, disk full, server gone):
+            # still one line. sqlalchemy is only loaded by the commands that use the store.
+            if "newsletter.store" not in sys.modules:
+                raise
+            from .store import database_error, is_database_error
+
+            if not is_database_error(e):
+                raise
+            click.echo(f"error: {database_error(e)}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -41,13 +41,20 @@ class EmailConfig:
 class DeliveryConfig:
     database: Path = Path("state/newsletter.db")
     outbox: Path = Path("state/outbox")
-    transport: str = "auto"  # auto: smtp when NEWSLETTER_SMTP_URL is set, else outbox
+    transport: str = "auto"  # auto: smtp when NEWSLETTER_SMTP_URL is set, else outbox; or ses
+    ses_configuration_set: str = ""  # SES configuration set (event publishing to SNS)
     connections: int = 4
     rate_per_second: float = 0.0
     hourly_cap: int = 0
     max_attempts: int = 6
     bounce_on_permanent_failure: bool = True
     connect_timeout: float = 10.0  # seconds to reach the SMTP server
+    # Returned mail: the VERP envelope sender, the mailbox `bounces` reads, the suppression policy.
+    bounce_address: str = ""  # "": the From address, as local+TOKEN@domain
+    verp: bool = True
+    bounce_mailbox: str = ""  # a Maildir, an mbox file or imaps://user@host/folder
+    soft_bounce_limit: int = 3  # soft bounces within soft_bounce_days that suppress an address
+    soft_bounce_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -333,6 +340,7 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         unsubscribe_url=s.url("unsubscribe_url"),
         social=tuple(SocialLink(t.string("name"), t.url("url")) for t in s.tables("social")),
         editions=editions,
+        websub_hub=s.url("websub_hub") or None,
     )
     if site.unsubscribe_url and "{token}" not in site.unsubscribe_url:
         raise s._err("unsubscribe_url", "must contain {token}")
@@ -364,9 +372,19 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         max_attempts=max(1, d.whole("max_attempts", 6)),
         bounce_on_permanent_failure=d.flag("bounce_on_permanent_failure", True),
         connect_timeout=d.number("connect_timeout", 10.0) or 10.0,
+        ses_configuration_set=d.string("ses_configuration_set", ""),
+        bounce_address=d.string("bounce_address", ""),
+        verp=d.flag("verp", True),
+        bounce_mailbox=d.string("bounce_mailbox", ""),
+        soft_bounce_limit=max(1, d.whole("soft_bounce_limit", 3)),
+        soft_bounce_days=max(1, d.whole("soft_bounce_days", 30)),
     )
-    if delivery.transport not in ("auto", "outbox", "smtp"):
-        raise d._err("transport", "must be one of auto, outbox, smtp")
+    if delivery.transport not in ("auto", "outbox", "smtp", "ses"):
+        raise d._err("transport", "must be one of auto, outbox, smtp, ses")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{0,64}", delivery.ses_configuration_set):
+        raise d._err(
+            "ses_configuration_set", "must be an SES configuration set name (letters, digits, _ and -)"
+        )
     lim = top.table("limits")
     limits = Limits(
         max_source_bytes=lim.whole("max_source_bytes", 5_000_000),

@@ -203,6 +203,7 @@ class Site:
     unsubscribe_url: str = ""  # with "{token}"
     social: tuple[SocialLink, ...] = ()
     editions: dict[str, Edition] = field(default_factory=dict)
+    websub_hub: str | None = None  # the WebSub hub the feeds name, pinged by `publish`
 
     @property
     def languages(self) -> tuple[str, ...]:

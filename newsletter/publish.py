@@ -28,11 +28,15 @@ from .delivery.ledger import SendLedger
 from .delivery.send import ProgressFn, SendOptions, SendReport, send_issue
 from .delivery.tokens import secret_from_env
 from .delivery.transports import Transport, transport_from_config
+from .delivery.websub import feed_urls, ping_hub
 from .errors import NewsletterError
+from .feedback.bounces import process_mailbox
+from .feedback.report import complaint_gate
 from .judges.problems import Problem
 from .judges.settings import check_settings
 from .model import Issue
 from .outputs.built import built_email, issue_folder, read_built_issue
+from .store import open_store
 
 #: A due issue never queued and older than this is archive, not news: it is not sent on its own.
 DEFAULT_MAX_AGE = dt.timedelta(days=14)
@@ -121,12 +125,16 @@ def publish(
     options: SendOptions | None = None,
     progress: ProgressFn | None = None,
     notice: Notice | None = None,
+    force: bool = False,
 ) -> PublishReport:
     """Build the issues due at `now` into `out`, check them, then send the due ones not yet sent.
 
     Nothing is sent when the check finds a problem (the report lists them) or with `send=False`.
     `only_slug` sends just that issue (it must be due), whatever its age. `dry_run` renders and
-    counts every message but sends none. The secret comes from NEWSLETTER_SECRET and the transport
+    counts every message but sends none. Before sending, returned mail in [delivery] bounce_mailbox
+    is read (suppressed addresses get nothing), a new issue waits while the last one's complaint
+    rate is above 0.3% (unless `force`), and the WebSub hub hears of the changed feeds.
+    The secret comes from NEWSLETTER_SECRET and the transport
     from [delivery] and NEWSLETTER_SMTP_URL unless given. Raises NewsletterError when sending had
     to stop (bad credentials, server gone): what was sent is in the ledger, a rerun goes on.
     """
@@ -158,15 +166,19 @@ def publish(
         report.sending = False
         return report
 
-    ledger = SendLedger(config.path(config.delivery.database))
+    ledger = SendLedger(open_store(config))
     try:
         if only_slug is not None:
             todo = [i for i in result.issues if i.slug == only_slug]
             skipped: list[Skipped] = []
         else:
             todo, skipped = due_for_sending(list(result.issues), ledger, now, max_age)
+        new = [i for i in todo if not ledger.is_enqueued(i.id)]
     finally:
         ledger.close()
+    secret = secret if secret is not None or not todo else _secret(dry_run, say)
+    if todo and not dry_run:
+        todo = _close_the_loop(config, todo, new, skipped, secret, force, say)
     report.skipped = skipped
     for s in skipped:
         if s.reason != ALREADY_SENT:
@@ -177,7 +189,7 @@ def publish(
         return report
 
     if secret is None:
-        secret = _secret(dry_run, say)
+        raise NewsletterError("no secret to sign the unsubscribe links with")  # set above: todo is not empty
     if transport is None:
         transport = transport_from_config(config)
     for issue in todo:
@@ -203,6 +215,37 @@ def publish(
             )
         say(sent.summary())
     return report
+
+
+def _close_the_loop(
+    config: Config,
+    todo: list[Issue],
+    new: list[Issue],
+    skipped: list[Skipped],
+    secret: str | None,
+    force: bool,
+    say: Notice,
+) -> list[Issue]:
+    """Before sending: read returned mail, hold new issues back while the complaint rate is too
+    high, and ping the WebSub hub for the feeds the new issues changed. Returns what to send."""
+    if config.delivery.bounce_mailbox:
+        try:
+            say(process_mailbox(config, secret=secret).summary())
+        except NewsletterError as e:  # sending goes on: the next run reads the mailbox again
+            say(f"warning: returned mail not read: {e}")
+    if not new:
+        return todo
+    try:
+        warning = complaint_gate(config, force=force)
+    except NewsletterError as e:
+        skipped.extend(Skipped(i.slug, str(e)) for i in new)
+        return [i for i in todo if i not in new]
+    if warning:
+        say(warning)
+    if config.site.websub_hub:
+        for line in ping_hub(config.site.websub_hub, feed_urls(config.site)):
+            say(line)
+    return todo
 
 
 def _require_due(slug: str, built: tuple[Issue, ...], not_due: tuple[Issue, ...]) -> None:

@@ -32,6 +32,9 @@ def parse_now(value: str | None) -> dt.datetime:
 @click.option("--issue", "slug", metavar="SLUG", help="Send only this (due) issue, whatever its age.")
 @click.option("--no-send", is_flag=True, help="Build and check only (what a push to main does).")
 @click.option("--fast", is_flag=True, help="Check without SpamAssassin and the browser judges.")
+@click.option(
+    "--force", is_flag=True, help="Send a new issue even if the last one's complaint rate is above 0.3%."
+)
 @click.option("--max-age", type=click.IntRange(min=1), default=14, show_default=True, metavar="DAYS",
               help="Due issues never sent and older than this are archive: not sent alone.")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
@@ -44,6 +47,7 @@ def publish_command(
     slug: str | None,
     no_send: bool,
     fast: bool,
+    force: bool,
     max_age: int,
     out: Path,
     config_path: Path | None,
@@ -77,6 +81,7 @@ def publish_command(
             max_age=dt.timedelta(days=max_age),
             progress=progress,
             notice=click.echo,
+            force=force,
         )
     finally:
         if progress is not None:

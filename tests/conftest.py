@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+
+from bench.postgres import PostgresUnavailable, fresh_database, postgres_server
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
@@ -83,3 +87,29 @@ def copy_of_the_repository(target: Path) -> Path:
         elif source.is_file():
             shutil.copy2(source, dest)
     return target
+
+
+# The databases the store runs on: every test that takes `database_url` runs once per backend.
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server to make test databases on (bench/postgres.py): the one .ci/postgres.sh
+    started in CI, else a throwaway cluster for this run; skipped locally, failed in CI, without."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresUnavailable as e:
+            require(False, str(e))
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A NEWSLETTER_DATABASE_URL for an empty state, once per backend: an SQLite file in tmp_path,
+    or a fresh database on the test PostgreSQL server (dropped after the test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/state.db"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    require(importlib.util.find_spec("psycopg") is not None, "the psycopg package")
+    with fresh_database(server) as url:
+        yield url

@@ -52,6 +52,7 @@ def test_minimal_config_gets_defaults_and_a_trailing_slash() -> None:
         ("edition-not-a-language", "[editions] f_r: is not a language code"),
         ("site-language-not-a-tag", "[site] language: must be a language code"),
         ("broken-toml-line-5", ":5: invalid TOML"),
+        ("ses-configuration-set-with-a-space", "[delivery] ses_configuration_set: must be an SES"),
     ],
 )
 def test_bad_config_is_one_clear_line(fixture: str, expected: str) -> None:

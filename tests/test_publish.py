@@ -243,3 +243,53 @@ def test_a_killed_run_is_finished_by_the_next_without_extra_duplicates(
     assert duplicates <= sum(in_flight), (duplicates, in_flight)
     assert _count(db_path, "sent") == 2 * len(readers)
     print(f"in flight at the kills: {in_flight}, duplicates: {duplicates}")
+
+
+def _configure(root: Path, site: str = "", delivery: str = "") -> None:
+    config = root / "newsletter.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("[site]\n", f"[site]\n{site}", 1).replace(
+        "[delivery]\n", f"[delivery]\n{delivery}", 1
+    )
+    config.write_text(text, encoding="utf-8")
+
+
+def test_publish_reads_returned_mail_first_and_pings_the_websub_hub(news: Path) -> None:
+    from delivery.websub_hub import websub_hub
+
+    _subscribe(news, ["user@example.com"])  # complained (RFC 5965's example) before this run
+    box = news / "bounces"
+    for sub in ("tmp", "new", "cur"):
+        (box / sub).mkdir(parents=True)
+    (box / "new" / "1.complaint").write_bytes((DATA / "bounces" / "rfc5965-b2-abuse.eml").read_bytes())
+    with websub_hub() as (hub, pings):
+        _configure(news, site=f'websub_hub = "{hub}"\n', delivery='bounce_mailbox = "bounces"\n')
+        result = run_publish("--now", NOW, "--fast")
+    assert result.exit_code == 0, result.output
+    assert "1 suppressed" in result.output
+    assert "user@example.com" not in {to for to, _ in _received(news / "state" / "outbox")}
+    base = "https://newsletter.novastan.org/"
+    assert [p["hub.url"] for p in pings] == [[base + f] for f in ("feed.atom", "feed.rss", "feed.json")]
+    assert all(p["hub.mode"] == ["publish"] for p in pings)
+    assert f'<link href="{hub}" rel="hub"/>' in (news / "public" / "feed.atom").read_text(encoding="utf-8")
+
+
+def test_a_new_issue_waits_while_the_complaint_rate_is_too_high(news: Path) -> None:
+    from newsletter.feedback.events import FeedbackEvent
+    from newsletter.feedback.record import FeedbackLedger
+
+    assert run_publish("--now", NOW, "--fast").exit_code == 0
+    ledger = FeedbackLedger(news / "state" / "newsletter.db")
+    try:
+        issue = "tag:newsletter.novastan.org,2025-12-01:present-issue"
+        ledger.record([FeedbackEvent("complaint", "ana@example.org", status="abuse", issue_id=issue)], "r1")
+    finally:
+        ledger.close()
+    later = "2025-12-08T07:00:00Z"
+    held = run_publish("--now", later, "--fast")
+    assert held.exit_code == 0, held.output
+    assert "future-issue: not sent: the complaint rate of present-issue is 33.33% (1 of 3)" in held.output
+    assert "send anyway with --force" in held.output
+    forced = run_publish("--now", later, "--fast", "--force")
+    assert "warning: the complaint rate of present-issue" in forced.output
+    assert "future-issue: sent 2" in forced.output  # ana complained: suppressed

@@ -16,7 +16,9 @@ import click
 from ..cli_support import config_option, user_errors
 from ..config import Config, load_config
 from ..errors import NewsletterError
+from ..feedback.cli import unsuppress_command
 from ..outputs.built import built_email
+from ..store import open_store
 from .send import SendOptions, SendReport, find_issue, send_issue, send_test
 from .subscribers import STATUSES, SubscriberList
 from .tokens import SECRET_ENV, secret_from_env
@@ -24,7 +26,7 @@ from .transports import transport_from_config
 
 
 def _subscribers(config: Config) -> SubscriberList:
-    return SubscriberList(config.path(config.delivery.database))
+    return SubscriberList(open_store(config))
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -97,6 +99,9 @@ class BarProgress:
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages in this run.")
 @click.option("--connections", type=click.IntRange(1, 64), help="Parallel SMTP connections.")
 @click.option("--retry-delay", type=click.FloatRange(min=0), help="First retry delay in seconds (doubles).")
+@click.option("--retry-unknown", is_flag=True,
+              help="Send again the messages whose delivery is unknown (may deliver some twice).")  # fmt: skip
+@click.option("--force", is_flag=True, help="Start even if the last issue's complaint rate is above 0.3%.")
 @user_errors
 def send_command(
     issue: str,
@@ -107,6 +112,8 @@ def send_command(
     limit: int | None,
     connections: int | None,
     retry_delay: float | None,
+    retry_unknown: bool,
+    force: bool,
 ) -> None:
     """Send a built issue to every active subscriber, once each.
 
@@ -137,6 +144,12 @@ def send_command(
             f"{the_issue.slug}: test message sent to {test_address} via {transport.describe()} ({reply})"
         )
         return
+    if not dry_run:
+        from ..feedback.report import complaint_gate
+
+        warning = complaint_gate(config, issue_id=the_issue.id, force=force)
+        if warning:
+            click.echo(warning, err=True)
     options = SendOptions.from_config(
         config, limit=limit, connections=connections, retry_base_delay=retry_delay
     )
@@ -153,6 +166,7 @@ def send_command(
             transport=transport,
             options=options,
             dry_run=dry_run,
+            retry_unknown=retry_unknown,
             progress=progress,
             notice=lambda m: click.echo(m, err=True),
         )
@@ -247,19 +261,24 @@ def remove_command(address: str, forget: bool, config_path: Path | None) -> None
 @config_option
 @user_errors
 def list_command(status: str | None, config_path: Path | None) -> None:
-    """One line per subscriber: address, status, language (tab-separated when piped).
+    """One line per subscriber: address, status, language, why suppressed (tab-separated when piped).
 
     Example: newsletter subscribers list --status active | cut -f1
     """
+    from ..feedback.record import FeedbackLedger
+
     subs = _subscribers(load_config(config_path))
     try:
+        why = FeedbackLedger(db=subs.db).reasons()  # suppressed addresses: the evidence
         if sys.stdout.isatty():
             width = subs.longest_address()
             for s in subs.stream(status):
-                click.echo(f"{s.address:<{width}}  {s.status:<12}  {s.language or '-'}")
+                reason = f"  {why[s.id]}" if s.id in why else ""
+                click.echo(f"{s.address:<{width}}  {s.status:<12}  {s.language or '-'}{reason}")
         else:
             for s in subs.stream(status):
-                sys.stdout.write(f"{s.address}\t{s.status}\t{s.language}\n")
+                reason = f"\t{why[s.id]}" if s.id in why else ""
+                sys.stdout.write(f"{s.address}\t{s.status}\t{s.language}{reason}\n")
     finally:
         subs.close()
 
@@ -290,6 +309,8 @@ def export_command(status: str | None, output: Path | None, config_path: Path | 
 def _standalone() -> None:
     """Delivery commands on their own (newsletter/cli.py is the real entry point)."""
 
+
+subscribers_group.add_command(unsuppress_command)
 
 _standalone.add_command(send_command)
 _standalone.add_command(subscribers_group)

@@ -7,10 +7,17 @@ keeps sending behind the ledger's back. Results are committed by the worker that
 before it starts its next message (see ledger.py for why that bounds duplicates). The workers
 share one database connection, taken in turn under a lock: connections of their own would
 contend for SQLite's write lock, whose busy handler waits by sleeping.
+
+Several senders of one issue (processes here or on other hosts, on one database) split the work:
+the dispatcher claims pending rows in small batches with a lease that a keeper thread renews;
+a worker sends a message only after marking it `sending` under its own claim. When nothing is
+left to claim but another live sender still holds rows, this run waits for them (and takes over
+the claims of a sender that died), so every sender ends when the issue is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import heapq
@@ -23,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
+from typing import TypeVar
 
 from ..config import Config
 from ..defaults import for_delivery
@@ -30,11 +38,20 @@ from ..errors import NewsletterError
 from ..outputs.built import ISSUE_JSON, BuiltIssue, built_issues, issue_folder, read_built_issue
 from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate, date_header
-from .ledger import Outcome, Recipient, SendLedger
+from ..store import Store, database_error, is_database_error, open_store
+from .ledger import Outcome, Recipient, SendLedger, new_claimant
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
-from .tokens import make_token
-from .transports import SMTP_URL_ENV, ConnectFailure, DeliveryFailure, Session, Transport, TransportFatal
+from .tokens import envelope_sender, make_token
+from .transports import (
+    SMTP_URL_ENV,
+    ConnectFailure,
+    DeliveryFailure,
+    Session,
+    Transport,
+    TransportFatal,
+    queue_id,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,8 @@ class SendOptions:
     retry_max_delay: float = 300.0
     bounce_on_permanent_failure: bool = True
     limit: int | None = None
+    claim_batch: int = 200  # rows claimed at a time (several senders share an issue by claims)
+    claim_lease: float = 120.0  # seconds a claim lasts unless renewed; a dead sender's rows wait this long
 
     @classmethod
     def from_config(cls, config: Config, **overrides: object) -> SendOptions:
@@ -79,6 +98,8 @@ class SendReport:
     failed_permanent: int = 0
     retries: int = 0
     skipped: int = 0
+    unknown: int = 0  # connection lost after the message was handed over: maybe delivered
+    lost_claims: int = 0  # rows another sender took over before this one sent them
     already_sent: int = 0
     remaining: int = 0  # still pending after this run (--limit, or a stop)
     started: float = field(default_factory=time.monotonic)
@@ -97,14 +118,20 @@ class SendReport:
 
     @property
     def exit_code(self) -> int:
-        """0: everything this run attempted was sent (or nothing was left); 3: some failed (partial)."""
-        return 3 if self.failed and not self.finished_before else 0
+        """0: everything this run attempted was sent (or nothing was left); 3: some failed or are
+        unknown (partial)."""
+        return 3 if (self.failed or self.unknown) and not self.finished_before else 0
 
     def summary(self) -> str:
         if self.finished_before:
+            unknown = (
+                f", {self.unknown} unknown: `newsletter send --retry-unknown` sends them again"
+                if self.unknown
+                else ""
+            )
             return (
                 f"{self.slug}: already sent ({self.already_sent} sent, {self.failed_permanent} failed "
-                "permanently in earlier runs); nothing to do"
+                f"permanently in earlier runs{unknown}); nothing to do"
             )
         if self.dry_run:
             return f"{self.slug}: dry run: would send {self.pending_at_start} messages; nothing sent"
@@ -113,6 +140,11 @@ class SendReport:
             f"failed {self.failed} ({self.failed_permanent} permanent, {self.failed_temporary} temporary)",
             f"skipped {self.skipped}",
         ]
+        if self.unknown:
+            parts.append(
+                f"unknown {self.unknown} (connection lost before the server confirmed; "
+                "`newsletter send --retry-unknown` sends them again, maybe twice)"
+            )
         if self.already_sent:
             parts.append(f"sent before {self.already_sent}")
         if self.remaining:
@@ -122,6 +154,7 @@ class SendReport:
 
 
 ProgressFn = Callable[[SendReport], None]
+T = TypeVar("T")
 
 
 # --- the issue to send ------------------------------------------------------------------------
@@ -260,20 +293,43 @@ class _Item:
     attempts: int = 0
 
 
+#: What the recipient stream yields when nothing is claimable now but another sender holds rows.
+WAIT = None
+
+
+def claimed_recipients(
+    ledger: SendLedger, issue_id: str, claimant: str, options: SendOptions
+) -> Iterator[Recipient | None]:
+    """This sender's share of the pending rows, claimed batch by batch; WAIT while other live
+    senders hold the rest; ends when no pending row is left to anyone."""
+    ledger.release_dead(issue_id, claimant)  # a killed run's rows first: they were next in line
+    while True:
+        rows = ledger.claim(issue_id, claimant, options.claim_batch, options.claim_lease)
+        if rows:
+            yield from rows
+            continue
+        if ledger.release_dead(issue_id, claimant):
+            continue
+        if not ledger.claimed_by_others(issue_id, claimant):
+            return
+        time.sleep(0.5)
+        yield WAIT
+
+
 class _Run:
     """One send run's shared state; the dispatcher and the workers meet at `cv`."""
 
     def __init__(
         self,
-        ledger_path: Path,
+        store: Store,
         issue_id: str,
-        sender: str,
+        sender: Callable[[int, str], str],
         personalizer: Personalizer,
         transport: Transport,
         options: SendOptions,
         report: SendReport,
     ):
-        self.ledger_path, self.issue_id, self.sender = ledger_path, issue_id, sender
+        self.store, self.issue_id, self.sender = store, issue_id, sender
         self.personalizer, self.transport, self.options, self.report = (
             personalizer,
             transport,
@@ -290,6 +346,8 @@ class _Run:
         self.fatal: NewsletterError | None = None
         self.connected = False  # a session opened in this run: later connect failures are retried
         self.rng = random.Random()
+        self.claimant = new_claimant()
+        self.finished = threading.Event()
 
     def backoff(self, attempt: int) -> float:
         """Exponential with full jitter in [½d, d]: retries of many recipients spread out."""
@@ -313,14 +371,34 @@ class _Run:
 
     # -- worker -------------------------------------------------------------------------------
 
-    def record(self, outcome: Outcome | None, next_sending: int | None = None) -> None:
-        """Commit one worker's outcome (and mark its next message), one worker at a time."""
+    def record(self, outcome: Outcome | None, next_sending: int | None = None) -> bool:
+        """Commit one worker's outcome (and mark its next message), one worker at a time.
+        False: the next message's claim was taken over by another sender; do not send it."""
         if outcome is None and next_sending is None:
-            return
+            return True
+        return self._with_ledger(
+            lambda ledger: ledger.record(
+                outcome, self.issue_id, next_sending=next_sending, claimant=self.claimant
+            )
+        )
+
+    def _with_ledger(self, action: Callable[[SendLedger], T]) -> T:
         with self._ledger_lock:
             if self._ledger is None:
-                self._ledger = SendLedger(self.ledger_path)
-            self._ledger.record(outcome, self.issue_id, next_sending=next_sending)
+                self._ledger = SendLedger(self.store, results=True)
+            return action(self._ledger)
+
+    def keeper(self) -> None:
+        """Renew this run's claims while it works, so no other sender takes over live rows."""
+        interval = max(0.5, self.options.claim_lease / 4)
+        while not self.finished.wait(interval):
+            try:
+                self._with_ledger(
+                    lambda ledger: ledger.renew(self.issue_id, self.claimant, self.options.claim_lease)
+                )
+            except Exception as e:  # the database is gone: stop before the leases run out
+                self.stop(NewsletterError(f"cannot renew this sender's claims: {type(e).__name__}: {e}"))
+                return
 
     def close(self) -> None:
         """Close the workers' connection, once every worker has stopped."""
@@ -354,15 +432,19 @@ class _Run:
                     self.count("failed_permanent")
                     self.done_one()
                     continue
-                self.record(unrecorded, next_sending=item.subscriber_id)
+                ours = self.record(unrecorded, next_sending=item.subscriber_id)
                 unrecorded = None
+                if not ours:  # another sender took this row over (our lease ran out): theirs now
+                    self.count("lost_claims")
+                    self.done_one()
+                    continue
                 try:
                     if session is None:
                         session = self.transport.open()
                         self.connected = True
                     connect_failures = 0
-                    reply = session.send(self.sender, item.address, data)
-                    unrecorded = Outcome(item.subscriber_id, "sent", reply)
+                    reply = session.send(self.sender(item.subscriber_id, item.address), item.address, data)
+                    unrecorded = Outcome(item.subscriber_id, "sent", reply, message_id=queue_id(reply))
                     self.count("sent")
                 except ConnectFailure as e:
                     # The server, not the message: retry the message uncharged, back off the connection.
@@ -389,7 +471,10 @@ class _Run:
                         session.close()
                         session = None
                     item.attempts += 1
-                    if e.permanent:
+                    if e.ambiguous:  # maybe delivered: never resent without the operator's word
+                        unrecorded = Outcome(item.subscriber_id, "unknown", e.reply)
+                        self.count("unknown")
+                    elif e.permanent:
                         bounce = e.recipient_refused and self.options.bounce_on_permanent_failure
                         unrecorded = Outcome(item.subscriber_id, "failed", e.reply, "permanent", bounce)
                         self.count("failed_permanent")
@@ -406,14 +491,27 @@ class _Run:
                 finally:
                     self.done_one()
         except BaseException as e:  # a bug or a broken database: stop the run, never hang it
+            if is_database_error(e):  # e.g. the server restarted: what was sent stays `sending`
+                self.stop(database_error(e, self.store))
+                return
             self.stop(NewsletterError(f"a send worker stopped: {type(e).__name__}: {e}"))
             raise
         finally:
             try:
                 self.record(unrecorded)
+            except Exception as e:  # the database is gone: the row stays `sending`, resent by a rerun
+                if not is_database_error(e):
+                    raise
+                self.stop(database_error(e, self.store))
             finally:
                 if session is not None:
                     session.close()
+
+    def drain(self) -> None:
+        """Empty the work queue (at the end of a run, so the workers' stop signals fit in it)."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.work.get_nowait()
 
     def stop(self, error: NewsletterError) -> None:
         with self.cv:
@@ -424,12 +522,17 @@ class _Run:
     # -- dispatcher ---------------------------------------------------------------------------
 
     def dispatch(
-        self, pending: Iterator[Recipient], ledger: SendLedger, pacer: Pacer, progress: ProgressFn | None
+        self,
+        pending: Iterator[Recipient | None],
+        ledger: SendLedger,
+        pacer: Pacer,
+        progress: ProgressFn | None,
     ) -> None:
         limit = self.options.limit
         claimed = 0
         stream_done = False
         last_progress = 0.0
+        waiting = False  # other senders hold the rest: ask the stream again later
         while True:
             item: _Item | None = None
             with self.cv:
@@ -438,9 +541,13 @@ class _Run:
                 if self.retries and self.retries[0].due <= time.monotonic():
                     item = heapq.heappop(self.retries).item
             if item is None and not stream_done and (limit is None or claimed < limit):
-                row = next(pending, None)
+                try:
+                    row = next(pending)
+                except StopIteration:
+                    row, stream_done = None, True
+                waiting = row is WAIT and not stream_done
                 if row is None:
-                    stream_done = True
+                    pass
                 elif row.subscriber_status != "active":
                     ledger.skip(self.issue_id, row.subscriber_id, f"subscriber is {row.subscriber_status}")
                     self.count("skipped")
@@ -459,7 +566,7 @@ class _Run:
                     if self.retries:
                         timeout = max(0.0, self.retries[0].due - time.monotonic())
                         self.cv.wait(min(timeout, 0.5))
-                    elif not stream_done and (limit is None or claimed < limit):
+                    elif waiting or (not stream_done and (limit is None or claimed < limit)):
                         continue
                     else:
                         self.cv.wait(0.5)
@@ -467,7 +574,16 @@ class _Run:
             pacer.wait()
             with self.cv:
                 self.in_flight += 1
-            self.work.put(item)
+            while not self._hand_over(item):
+                if self.fatal is not None:  # the workers stopped (e.g. the database went away)
+                    return
+
+    def _hand_over(self, item: _Item) -> bool:
+        try:
+            self.work.put(item, timeout=0.5)
+        except queue.Full:
+            return False
+        return True
 
 
 def send_issue(
@@ -480,6 +596,7 @@ def send_issue(
     transport: Transport,
     options: SendOptions | None = None,
     dry_run: bool = False,
+    retry_unknown: bool = False,
     progress: ProgressFn | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> SendReport:
@@ -488,6 +605,7 @@ def send_issue(
     The first call queues the issue for every active subscriber of its language; every call
     sends what is still pending. Raises NewsletterError when the run had to stop (bad
     credentials, server unreachable): what was sent is recorded, the rest stays queued.
+    Messages whose delivery is unknown are left alone unless `retry_unknown`.
     """
     options = options or SendOptions.from_config(config)
     env = envelope_for(config, issue)
@@ -499,45 +617,69 @@ def send_issue(
         secret,
         signer_for(config),
     )
-    ledger = SendLedger(config.path(config.delivery.database))
+    store = open_store(config)
+    ledger = SendLedger(store)
     report = SendReport(issue.id, issue.slug, dry_run=dry_run, destination=transport.describe())
     try:
         if dry_run:
             return _dry_run(config, issue, ledger, personalizer, report)
         ledger.enqueue(issue.id, issue.slug, issue.language, config.site.language)
+        if retry_unknown:
+            ledger.retry_unknown(issue.id)
         before = ledger.counts(issue.id)
         report.recipients, report.already_sent = before.total, before.sent
         report.pending_at_start, report.in_flight_at_start = before.pending, before.sending
         report.planned = min(before.pending, options.limit or before.pending)
         if before.pending == 0:
             report.finished_before = True
-            report.failed_permanent = before.failed_permanent
+            report.failed_permanent, report.unknown = before.failed_permanent, before.unknown
             return report
         window: list[float] = []
         if options.hourly_cap:
             since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
             window = [t.timestamp() for t in ledger.sent_since(since)][-options.hourly_cap :]
-        pacer = Pacer(options.rate_per_second, options.hourly_cap, window, notice=notice)
-        run = _Run(ledger.path, issue.id, parseaddr(env.sender)[1], personalizer, transport, options, report)
+        rate = options.rate_per_second
+        prepare = getattr(transport, "prepare_send", None)  # a provider's own limit (SES's quota)
+        provider_rate = prepare(issue.id, issue.language, report.planned, notice) if prepare else 0.0
+        if provider_rate and (not rate or provider_rate < rate):
+            rate = provider_rate
+        pacer = Pacer(rate, options.hourly_cap, window, notice=notice)
+        d = config.delivery
+        sender = envelope_sender(d.bounce_address or parseaddr(env.sender)[1], secret, issue.id, d.verp)
+        run = _Run(store, issue.id, sender, personalizer, transport, options, report)
         workers = [
             threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)
             for i in range(options.connections)
         ]
-        for w in workers:
+        keeper = threading.Thread(target=run.keeper, name="send-claims", daemon=True)
+        for w in [*workers, keeper]:
             w.start()
         try:
-            run.dispatch(ledger.pending(issue.id), ledger, pacer, progress)
+            run.dispatch(claimed_recipients(ledger, issue.id, run.claimant, options), ledger, pacer, progress)
         except KeyboardInterrupt:
             run.stop(
                 NewsletterError("interrupted; what was sent is recorded: rerun `newsletter send` to go on")
             )
+        except Exception as e:
+            if not is_database_error(e):
+                raise
+            run.stop(database_error(e, store))
         finally:
+            run.drain()  # messages not started stay pending; workers that died take no more
             for _ in workers:
                 run.work.put(None)
             for w in workers:
                 w.join()
+            run.finished.set()
+            keeper.join()
             run.close()
-        after = ledger.counts(issue.id)
+        try:
+            ledger.release(issue.id, run.claimant)
+            after = ledger.counts(issue.id)
+        except Exception as e:  # the database is gone: the claims expire with their lease
+            if not is_database_error(e):
+                raise
+            raise run.fatal or database_error(e, store) from None
         report.remaining = after.pending
         report.duration = time.monotonic() - report.started
         if progress:

@@ -6,7 +6,7 @@ that unsubscribed or bounced leaves its status alone.
 
 Double opt-in (the web service, newsletter/service/) keeps sign-ups that are not yet confirmed in
 their own table, `pending_signups`: a pending address is not a subscriber, so nothing that reads
-`subscribers` (the sender, exports) ever sees it, and old databases need no migration. A pending
+`subscribers` (the sender, exports) ever sees it. A pending
 row holds the nonce its confirmation links carry, so a link works once, and counts the
 confirmation mails sent, so nobody can flood an address with them.
 """
@@ -15,40 +15,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, BinaryIO, Self, TextIO
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Connection, text
 
 from ..characters import CONTROL
 from ..config import edition_language
 from ..errors import NewsletterError
 from ..model import Language
-from .database import Store, now, open_database, transaction
+from ..store import Store, now, open_store, transaction
 from .names import normalize_name
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
 #: The status `signup_status` reports for an address that signed up but has not confirmed yet.
 PENDING = "pending"
 
-PENDING_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS pending_signups (
-    address_key TEXT PRIMARY KEY,              -- lower-cased, as subscribers.address_key
-    address TEXT NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    language TEXT NOT NULL DEFAULT '',
-    nonce TEXT NOT NULL,                       -- carried by the confirmation links of this sign-up
-    requested TEXT NOT NULL,                   -- latest request that sent a mail; expires with its link
-    last_sent TEXT NOT NULL DEFAULT '',        -- last confirmation mail, for the resend pause
-    sends INTEGER NOT NULL DEFAULT 0           -- confirmation mails sent for this row
-) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS pending_signups_requested ON pending_signups (requested)",
-)
 EXPORT_FIELDS = ("email", "name", "language", "status", "created", "changed", "source")
 
 
@@ -130,17 +116,28 @@ def normalize_language(language: str, editions: Sequence[str] = ()) -> str:
     return lang.tag if lang else ""
 
 
-class SubscriberList(Store):
-    """The `subscribers` table; a thin, typed layer the CLI and the sender share."""
+class SubscriberList:
+    """The `subscribers` and `pending_signups` tables; a thin, typed layer the CLI, the service
+    and the sender share. Open one per thread (connections are not shared)."""
 
-    def __init__(self, path: Path | None = None, *, db: sqlite3.Connection | None = None):
+    def __init__(self, target: Store | Path | str | None = None, *, db: Connection | None = None):
         if db is None:
-            if path is None:
-                raise ValueError("SubscriberList needs a path or a connection")
-            db = open_database(path)
+            if target is None:
+                raise ValueError("SubscriberList needs a store, a path or a connection")
+            db = open_store(target).connect()
         self.db = db
-        for statement in PENDING_SCHEMA:
-            db.execute(statement)
+
+    def _run(self, sql: str, **params: object) -> Any:  # a CursorResult; rows are plain tuples
+        return self.db.execute(text(sql), params)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add(
         self,
@@ -158,19 +155,32 @@ class SubscriberList(Store):
         name, language = normalize_name(name), normalize_language(language, editions)
         return self._activate(addr, name, language, source, now())
 
-    def _activate(self, addr: str, name: str, language: str, source: str, t: str) -> bool:
-        cur = self.db.execute(
+    def _insert(self, addr: str, name: str, language: str, source: str, t: str) -> bool:
+        """Insert an active subscriber unless the address is on the list; True if inserted."""
+        cur = self._run(
             "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
-            " VALUES (?, ?, ?, ?, 'active', ?, ?, ?) ON CONFLICT (address_key) DO NOTHING",
-            (addr, addr.lower(), name, language, source, t, t),
+            " VALUES (:addr, :key, :name, :lang, 'active', :source, :t, :t)"
+            " ON CONFLICT (address_key) DO NOTHING",
+            addr=addr,
+            key=addr.lower(),
+            name=name,
+            lang=language,
+            source=source,
+            t=t,
         )
-        if cur.rowcount:
+        return cur.rowcount > 0
+
+    def _activate(self, addr: str, name: str, language: str, source: str, t: str) -> bool:
+        if self._insert(addr, name, language, source, t):
             return True
-        self.db.execute(
-            "UPDATE subscribers SET status = 'active', changed = ?,"
-            " name = CASE WHEN ? != '' THEN ? ELSE name END,"
-            " language = CASE WHEN ? != '' THEN ? ELSE language END WHERE address_key = ?",
-            (t, name, name, language, language, addr.lower()),
+        self._run(
+            "UPDATE subscribers SET status = 'active', changed = :t,"
+            " name = CASE WHEN :name != '' THEN :name ELSE name END,"
+            " language = CASE WHEN :lang != '' THEN :lang ELSE language END WHERE address_key = :key",
+            t=t,
+            name=name,
+            lang=language,
+            key=addr.lower(),
         )
         return False
 
@@ -178,9 +188,11 @@ class SubscriberList(Store):
         """Change a subscriber's status; False if the address is not on the list."""
         if status not in STATUSES:
             raise NewsletterError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        cur = self.db.execute(
-            "UPDATE subscribers SET status = ?, changed = ? WHERE address_key = ?",
-            (status, now(), address.strip().lower()),
+        cur = self._run(
+            "UPDATE subscribers SET status = :status, changed = :t WHERE address_key = :key",
+            status=status,
+            t=now(),
+            key=address.strip().lower(),
         )
         return cur.rowcount > 0
 
@@ -188,19 +200,23 @@ class SubscriberList(Store):
         """Delete every trace of `address` (subscriber row and ledger rows), e.g. for an erasure request."""
         key = address.strip().lower()
         with transaction(self.db):
-            row = self.db.execute("SELECT id FROM subscribers WHERE address_key = ?", (key,)).fetchone()
-            self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
+            row = self._run("SELECT id FROM subscribers WHERE address_key = :key", key=key).first()
+            self._run("DELETE FROM pending_signups WHERE address_key = :key", key=key)
             if not row:
                 return False
-            self.db.execute("DELETE FROM deliveries WHERE subscriber_id = ?", (row[0],))
-            self.db.execute("DELETE FROM subscribers WHERE id = ?", (row[0],))
+            self._run("DELETE FROM deliveries WHERE subscriber_id = :id", id=row[0])
+            self._run(
+                "DELETE FROM feedback WHERE subscriber_id = :id OR lower(address) = :key", id=row[0], key=key
+            )
+            self._run("DELETE FROM subscribers WHERE id = :id", id=row[0])
         return True
 
     def get(self, address: str) -> Subscriber | None:
-        row = self.db.execute(
-            f"SELECT {_COLUMNS} FROM subscribers WHERE address_key = ?", (address.strip().lower(),)
-        ).fetchone()
-        return Subscriber(*row) if row else None
+        row = self._run(
+            f"SELECT {_COLUMNS} FROM subscribers WHERE address_key = :key", key=address.strip().lower()
+        )
+        first = row.first()
+        return Subscriber(*first) if first else None
 
     def __iter__(self) -> Iterator[Subscriber]:
         return self.stream()
@@ -208,12 +224,10 @@ class SubscriberList(Store):
     def stream(self, status: str | None = None, batch: int = 1000) -> Iterator[Subscriber]:
         """All subscribers in id order, streamed in pages so 100,000 rows never sit in memory."""
         last = 0
+        where = " AND status = :status" if status else ""
+        query = text(f"SELECT {_COLUMNS} FROM subscribers WHERE id > :last{where} ORDER BY id LIMIT :n")
         while True:
-            rows = self.db.execute(
-                f"SELECT {_COLUMNS} FROM subscribers WHERE id > ? AND (? IS NULL OR status = ?)"
-                " ORDER BY id LIMIT ?",
-                (last, status, status, batch),
-            ).fetchall()
+            rows = self.db.execute(query, {"last": last, "status": status, "n": batch}).all()
             if not rows:
                 return
             for row in rows:
@@ -221,14 +235,11 @@ class SubscriberList(Store):
             last = rows[-1][0]
 
     def count(self, status: str | None = None) -> int:
-        return int(
-            self.db.execute(
-                "SELECT count(*) FROM subscribers WHERE ? IS NULL OR status = ?", (status, status)
-            ).fetchone()[0]
-        )
+        where = " WHERE status = :status" if status else ""
+        return int(self._run(f"SELECT count(*) FROM subscribers{where}", status=status).scalar_one())
 
     def longest_address(self) -> int:
-        return int(self.db.execute("SELECT coalesce(max(length(address)), 0) FROM subscribers").fetchone()[0])
+        return int(self._run("SELECT coalesce(max(length(address)), 0) FROM subscribers").scalar_one())
 
     # --- double opt-in -----------------------------------------------------------------------
 
@@ -252,40 +263,52 @@ class SubscriberList(Store):
         name, language = normalize_name(name), normalize_language(language)
         key, t = addr.lower(), clock()
         with transaction(self.db):
-            self.db.execute("DELETE FROM pending_signups WHERE requested < ?", (_stamp(t - policy.max_age),))
-            row = self.db.execute("SELECT status FROM subscribers WHERE address_key = ?", (key,)).fetchone()
+            self._run("DELETE FROM pending_signups WHERE requested < :old", old=_stamp(t - policy.max_age))
+            row = self._run("SELECT status FROM subscribers WHERE address_key = :key", key=key).first()
             if row and row[0] in ("active", "complained"):
                 return SignupRequest(addr, "", send=False, reason=f"subscriber is {row[0]}")
-            pending = self.db.execute(
-                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = ?", (key,)
-            ).fetchone()
-            if pending is None:
-                nonce = secrets.token_urlsafe(12)
-                self.db.execute(
-                    "INSERT INTO pending_signups (address_key, address, name, language, nonce, requested,"
-                    " last_sent, sends) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
-                    (key, addr, name, language, nonce, _stamp(t), _stamp(t)),
-                )
+            # ON CONFLICT: two requests for one address at the same moment (two service workers)
+            # both land here; the second finds the first's row below instead of failing.
+            nonce = secrets.token_urlsafe(12)
+            inserted = self._run(
+                "INSERT INTO pending_signups (address_key, address, name, language, nonce, requested,"
+                " last_sent, sends) VALUES (:key, :addr, :name, :lang, :nonce, :t, :t, 1)"
+                " ON CONFLICT (address_key) DO NOTHING",
+                key=key,
+                addr=addr,
+                name=name,
+                lang=language,
+                nonce=nonce,
+                t=_stamp(t),
+            ).rowcount
+            if inserted:
                 return SignupRequest(addr, nonce, send=True)
-            nonce, last_sent, sends = pending
+            nonce, last_sent, sends = self._run(
+                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = :key", key=key
+            ).one()
             if sends >= policy.max_sends:
                 return SignupRequest(addr, nonce, send=False, reason="confirmation mails used up")
             if last_sent and last_sent > _stamp(t - policy.resend_after):
                 return SignupRequest(addr, nonce, send=False, reason="confirmation mail sent recently")
             # The latest request's language and name win; the nonce stays, so earlier links work.
-            self.db.execute(
-                "UPDATE pending_signups SET address = ?, name = ?, language = ?, requested = ?,"
-                " last_sent = ?, sends = sends + 1 WHERE address_key = ?",
-                (addr, name, language, _stamp(t), _stamp(t), key),
+            self._run(
+                "UPDATE pending_signups SET address = :addr, name = :name, language = :lang, requested = :t,"
+                " last_sent = :t, sends = sends + 1 WHERE address_key = :key",
+                addr=addr,
+                name=name,
+                lang=language,
+                t=_stamp(t),
+                key=key,
             )
             return SignupRequest(addr, nonce, send=True)
 
     def release_signup(self, address: str, nonce: str) -> None:
         """Un-count a confirmation mail that could not be sent, so the person may simply retry."""
-        self.db.execute(
-            "UPDATE pending_signups SET sends = max(0, sends - 1), last_sent = ''"
-            " WHERE address_key = ? AND nonce = ?",
-            (address.strip().lower(), nonce),
+        self._run(
+            "UPDATE pending_signups SET sends = CASE WHEN sends > 0 THEN sends - 1 ELSE 0 END, last_sent = ''"
+            " WHERE address_key = :key AND nonce = :nonce",
+            key=address.strip().lower(),
+            nonce=nonce,
         )
 
     def confirm_signup(self, address: str, nonce: str, *, source: str = "web") -> str:
@@ -296,16 +319,14 @@ class SubscriberList(Store):
         """
         key = address.strip().lower()
         with transaction(self.db):
-            row = self.db.execute(
-                "SELECT address, name, language, nonce FROM pending_signups WHERE address_key = ?", (key,)
-            ).fetchone()
+            row = self._run(
+                "SELECT address, name, language, nonce FROM pending_signups WHERE address_key = :key", key=key
+            ).first()
             if row and secrets.compare_digest(row[3], nonce):
                 self._activate(row[0], row[1], row[2], source, now())
-                self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
+                self._run("DELETE FROM pending_signups WHERE address_key = :key", key=key)
                 return "confirmed"
-            status = self.db.execute(
-                "SELECT status FROM subscribers WHERE address_key = ?", (key,)
-            ).fetchone()
+            status = self._run("SELECT status FROM subscribers WHERE address_key = :key", key=key).first()
         return "already_active" if status and status[0] == "active" else "unknown"
 
     def unsubscribe(self, address: str) -> bool:
@@ -315,11 +336,12 @@ class SubscriberList(Store):
         """
         key = address.strip().lower()
         with transaction(self.db):
-            self.db.execute("DELETE FROM pending_signups WHERE address_key = ?", (key,))
-            cur = self.db.execute(
-                "UPDATE subscribers SET status = 'unsubscribed', changed = ?"
-                " WHERE address_key = ? AND status IN ('active', 'bounced')",
-                (now(), key),
+            self._run("DELETE FROM pending_signups WHERE address_key = :key", key=key)
+            cur = self._run(
+                "UPDATE subscribers SET status = 'unsubscribed', changed = :t"
+                " WHERE address_key = :key AND status IN ('active', 'bounced')",
+                t=now(),
+                key=key,
             )
         return cur.rowcount > 0
 
@@ -332,11 +354,9 @@ class SubscriberList(Store):
 
     def pending_count(self, address: str | None = None) -> int:
         """Unconfirmed sign-ups (of one address, or all)."""
-        row = self.db.execute(
-            "SELECT count(*) FROM pending_signups WHERE ? IS NULL OR address_key = ?",
-            (address and address.strip().lower(),) * 2,
-        ).fetchone()
-        return int(row[0])
+        where = " WHERE address_key = :key" if address else ""
+        key = address.strip().lower() if address else None
+        return int(self._run(f"SELECT count(*) FROM pending_signups{where}", key=key).scalar_one())
 
     def import_csv(
         self, path: Path, source: str | None = None, *, editions: Sequence[str] = ()
@@ -345,7 +365,8 @@ class SubscriberList(Store):
         `editions`, one of them).
 
         A bad row is reported with its line number and skipped; the rest is imported in one
-        transaction. A file that is not a readable CSV with an `email` column is an error.
+        transaction. A file that is not a readable CSV with an `email` column is an error. The
+        file is streamed: a million rows take no more memory than a hundred.
         """
         p = str(path)
         try:
@@ -353,17 +374,14 @@ class SubscriberList(Store):
                 raise NewsletterError(
                     f"is larger than {MAX_CSV_BYTES:,} bytes; split the list into smaller files", path=p
                 )
-            raw = path.read_bytes()
+            f = open(path, "rb")  # noqa: SIM115 (closed below; open errors are reported apart)
         except OSError as e:
             raise NewsletterError(f"cannot read the file: {e.strerror}", path=p) from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
-            raise NewsletterError("is not UTF-8 text; save the CSV as UTF-8", path=p, line=line) from None
-        if "\0" in text:
-            raise NewsletterError("is not a CSV file (it contains NUL bytes)", path=p)
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        with f:
+            return self._import_rows(f, p, source or f"import:{path.name}", editions)
+
+    def _import_rows(self, f: BinaryIO, p: str, source: str, editions: Sequence[str] = ()) -> ImportReport:
+        reader = csv.reader(_text_lines(f, p), strict=True)
         report = ImportReport()
         try:
             header = next(reader, None)
@@ -378,11 +396,17 @@ class SubscriberList(Store):
                 line=1,
             )
         at = {name: columns.index(name) for name in ("email", "name", "language") if name in columns}
-        source = source or f"import:{path.name}"
         t = now()
-        seen: set[str] = set()
         line = reader.line_num
+        valid = 0
+        batch: list[dict[str, object]] = []
         with transaction(self.db):
+            # The file's valid rows go to a temporary table in batches (first row of an address
+            # wins), then into the list in one statement: memory stays flat for a million rows.
+            self._run(
+                "CREATE TEMPORARY TABLE import_rows (line INTEGER NOT NULL, key TEXT PRIMARY KEY,"
+                " address TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL)"
+            )
             while True:
                 start = line + 1
                 try:
@@ -408,21 +432,24 @@ class SubscriberList(Store):
                 except NewsletterError as e:
                     report.errors.append(f"{p}:{start}: {e}; row skipped")
                     continue
-                key = addr.lower()
-                if key in seen:
-                    report.duplicates += 1
-                    continue
-                seen.add(key)
-                cur = self.db.execute(
-                    "INSERT INTO subscribers (address, address_key, name, language, status, source,"
-                    " created, changed) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)"
-                    " ON CONFLICT (address_key) DO NOTHING",
-                    (addr, key, name, lang, source, t, t),
-                )
-                if cur.rowcount:
-                    report.added += 1
-                else:
-                    report.existing += 1
+                valid += 1
+                batch.append({"line": start, "key": addr.lower(), "addr": addr, "name": name, "lang": lang})
+                if len(batch) >= 1000:
+                    self.db.execute(text(_STAGE_ROW), batch)
+                    batch = []
+            if batch:
+                self.db.execute(text(_STAGE_ROW), batch)
+            staged = int(self._run("SELECT count(*) FROM import_rows").scalar_one())
+            report.added = self._run(
+                "INSERT INTO subscribers (address, address_key, name, language, status, source,"
+                " created, changed) SELECT address, key, name, language, 'active', :source, :t, :t"
+                " FROM import_rows WHERE true ORDER BY line ON CONFLICT (address_key) DO NOTHING",
+                source=source,
+                t=t,
+            ).rowcount
+            report.existing = staged - report.added
+            report.duplicates = valid - staged  # later rows of an address this file named before
+            self._run("DROP TABLE import_rows")
         return report
 
     def export_csv(self, out: TextIO, status: str | None = None) -> int:
@@ -436,4 +463,19 @@ class SubscriberList(Store):
         return n
 
 
+def _text_lines(f: BinaryIO, p: str) -> Iterator[str]:
+    """The file's lines as text, one at a time; a line that is not UTF-8 or holds NUL is an error."""
+    for n, raw in enumerate(f, 1):
+        if b"\0" in raw:
+            raise NewsletterError("is not a CSV file (it contains NUL bytes)", path=p)
+        try:
+            yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise NewsletterError("is not UTF-8 text; save the CSV as UTF-8", path=p, line=n) from None
+
+
+_STAGE_ROW = (
+    "INSERT INTO import_rows (line, key, address, name, language) VALUES (:line, :key, :addr, :name, :lang)"
+    " ON CONFLICT (key) DO NOTHING"
+)
 _COLUMNS = "id, address, name, language, status, source, created, changed"

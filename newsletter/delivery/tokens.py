@@ -8,9 +8,12 @@ still work, and the same recipient always gets the same token (a resent message 
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import hmac
 import os
+from collections.abc import Callable
 
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -65,3 +68,82 @@ def verify_token(secret: str, token: str, purpose: str = "unsubscribe", max_age:
     if not isinstance(value, str):
         raise BadToken(f"invalid {purpose} token: not an address")
     return value
+
+
+# --- VERP: the envelope sender names the message it came back from --------------------------
+
+#: The salt of bounce tokens: a token made for an unsubscribe link can never pass as one.
+VERP_PURPOSE = b"newsletter-verp"
+_VERP_MAC = 12  # base32 characters: 60 bits, enough that a forged token never matches
+_VERP_ISSUE = 8
+
+
+def _b32(data: bytes, n: int) -> str:
+    return base64.b32encode(data).decode("ascii").lower()[:n]
+
+
+def issue_key(issue_id: str) -> str:
+    """A short, stable name for an issue inside a bounce token (its id is a long `tag:` URI)."""
+    return _b32(hashlib.sha256(issue_id.encode("utf-8")).digest(), _VERP_ISSUE)
+
+
+def _verp_mac(secret: str, key: str, subscriber_id: int, address: str) -> str:
+    msg = f"{key}\0{subscriber_id}\0{address.lower()}".encode()
+    return _b32(hmac.new(secret.encode("utf-8") + VERP_PURPOSE, msg, hashlib.sha256).digest(), _VERP_MAC)
+
+
+def make_verp_token(secret: str, issue_id: str, subscriber_id: int, address: str) -> str:
+    """`<subscriber>-<issue key>-<mac>`, lower-case letters, digits and dashes (≤ 34 characters).
+
+    Short enough for a local part (RFC 5321: 64 octets) after `bounces+`, and case-insensitive,
+    since some mail systems lower-case the address a bounce is returned to. The MAC covers the
+    recipient's address too, so a token outlives no re-use of the subscriber number.
+    """
+    key = issue_key(issue_id)
+    return f"{subscriber_id}-{key}-{_verp_mac(secret, key, subscriber_id, address)}"
+
+
+def split_verp_token(token: str) -> tuple[int, str, str]:
+    """(subscriber id, issue key, mac) of a token's shape, or BadToken; verify with `verp_matches`."""
+    parts = token.lower().split("-")
+    if (
+        len(parts) != 3
+        or not parts[0].isdigit()
+        or len(parts[0]) > 12
+        or len(parts[1]) != _VERP_ISSUE
+        or len(parts[2]) != _VERP_MAC
+    ):
+        raise BadToken(f"invalid bounce token {token[:80]!r}: not one this newsletter makes")
+    return int(parts[0]), parts[1], parts[2]
+
+
+def verp_matches(secret: str, token: str, address: str) -> bool:
+    """True if `token` was made with `secret` for `address` (the subscriber's stored address)."""
+    subscriber_id, key, mac = split_verp_token(token)
+    return hmac.compare_digest(mac, _verp_mac(secret, key, subscriber_id, address))
+
+
+def verp_address(sender: str, token: str) -> str:
+    """`local+token@domain` for the envelope sender `local@domain`; or `sender` itself when the
+    result would not fit a local part (RFC 5321: 64 octets) — then bounces still arrive, unnamed."""
+    local, at, domain = sender.rpartition("@")
+    if not at or len(local) + 1 + len(token) > 64:
+        return sender
+    return f"{local}+{token}@{domain}"
+
+
+def verp_token_of(address: str) -> str | None:
+    """The token in a `local+token@domain` address a bounce was returned to, if any."""
+    local = address.strip().strip("<>").rpartition("@")[0]
+    _, plus, token = local.rpartition("+")
+    return token.lower() if plus and token else None
+
+
+def envelope_sender(base: str, secret: str, issue_id: str, verp: bool = True) -> Callable[[int, str], str]:
+    """The envelope sender (Return-Path) of each (subscriber id, address) message of an issue:
+    `base` with a bounce token when `verp`, so a returned message names its recipient."""
+    if not verp:
+        return lambda _subscriber_id, _address: base
+    return lambda subscriber_id, address: verp_address(
+        base, make_verp_token(secret, issue_id, subscriber_id, address)
+    )

@@ -40,9 +40,11 @@ class DeliveryFailure(Exception):
         permanent: bool = False,
         connection_lost: bool = False,
         recipient_refused: bool = False,
+        ambiguous: bool = False,
     ):
         super().__init__(reply)
         self.reply = reply
+        self.ambiguous = ambiguous  # lost after the message was handed over: it may have arrived
         self.permanent = permanent
         self.connection_lost = connection_lost
         self.recipient_refused = recipient_refused
@@ -70,8 +72,11 @@ class Session(Protocol):
 
 
 class Transport(Protocol):
-    """Where a send run delivers: it opens one `Session` per worker (see `transport_from_config`).
-    `name` is the [delivery] transport value that chose it ("smtp", "outbox")."""
+    """Where messages go: a send run opens one `Session` per worker (see `transport_from_config`).
+    `name` is the [delivery] transport value that chose it ("smtp", "outbox", "ses"). A transport
+    may also have `prepare_send(issue_id, edition, planned, notice) -> float`, called before a
+    run: it tags the run's messages and returns the provider's maximum messages per second (0:
+    none), or raises TransportFatal when nothing may be sent."""
 
     name: str
 
@@ -267,6 +272,7 @@ class SmtpSession:
         self._redact = redact
         self.pipelining = bool(smtp.has_extn("pipelining"))
         self._mail_from = ("", "")  # (sender, its MAIL FROM argument): the same for a whole run
+        self._handed_over = False  # the current message's body went out: a loss now is ambiguous
 
     def _fail(self, code: int, text: bytes | str, *, stage: str) -> DeliveryFailure:
         reply = _reply(code, text)
@@ -289,6 +295,7 @@ class SmtpSession:
 
     def send(self, sender: str, recipient: str, message: bytes) -> str:
         smtp = self.smtp
+        self._handed_over = False
         try:
             if self.pipelining and sender.isascii() and recipient.isascii():
                 return self._send_pipelined(sender, recipient, message)
@@ -298,15 +305,20 @@ class SmtpSession:
             code, text = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise self._fail(code, text, stage="rcpt")
+            self._handed_over = True  # from here a lost connection may follow a stored message
             code, text = smtp.data(message)
             if code != 250:
                 raise self._fail(code, text, stage="data")
         except smtplib.SMTPServerDisconnected as e:
-            raise DeliveryFailure(f"connection lost: {e}", connection_lost=True) from None
+            raise DeliveryFailure(
+                f"connection lost: {e}", connection_lost=True, ambiguous=self._handed_over
+            ) from None
         except smtplib.SMTPResponseException as e:  # data() raises for a bad 354
             raise self._fail(e.smtp_code, e.smtp_error, stage="data") from None
         except (OSError, smtplib.SMTPException) as e:
-            raise DeliveryFailure(f"connection lost: {e or type(e).__name__}", connection_lost=True) from None
+            raise DeliveryFailure(
+                f"connection lost: {e or type(e).__name__}", connection_lost=True, ambiguous=self._handed_over
+            ) from None
         return _reply(code, text)
 
     def _quoted_sender(self, sender: str) -> str:
@@ -329,6 +341,7 @@ class SmtpSession:
         if data[0] != 354:
             raise self._fail(*data, stage="data")
         body = _LEADING_DOT.sub(b"..", message) if message.startswith(b".") or b"\n." in message else message
+        self._handed_over = True
         smtp.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
         code, text = smtp.getreply()
         if code != 250:
@@ -342,6 +355,19 @@ class SmtpSession:
             self.smtp.close()
 
 
+_QUEUED_AS = re.compile(r"queued as ([A-Za-z0-9._@<>-]{1,200})")
+
+
+def queue_id(reply: str) -> str:
+    """The server's id for an accepted message ("250 2.0.0 Ok: queued as 4F2A…"), or ""."""
+    m = _QUEUED_AS.search(reply)
+    return m.group(1) if m else ""
+
+
+TRANSPORT_ENV = "NEWSLETTER_TRANSPORT"
+TRANSPORTS = ("auto", "outbox", "smtp", "ses")
+
+
 def helo_name(config: Config) -> str:
     """The name this sender greets SMTP servers with (EHLO): the domain it sends from, so the
     greeting matches the envelope; the site's host when [email] from is not set."""
@@ -350,9 +376,17 @@ def helo_name(config: Config) -> str:
 
 
 def transport_from_config(config: Config) -> Transport:
-    """The configured transport: `[delivery] transport`, where `auto` is SMTP when
-    NEWSLETTER_SMTP_URL is set, else the outbox folder."""
-    kind, url = config.delivery.transport, os.environ.get(SMTP_URL_ENV, "")
+    """The configured transport: `[delivery] transport` (NEWSLETTER_TRANSPORT overrides it), where
+    `auto` is SMTP when NEWSLETTER_SMTP_URL is set, else the outbox folder; `ses` is Amazon SES
+    (delivery/ses.py)."""
+    kind = os.environ.get(TRANSPORT_ENV, "").strip().lower() or config.delivery.transport
+    if kind not in TRANSPORTS:
+        raise NewsletterError(f"{TRANSPORT_ENV}={kind!r} is not one of {', '.join(TRANSPORTS)}")
+    if kind == "ses":
+        from .ses import SesTransport
+
+        return SesTransport(configuration_set=config.delivery.ses_configuration_set)
+    url = os.environ.get(SMTP_URL_ENV, "")
     if kind == "smtp" or (kind == "auto" and url):
         if not url:
             raise NewsletterError(f"[delivery] transport is smtp but {SMTP_URL_ENV} is not set")

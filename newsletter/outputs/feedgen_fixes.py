@@ -37,6 +37,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EXTENSION = "newsletter"  # feedgen exposes the extension instance as this attribute
 
@@ -58,10 +59,12 @@ class AtomLink:
 
 
 class _FeedFixes(BaseExtension):  # type: ignore[misc]
-    """Feed-level: `<fh:archive/>` in archive documents (RFC 5005 section 4)."""
+    """Feed-level: `<fh:archive/>` in archive documents (RFC 5005 section 4); RSS's WebSub hub
+    (feedgen writes only the `self` atom:link into RSS)."""
 
     def __init__(self) -> None:
         self.archive = False
+        self.hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": HISTORY_NS} if self.archive else {}
@@ -69,6 +72,14 @@ class _FeedFixes(BaseExtension):  # type: ignore[misc]
     def extend_atom(self, feed: Any) -> Any:
         if self.archive:
             etree.SubElement(feed, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+    def extend_rss(self, feed: Any) -> Any:
+        if self.hub:
+            channel = feed[0]
+            links = channel.findall(f"{{{ATOM_NS}}}link")
+            at = channel.index(links[-1]) + 1 if links else len(channel)
+            channel.insert(at, etree.Element(f"{{{ATOM_NS}}}link", {"href": self.hub, "rel": "hub"}))
         return feed
 
 
@@ -91,16 +102,17 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
-def new_feed(updated: dt.datetime, *, archive: bool = False) -> FeedGenerator:
+def new_feed(updated: dt.datetime, *, archive: bool = False, hub: str | None = None) -> FeedGenerator:
     """A FeedGenerator whose `updated` and `lastBuildDate` are `updated`, never now().
 
-    `archive` marks an RFC 5005 archive document. Dublin Core is loaded for RSS only
-    (dc:creator); Atom has its own author elements.
+    `archive` marks an RFC 5005 archive document; `hub` names the RSS feed's WebSub hub.
+    Dublin Core is loaded for RSS only (dc:creator); Atom has its own author elements.
     """
     fg = FeedGenerator()
     fg.updated(updated)  # also sets RSS lastBuildDate
-    fg.register_extension(_EXTENSION, _FeedFixes, _EntryFixes, atom=True, rss=False)
+    fg.register_extension(_EXTENSION, _FeedFixes, _EntryFixes, atom=True, rss=hub is not None)
     getattr(fg, _EXTENSION).archive = archive
+    getattr(fg, _EXTENSION).hub = hub
     fg.load_extension("dc", atom=False, rss=True)
     return fg
 

@@ -220,6 +220,8 @@ def _atom(
     links = [AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
     links += [AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
     links.append(AtomLink(site.base_url, rel="alternate", type=HTML_TYPE))
+    if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
+        links.append(AtomLink(site.websub_hub, rel="hub"))
     set_feed_links(fg, links)
     for item in items:
         _atom_entry(fg, site, item)
@@ -256,7 +258,7 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
 
 
 def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
-    fg = new_feed(_newest(items))
+    fg = new_feed(_newest(items), hub=site.websub_hub)
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
     fg.language(site.language)
@@ -307,6 +309,8 @@ def _json_feed(site: Site, items: Sequence[FeedEntry]) -> bytes:
     if site.icon:
         feed["favicon"] = site.icon
     feed["language"] = site.language
+    if site.websub_hub:
+        feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     feed["authors"] = [{"name": _feed_author(site)}]
     feed["items"] = [_json_item(item) for item in items]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -6,6 +6,7 @@
     GET  /unsubscribe/TOKEN      a page with one button
     POST /unsubscribe/TOKEN      `List-Unsubscribe=One-Click`: unsubscribe at once (RFC 8058)
     GET  /healthz                "ok" when the database answers
+    POST /webhooks/ses           Amazon SES events through SNS (webhooks.py)
 
 Every answer to a sign-up is the same whether the address is new, pending or subscribed, and
 takes the same time (a queue records it and mails after the answer): nobody learns who is on the list.
@@ -19,15 +20,15 @@ import functools
 import logging
 import queue
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Flask, Response, g, jsonify, request, url_for
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,6 +38,7 @@ from ..delivery.subscribers import SignupPolicy, SubscriberList
 from ..delivery.tokens import BadToken, secret_from_env, verify_token
 from ..delivery.transports import Transport, transport_from_config
 from ..errors import NewsletterError
+from ..store import Store, open_store
 from . import csrf
 from .confirmation import confirm_token, confirmation_message, read_confirm_token
 from .forms import SIGNUP_FIELDS, FormError, Signup, parse_signup, read_fields, wants_json
@@ -44,6 +46,7 @@ from .mailer import ConfirmationMailer, Outgoing
 from .pages import ServicePages
 from .ratelimit import RateLimiter
 from .settings import ServiceSettings, origin_of, service_settings
+from .webhooks import register_webhooks
 
 log = logging.getLogger("newsletter.service")
 MAX_TOKEN_CHARS = 1024
@@ -62,10 +65,10 @@ PROBLEMS = {
 
 
 class SubscriberPool:
-    """A few SQLite connections shared by the request threads (writes serialize in SQLite anyway)."""
+    """A few database connections shared by the request threads (writes serialize in SQLite anyway)."""
 
-    def __init__(self, path: Path, size: int = 8):
-        self.path = path
+    def __init__(self, store: Store, size: int = 8):
+        self.store = store
         self._free: queue.LifoQueue[SubscriberList] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
         with self.lease():  # fail at start, with a clear line, when the database cannot be opened
@@ -77,7 +80,7 @@ class SubscriberPool:
             try:
                 subs = self._free.get_nowait()
             except queue.Empty:
-                subs = SubscriberList(self.path)
+                subs = SubscriberList(self.store)
             try:
                 yield subs
             finally:
@@ -126,7 +129,7 @@ def create_app(
     settings = settings or service_settings(config)
     if transport is None:
         transport = transport_from_config(config)
-    subscribers = SubscriberPool(config.path(config.delivery.database))
+    subscribers = SubscriberPool(open_store(config))
     policy = SignupPolicy(
         max_age=settings.confirm_max_age,
         resend_after=settings.confirm_resend_after,
@@ -160,6 +163,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["newsletter"] = service
     _routes(app, service, policy)
+    register_webhooks(app)
     return app
 
 
@@ -284,6 +288,8 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
         g.language = service.config.site.language
         if request.endpoint == "healthz" or (request.endpoint == "unsubscribe" and request.method == "POST"):
             return None  # never limit health checks, nor mail providers' one-click POSTs
+        if request.blueprint == "webhooks":
+            return None  # SNS retries what is refused; a burst of bounces must not be turned away
         wait = _limited(service.requests)
         if wait:
             return _too_many(wait)
@@ -326,8 +332,8 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
             resp.headers["Allow"] = e.get_response().headers["Allow"]
         return resp
 
-    @app.errorhandler(sqlite3.Error)
-    def _database_error(e: sqlite3.Error) -> Response:
+    @app.errorhandler(DBAPIError)
+    def _database_error(e: DBAPIError) -> Response:
         log.error("database error: %s", e)
         return _problem(service, 503, "unavailable", _page_language(service))
 
@@ -339,7 +345,7 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         with service.subscribers.lease() as subs:
-            subs.db.execute("SELECT 1").fetchone()
+            subs.db.execute(text("SELECT 1")).first()
         return Response("ok\n", mimetype="text/plain")
 
     @app.route("/subscribe", methods=["OPTIONS"])

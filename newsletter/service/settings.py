@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..config import Config
+from .sns import topic_region
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ServiceSettings:
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to believe
     confirm_resend_after: dt.timedelta = dt.timedelta(minutes=10)
     confirmations_per_address: int = 3
+    sns_topics: frozenset[str] = frozenset()  # SNS topics whose SES events POST /webhooks/ses takes
 
 
 def origin_of(url: str) -> str:
@@ -78,6 +80,12 @@ def read_service_settings(config: Config) -> ServiceSettings:
         if not origin_of(o):
             raise t._err("allowed_origins", f"{o!r} is not an http(s) origin like https://example.org")
         allowed.add(origin_of(o))
+    for arn in t.strs("sns_topics"):
+        if not topic_region(arn):
+            raise t._err(
+                "sns_topics",
+                f"{arn!r} is not an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ses-events",
+            )
     days = t.number("confirm_max_age_days", 7)
     if days <= 0:
         raise t._err("confirm_max_age_days", "must be more than 0")
@@ -91,4 +99,5 @@ def read_service_settings(config: Config) -> ServiceSettings:
         trusted_proxies=t.whole("trusted_proxies", 0),
         confirm_resend_after=dt.timedelta(minutes=t.number("confirm_resend_minutes", 10)),
         confirmations_per_address=max(1, t.whole("confirmations_per_address", 3)),
+        sns_topics=frozenset(t.strs("sns_topics")),
     )

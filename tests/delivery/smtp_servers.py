@@ -85,6 +85,8 @@ class StoreHandler:
             tmp = self.store / "tmp" / name
             tmp.write_bytes(envelope.original_content or envelope.content)
             os.replace(tmp, self.store / "new" / name)
+            with open(self.store / "envelopes.log", "a", encoding="utf-8") as log:  # MAIL FROM, RCPT TO
+                log.write(f"{envelope.mail_from} {' '.join(envelope.rcpt_tos)}\n")
         return "250 2.0.0 OK queued"
 
 

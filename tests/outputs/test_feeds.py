@@ -514,3 +514,22 @@ def test_every_atom_document_follows_rfc4287(
     assert len(atoms) == 3
     for path in atoms:
         check_rfc4287(files[path])
+
+
+# --- WebSub --------------------------------------------------------------------------------
+
+
+def test_feeds_name_the_websub_hub_only_when_configured(site: Site, series: Series, templates_dir: Path):
+    issues = series(site.feed_size + 1)  # one archive page: it names no hub (it never changes)
+    plain = render_feeds(site, issues, templates_dir)
+    assert not any(b"hub" in data for data in plain.values())
+    hub = "https://hub.example.org/"
+    files = render_feeds(dataclasses.replace(site, websub_hub=hub), issues, templates_dir)
+    atom, rss = feedparser.parse(files["feed.atom"]), feedparser.parse(files["feed.rss"])
+    for feed in (atom, rss):
+        assert not feed.bozo
+        assert {(link.rel, link.href) for link in feed.feed.links} >= {("hub", hub)}
+        assert any(link.rel == "self" for link in feed.feed.links)  # WebSub needs both
+    assert json.loads(files["feed.json"])["hubs"] == [{"type": "WebSub", "url": hub}]
+    assert "hub" not in feed_links(files[archive_path(1)])
+    assert files[archive_path(1)] == plain[archive_path(1)]

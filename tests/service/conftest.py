@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from newsletter.config import Config, load_config
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.service.app import Service, create_app
+from tests.state import state_url, use_backend
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "service"
 SECRET = "service-test-secret-0123456789"
@@ -25,14 +27,16 @@ ALLOWED_ORIGIN = "https://news.example.org"
 
 
 @pytest.fixture
-def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A newsletter folder (editions de, fr, en); secret set, no SMTP URL: mail goes to the outbox."""
+def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+    """A newsletter folder (editions de, fr, en); secret set, no SMTP URL: mail goes to the outbox;
+    its state on each backend in turn."""
     root = tmp_path / "news"
     root.mkdir()
     shutil.copy(DATA / "newsletter.toml", root / "newsletter.toml")
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
     for name in ("NEWSLETTER_SMTP_URL", "NEWSLETTER_SMTP_USER", "NEWSLETTER_SMTP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
+    use_backend(database_url, monkeypatch)
     return root
 
 
@@ -141,7 +145,7 @@ def path_of(url: str) -> str:
 
 def subscribers(root: Path) -> SubscriberList:
     settle()
-    return SubscriberList(root / "state" / "newsletter.db")
+    return SubscriberList(state_url(root))
 
 
 def rows(root: Path) -> dict[str, str]:
@@ -149,7 +153,7 @@ def rows(root: Path) -> dict[str, str]:
     subs = subscribers(root)
     try:
         found = {s.address: s.status for s in subs.stream()}
-        for (address,) in subs.db.execute("SELECT address FROM pending_signups"):
+        for (address,) in subs.db.execute(text("SELECT address FROM pending_signups")):
             found.setdefault(address, "pending")
         return found
     finally:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from delivery.smtp_servers import free_port, smtp_server, stored_messages
 from flask import Flask
+from sqlalchemy import text
 
 from newsletter.config import load_config
 from newsletter.delivery.tokens import BadToken
@@ -133,6 +134,6 @@ def test_an_unreachable_mail_server_gives_the_sign_up_back(news: Path) -> None:
     assert service.mailer.wait_idle()
     assert service.mailer.failed == 1
     subs = subscribers(news)
-    row = subs.db.execute("SELECT sends, last_sent FROM pending_signups").fetchone()
+    row = subs.db.execute(text("SELECT sends, last_sent FROM pending_signups")).first()
     assert row == (0, "")  # so signing up again right away sends a new mail
     subs.close()

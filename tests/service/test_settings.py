@@ -52,6 +52,7 @@ def test_every_key(tmp_path: Path) -> None:
         ),
         ("service-negative-limit.toml", "[service] signups_per_minute: must be a whole number ≥ 0"),
         ("service-zero-max-age.toml", "[service] confirm_max_age_days: must be more than 0"),
+        ("service-sns-topic-not-an-arn.toml", "[service] sns_topics: 'arn:aws:sqs:eu-west-1:123456789012:"),
     ],
 )
 def test_mistakes_are_one_line_naming_the_file(tmp_path: Path, fixture: str, message: str) -> None:

@@ -1,0 +1,69 @@
+"""The newsletter's state: subscribers, pending sign-ups, the send ledger, delivery feedback.
+
+One storage layer, two backends: SQLite (the default, `state/newsletter.db`) and PostgreSQL
+(shared by the web service and any number of senders), chosen by `NEWSLETTER_DATABASE_URL`.
+
+    store = open_store(config)        # or open_store("postgresql://…"), open_store(Path("x.db"))
+    with store.connect() as conn: …
+
+`open_store` checks the schema version (see versions.py) and creates a brand-new SQLite file;
+`newsletter db upgrade` / `db copy` / `db status` are the operator's side (cli.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .database import (
+    DATABASE_URL_ENV,
+    Store,
+    database_error,
+    database_url,
+    is_database_error,
+    now,
+    sqlite_url,
+    store_for,
+    transaction,
+)
+from .schema import SCHEMA_VERSION
+from .versions import check_schema, current_version, upgrade
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "SCHEMA_VERSION",
+    "Store",
+    "check_schema",
+    "current_version",
+    "database_error",
+    "database_url",
+    "is_database_error",
+    "now",
+    "open_store",
+    "transaction",
+    "upgrade",
+]
+
+
+def open_store(target: Config | str | Path | Store, *, check: bool = True) -> Store:
+    """The Store for a config (NEWSLETTER_DATABASE_URL or [delivery] database), a URL or a
+    SQLite path; its schema checked against this code's (a new SQLite file is created)."""
+    if isinstance(target, Store):
+        return target
+    if isinstance(target, Path):
+        url = sqlite_url(target)
+    elif isinstance(target, str):
+        url = target
+    else:
+        url = database_url(target)
+    store = store_for(url)
+    if store.path is not None and not store.path.exists():
+        with contextlib.suppress(OSError):  # else connecting says what is wrong, in one line
+            store.path.parent.mkdir(parents=True, exist_ok=True)
+    if check:
+        check_schema(store, create=store.is_sqlite)
+    return store

@@ -64,17 +64,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def gunicorn_command(bind: str, workers: int = 4, threads: int = 8) -> list[str]:
+    """The production command (README "Deploying", deploy/): the service under gunicorn."""
+    return ["gunicorn", "--config", "python:newsletter.service.gunicorn_conf", "--workers", str(workers),
+            "--threads", str(threads), "--bind", bind, "newsletter.service.wsgi:app"]  # fmt: skip
+
+
 @contextlib.contextmanager
-def running_service(config: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    """Start `newsletter serve` on 127.0.0.1:`port` in its own process; yields its base URL; SIGTERM after."""
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+def running_service(
+    config: Path, port: int, env: dict[str, str], log: Path, *, gunicorn_workers: int = 0
+) -> Iterator[str]:
+    """Start `newsletter serve` (or, with `gunicorn_workers`, the production gunicorn command) on
+    127.0.0.1:`port` in its own process; yields its base URL; SIGTERM after."""
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "NEWSLETTER_CONFIG": str(config)}
     with open(log, "wb") as out:
-        cmd = [sys.executable, "-m", "newsletter.service.cli", "--config", str(config), "--host", "127.0.0.1",
-               "--port", str(port)]  # fmt: skip
+        if gunicorn_workers:
+            gunicorn = gunicorn_command(f"127.0.0.1:{port}", workers=gunicorn_workers)
+            cmd = [sys.executable, "-m", *gunicorn]
+        else:
+            cmd = [sys.executable, "-m", "newsletter.service.cli", "--config", str(config), "--host",
+                   "127.0.0.1", "--port", str(port)]  # fmt: skip
         proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60
             while True:
                 with contextlib.suppress(OSError), urllib.request.urlopen(base + "/healthz", timeout=2) as r:
                     if r.status == 200:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from bench.serve_bench import gunicorn_command, make_newsletter, running_service
+from bench.serve_bench import gunicorn_command, make_newsletter, run, running_service
 
 DEPLOY = ROOT / "deploy"
 SECRET = "deploy-test-secret-0123456789"
@@ -150,3 +150,12 @@ def test_the_production_command_serves_and_keeps_tokens_out_of_its_log(tmp_path:
     assert "GET /healthz" in written and "GET /confirm/…" in written  # the access log is on
     assert token not in written
     assert written.count("Booting worker") == 2 and "Control socket" not in written
+
+
+def test_the_production_command_loses_and_doubles_no_concurrent_sign_up(
+    database_url: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("gunicorn")
+    result, problems = run(100, 100, tmp_path / "news", gunicorn_workers=4, database_url=database_url)
+    assert problems == []  # every answer 202, one pending row and one confirmation mail per address
+    assert result.statuses == {202: 100}

@@ -29,6 +29,7 @@ LAZY_COMMANDS = {
     "publish": ("newsletter.publish_cli", "publish_command"),
     "init": ("newsletter.publish_cli", "init_command"),
     "serve": ("newsletter.service.cli", "serve_command"),
+    "db": ("newsletter.store.cli", "db_group"),
 }
 
 

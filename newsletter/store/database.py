@@ -88,9 +88,15 @@ class Store:
         self.sa_url = _driver_url(url)
         self.backend = self.sa_url.get_backend_name()
         if self.backend == "sqlite":
+            path = Path(self.sa_url.database or "")
+            target = self.sa_url
+            if path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+                # A database we may only read (a backup, a mounted copy): opened immutable, so
+                # SQLite needs no -shm file beside it; reading works, a write says "read-only".
+                target = self.sa_url.set(database=f"file:{path}", query={"immutable": "1", "uri": "true"})
             # NullPool: a closed connection is closed (files can be moved, modes changed, copied).
             self.engine: Engine = create_engine(
-                self.sa_url,
+                target,
                 isolation_level="AUTOCOMMIT",
                 poolclass=NullPool,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
@@ -177,13 +183,24 @@ def database_error(e: BaseException, store: Store | None = None) -> NewsletterEr
         what = "is not a newsletter database (damaged or another file); restore it from a backup"
     elif "password authentication failed" in low or "no password supplied" in low:
         what = f"the server refused the login; check the user and password in {DATABASE_URL_ENV}"
+    elif "role" in low and "does not exist" in low:
+        what = f"the server knows no such user; check the user name in {DATABASE_URL_ENV}"
     elif "does not exist" in low and "database" in low:
         what = (
             "the database does not exist on the server; create it (createdb) and run `newsletter db upgrade`"
         )
     elif "connection refused" in low or "could not translate host" in low or "timeout expired" in low:
         what = f"cannot reach the database server ({text}); is it running, and is {DATABASE_URL_ENV} right?"
-    elif "server closed the connection" in low or "terminating connection" in low or "connection" in low:
+    elif any(
+        s in low
+        for s in (
+            "server closed the connection",
+            "terminating connection",
+            "connection is closed",
+            "consuming input failed",
+            "connection is lost",
+        )
+    ):
         what = (
             f"lost the connection to the database server ({text}); rerun when it is back (nothing was lost)"
         )

@@ -12,14 +12,16 @@ from click.testing import CliRunner, Result
 
 from newsletter.delivery.cli import send_command, subscribers_group
 from newsletter.delivery.subscribers import SubscriberList
+from tests.state import state_url, use_backend
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "delivery"
 SECRET = "test-secret-0123456789abcdef"
 
 
 @pytest.fixture
-def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A newsletter folder: config, the sample issue, its built email; secret set, no SMTP URL."""
+def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+    """A newsletter folder: config, the sample issue, its built email; secret set, no SMTP URL;
+    its state on each backend in turn."""
     root = tmp_path / "news"
     (root / "issues").mkdir(parents=True)
     shutil.copy(DATA / "newsletter.toml", root / "newsletter.toml")
@@ -30,6 +32,7 @@ def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("NEWSLETTER_SMTP_USER", raising=False)
     monkeypatch.delenv("NEWSLETTER_SMTP_PASSWORD", raising=False)
     monkeypatch.chdir(root)
+    use_backend(database_url, monkeypatch)
     return root
 
 
@@ -53,7 +56,7 @@ def add_subscribers(root: Path, addresses: Sequence[str], *, name: str = "", lan
         f.write("email,name,language\n")
         for i, a in enumerate(addresses):
             f.write(f"{a},{name.format(i=i)},{language}\n")
-    subs = SubscriberList(root / "state" / "newsletter.db")
+    subs = SubscriberList(state_url(root))
     try:
         report = subs.import_csv(csv)
     finally:

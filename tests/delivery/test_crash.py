@@ -7,7 +7,6 @@ import email
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.state import query
+
 from .conftest import SECRET, add_subscribers
 from .smtp_servers import smtp_server, stored_messages
 
@@ -24,14 +25,8 @@ CONNECTIONS = 4
 KILLS = 10
 
 
-def _count(db_path: Path, status: str) -> int:
-    try:
-        with sqlite3.connect(db_path, timeout=5) as db:
-            return int(
-                db.execute("SELECT count(*) FROM deliveries WHERE status = ?", (status,)).fetchone()[0]
-            )
-    except sqlite3.OperationalError:  # not created yet
-        return 0
+def _count(root: Path, status: str) -> int:
+    return int(query(root, "SELECT count(*) FROM deliveries WHERE status = :s", s=status)[0][0])
 
 
 def _sender(news: Path, port: int) -> subprocess.Popen[bytes]:
@@ -47,23 +42,22 @@ def test_ten_kills_lose_nobody(news: Path, tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("NEWSLETTER_TEST_SEED", "20251120")))
     addresses = [f"reader{i:03d}@example.org" for i in range(300)]
     add_subscribers(news, addresses)
-    db_path = news / "state" / "newsletter.db"
     store = tmp_path / "received"
     in_flight_at_kills: list[int] = []
     with smtp_server(store) as port:
         while len(in_flight_at_kills) < KILLS:
-            before = _count(db_path, "sent")
+            before = _count(news, "sent")
             target = before + rng.randint(3, 18)
             proc = _sender(news, port)
             deadline = time.monotonic() + 60
-            while proc.poll() is None and _count(db_path, "sent") < target and time.monotonic() < deadline:
+            while proc.poll() is None and _count(news, "sent") < target and time.monotonic() < deadline:
                 time.sleep(0.002)
             if proc.poll() is not None:
                 pytest.fail(f"the sender finished before kill {len(in_flight_at_kills) + 1}: "
                             f"{proc.stdout.read().decode()}{proc.stderr.read().decode()}")  # type: ignore[union-attr]  # fmt: skip
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            in_flight_at_kills.append(_count(db_path, "sending"))
+            in_flight_at_kills.append(_count(news, "sending"))
             time.sleep(0.2)  # the server may still be finishing a transaction the sender completed
             settled = len(stored_messages(store))
             time.sleep(0.4)
@@ -79,5 +73,5 @@ def test_ten_kills_lose_nobody(news: Path, tmp_path: Path) -> None:
     duplicates = sum(n - 1 for n in received.values())
     assert all(n <= CONNECTIONS for n in in_flight_at_kills), in_flight_at_kills
     assert duplicates <= sum(in_flight_at_kills), (duplicates, in_flight_at_kills)
-    assert _count(db_path, "sent") == len(addresses)
+    assert _count(news, "sent") == len(addresses)
     print(f"in flight at kills: {in_flight_at_kills}, duplicates: {duplicates}")

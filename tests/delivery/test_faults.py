@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from email import policy
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+
+from tests.state import query
 
 from .conftest import add_subscribers
 from .smtp_servers import FaultPlan, smtp_server, stored_messages
@@ -46,12 +47,9 @@ def test_temporary_failures_are_retried_permanent_ones_recorded(
     )
     assert set(received) == set(addresses) - refused
     assert set(received.values()) == {1}  # dropped connections did not store: no duplicates
-    with sqlite3.connect(news / "state" / "newsletter.db") as db:
-        failed = dict(db.execute("SELECT address, reply FROM deliveries WHERE status = 'failed'").fetchall())
-        retried = db.execute(
-            "SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempts > 1"
-        ).fetchone()
-        bounced = {r[0] for r in db.execute("SELECT address FROM subscribers WHERE status = 'bounced'")}
+    failed = dict(query(news, "SELECT address, reply FROM deliveries WHERE status = 'failed'"))
+    retried = query(news, "SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempts > 1")[0]
+    bounced = {r[0] for r in query(news, "SELECT address FROM subscribers WHERE status = 'bounced'")}
     assert set(failed) == refused and all(r.startswith("550 5.1.1") for r in failed.values())
     assert retried[0] >= 50  # ~10% deferred, plus the dropped connections
     assert bounced == refused  # the default policy: a 5xx to RCPT marks the subscriber bounced

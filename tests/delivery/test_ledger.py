@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from newsletter.delivery.ledger import Outcome, SendLedger
 from newsletter.delivery.send import Pacer
 from newsletter.delivery.subscribers import SubscriberList
+from tests.state import migrated
 
 ISSUE = "tag:example.org,2025-11-20:x"
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> SendLedger:
-    db = tmp_path / "n.db"
+def ledger(database_url: str) -> SendLedger:
+    db = migrated(database_url)
     subs = SubscriberList(db)
     for addr, lang in [("de@example.org", "de"), ("none@example.org", ""), ("at@example.org", "de-at"),
                        ("fr@example.org", "fr"), ("gone@example.org", "de")]:  # fmt: skip

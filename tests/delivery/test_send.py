@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import email
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -18,6 +18,7 @@ from newsletter.delivery.send import SendOptions, built_email, find_issue, send_
 from newsletter.delivery.tokens import verify_token
 from newsletter.delivery.transports import OutboxTransport, SmtpSettings, SmtpTransport, TransportFatal
 from newsletter.errors import NewsletterError
+from tests.state import query
 
 from .conftest import DATA, SECRET, add_subscribers
 from .smtp_servers import smtp_server, stored_messages
@@ -40,9 +41,8 @@ def parse(path: Path) -> EmailMessage:
     return msg
 
 
-def ledger(root: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(root / "state" / "newsletter.db") as db:
-        return db.execute(sql).fetchall()
+def ledger(root: Path, sql: str) -> list[tuple[Any, ...]]:
+    return query(root, sql)
 
 
 def test_sends_one_copy_to_each_active_subscriber(news: Path, smtp: Path, cli: Cli) -> None:
@@ -133,8 +133,7 @@ def test_outbox_resend_overwrites_instead_of_duplicating(news: Path) -> None:
     add_subscribers(news, ["a@example.org"])
     outbox = OutboxTransport(news / "state" / "outbox")
     send_issue(config, issue, html=html, text=text, secret=SECRET, transport=outbox)
-    with sqlite3.connect(news / "state" / "newsletter.db") as db:  # as if killed before "sent"
-        db.execute("UPDATE deliveries SET status = 'sending'")
+    query(news, "UPDATE deliveries SET status = 'sending'")  # as if killed before "sent"
     report = send_issue(config, issue, html=html, text=text, secret=SECRET, transport=outbox)
     assert (report.in_flight_at_start, report.sent) == (1, 1)
     assert len(list((news / "state" / "outbox" / "new").iterdir())) == 1

@@ -10,6 +10,7 @@ from click.testing import Result
 
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.errors import NewsletterError
+from tests.state import migrated
 
 from .conftest import DATA
 
@@ -18,8 +19,8 @@ Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def subs(tmp_path: Path) -> SubscriberList:
-    return SubscriberList(tmp_path / "state" / "newsletter.db")
+def subs(database_url: str) -> SubscriberList:
+    return SubscriberList(migrated(database_url))
 
 
 def test_import_valid_csv(subs: SubscriberList) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from newsletter.config import load_config
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.service.app import Service, create_app
+from tests.state import state_url, use_backend
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "service"
 SECRET = "service-test-secret-0123456789"
@@ -26,14 +27,16 @@ ALLOWED_ORIGIN = "https://news.example.org"
 
 
 @pytest.fixture
-def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A newsletter folder (editions de, fr, en); secret set, no SMTP URL: mail goes to the outbox."""
+def news(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+    """A newsletter folder (editions de, fr, en); secret set, no SMTP URL: mail goes to the outbox;
+    its state on each backend in turn."""
     root = tmp_path / "news"
     root.mkdir()
     shutil.copy(DATA / "newsletter.toml", root / "newsletter.toml")
     monkeypatch.setenv("NEWSLETTER_SECRET", SECRET)
     for name in ("NEWSLETTER_SMTP_URL", "NEWSLETTER_SMTP_USER", "NEWSLETTER_SMTP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
+    use_backend(database_url, monkeypatch)
     return root
 
 
@@ -109,7 +112,7 @@ def path_of(url: str) -> str:
 
 
 def subscribers(root: Path) -> SubscriberList:
-    return SubscriberList(root / "state" / "newsletter.db")
+    return SubscriberList(state_url(root))
 
 
 def rows(root: Path) -> dict[str, str]:

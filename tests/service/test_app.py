@@ -420,11 +420,11 @@ def test_an_expired_link_is_400(
 
     app = make_app(confirm_max_age_days=1)
     real = itsdangerous.timed.TimestampSigner.get_timestamp
-    monkeypatch.setattr(
-        itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) - 2 * 86400
-    )
-    link = signed_up(app, news)
-    monkeypatch.undo()
+    with monkeypatch.context() as clock:
+        clock.setattr(
+            itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: real(self) - 2 * 86400
+        )
+        link = signed_up(app, news)
     r = app.test_client().get(link, headers=JSON)
     assert r.status_code == 400 and r.get_json() == {"error": "invalid_token"}
     assert rows(news) == {"c@example.org": "pending"}

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from newsletter.delivery.subscribers import PENDING, SignupPolicy, SubscriberList
 from newsletter.errors import NewsletterError
+from tests.state import migrated
 
 T0 = dt.datetime(2025, 11, 20, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def subs(tmp_path: Path) -> SubscriberList:
-    return SubscriberList(tmp_path / "newsletter.db")
+def subs(database_url: str) -> SubscriberList:
+    return SubscriberList(migrated(database_url))
 
 
 def at(minutes: float) -> dt.datetime:

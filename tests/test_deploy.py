@@ -133,7 +133,6 @@ def test_the_container_recipe_installs_the_service_extra_and_checks_health() -> 
 
 
 def test_the_production_command_serves_and_keeps_tokens_out_of_its_log(tmp_path: Path) -> None:
-    pytest.importorskip("gunicorn")
     from delivery.smtp_servers import free_port
 
     port = free_port()
@@ -155,7 +154,6 @@ def test_the_production_command_serves_and_keeps_tokens_out_of_its_log(tmp_path:
 def test_the_production_command_loses_and_doubles_no_concurrent_sign_up(
     database_url: str, tmp_path: Path
 ) -> None:
-    pytest.importorskip("gunicorn")
     result, problems = run(100, 100, tmp_path / "news", gunicorn_workers=4, database_url=database_url)
     assert problems == []  # every answer 202, one pending row and one confirmation mail per address
     assert result.statuses == {202: 100}

@@ -21,7 +21,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import build_bench, render_bench, smtp_ceiling
+from . import build_bench, render_bench, smtp_ceiling, store_bench
 from .build_bench import SizeResult
 from .measure import Timing, load_average
 
@@ -419,6 +419,8 @@ def main() -> None:
     if smtp_ceiling.available():
         ceilings = smtp_ceiling.main(["--bytes", str(message_bytes), "--messages", str(messages)])
     send = send_figures(message_bytes, 500 if args.quick else 2000)
+    print("== state: SQLite and PostgreSQL", flush=True)
+    state = store_bench.main(["--quick"] if args.quick else [])
     print("== subscription service", flush=True)
     service = service_figures(100 if args.quick else 500)
     text = report(
@@ -432,6 +434,7 @@ def main() -> None:
         (load_start, load_average()),
         (time.monotonic() - start) / 60,
     )
+    text += "\n## State: SQLite and PostgreSQL\n\n" + "\n".join(state) + "\n"
     args.output.write_text(text, encoding="utf-8")
     print(f"wrote {args.output}")
 

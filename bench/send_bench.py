@@ -98,22 +98,24 @@ def sample_issue(root: Path) -> None:
     (built / "email.txt").write_text(text, encoding="utf-8")
 
 
-def populate(root: Path, n: int) -> None:
-    """n subscribers, inserted directly (the import path is not what is measured here)."""
-    from newsletter.delivery.database import now, open_database, transaction
+def populate(root: Path, n: int, url: str | None = None) -> None:
+    """n subscribers, inserted directly (the import path is not what is measured here), into the
+    state at `url` (default: the SQLite file of the newsletter in `root`)."""
+    from sqlalchemy import text
 
-    db = open_database(root / "state" / "newsletter.db")
+    from newsletter.store import now, open_store, transaction
+
+    store = open_store(url or root / "state" / "newsletter.db")
     t = now()
-    with transaction(db):
-        db.executemany(
-            "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
-            " VALUES (?, ?, ?, '', 'active', 'bench', ?, ?)",
-            (
-                (f"reader{i:06d}@example.org", f"reader{i:06d}@example.org", f"Leser Nr. {i}", t, t)
-                for i in range(n)
-            ),
-        )
-    db.close()
+    insert = text(
+        "INSERT INTO subscribers (address, address_key, name, language, status, source, created, changed)"
+        " VALUES (:a, :a, :name, '', 'active', 'bench', :t, :t)"
+    )
+    with store.connect() as db, transaction(db):
+        for start in range(0, n, 10_000):
+            rows = [{"a": f"reader{i:06d}@example.org", "name": f"Leser Nr. {i}", "t": t}
+                    for i in range(start, min(n, start + 10_000))]  # fmt: skip
+            db.execute(insert, rows)
 
 
 def run_sender(root: Path, port: int, connections: int) -> tuple[int, float]:

@@ -139,7 +139,14 @@ _MARK_SENDING = text(
 class SendLedger:
     """The `sends` and `deliveries` tables. Open one per thread (connections are not shared)."""
 
-    def __init__(self, target: Store | Path | str | None = None, *, db: Connection | None = None):
+    def __init__(
+        self, target: Store | Path | str | None = None, *, db: Connection | None = None, results: bool = False
+    ):
+        """`results`: this connection records send results, one commit per message. On PostgreSQL
+        its commits then return before the server's WAL flush (`synchronous_commit = off`): the
+        guarantee SQLite's `synchronous=NORMAL` gives, safe from any crash or kill of the sender;
+        only a crash of the database server itself can forget the last fraction of a second of
+        results, which a rerun then sends again."""
         if db is None:
             if target is None:
                 raise ValueError("SendLedger needs a store, a path or a connection")
@@ -148,7 +155,10 @@ class SendLedger:
         else:
             self.store = None
         self.db = db
-        self.skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect.name == "postgresql" else ""
+        pg = db.dialect.name == "postgresql"
+        self.skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
+        if results and pg:
+            db.exec_driver_sql("SET synchronous_commit TO off")
 
     @property
     def path(self) -> Path | Store | None:

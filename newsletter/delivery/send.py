@@ -17,6 +17,7 @@ the claims of a sender that died), so every sender ends when the issue is done.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import heapq
 import queue
@@ -36,7 +37,7 @@ from ..model import Issue
 from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate
 from ..sources.markdown import read_issue, read_issues
-from ..store import Store, open_store
+from ..store import Store, database_error, is_database_error, open_store
 from .ledger import Outcome, Recipient, SendLedger, new_claimant
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
@@ -366,7 +367,7 @@ class _Run:
     def _with_ledger(self, action: Callable[[SendLedger], T]) -> T:
         with self._ledger_lock:
             if self._ledger is None:
-                self._ledger = SendLedger(self.store)
+                self._ledger = SendLedger(self.store, results=True)
             return action(self._ledger)
 
     def keeper(self) -> None:
@@ -463,14 +464,27 @@ class _Run:
                 finally:
                     self.done_one()
         except BaseException as e:  # a bug or a broken database: stop the run, never hang it
+            if is_database_error(e):  # e.g. the server restarted: what was sent stays `sending`
+                self.stop(database_error(e, self.store))
+                return
             self.stop(NewsletterError(f"a send worker stopped: {type(e).__name__}: {e}"))
             raise
         finally:
             try:
                 self.record(unrecorded)
+            except Exception as e:  # the database is gone: the row stays `sending`, resent by a rerun
+                if not is_database_error(e):
+                    raise
+                self.stop(database_error(e, self.store))
             finally:
                 if session is not None:
                     session.close()
+
+    def drain(self) -> None:
+        """Empty the work queue (at the end of a run, so the workers' stop signals fit in it)."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.work.get_nowait()
 
     def stop(self, error: NewsletterError) -> None:
         with self.cv:
@@ -533,7 +547,16 @@ class _Run:
             pacer.wait()
             with self.cv:
                 self.in_flight += 1
-            self.work.put(item)
+            while not self._hand_over(item):
+                if self.fatal is not None:  # the workers stopped (e.g. the database went away)
+                    return
+
+    def _hand_over(self, item: _Item) -> bool:
+        try:
+            self.work.put(item, timeout=0.5)
+        except queue.Full:
+            return False
+        return True
 
 
 def send_issue(
@@ -598,7 +621,12 @@ def send_issue(
             run.stop(
                 NewsletterError("interrupted; what was sent is recorded: rerun `newsletter send` to go on")
             )
+        except Exception as e:
+            if not is_database_error(e):
+                raise
+            run.stop(database_error(e, store))
         finally:
+            run.drain()  # messages not started stay pending; workers that died take no more
             for _ in workers:
                 run.work.put(None)
             for w in workers:
@@ -606,8 +634,13 @@ def send_issue(
             run.finished.set()
             keeper.join()
             run.close()
+        try:
             ledger.release(issue.id, run.claimant)
-        after = ledger.counts(issue.id)
+            after = ledger.counts(issue.id)
+        except Exception as e:  # the database is gone: the claims expire with their lease
+            if not is_database_error(e):
+                raise
+            raise run.fatal or database_error(e, store) from None
         report.remaining = after.pending
         report.duration = time.monotonic() - report.started
         if progress:

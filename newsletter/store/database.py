@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ..errors import NewsletterError
@@ -210,4 +210,5 @@ def database_error(e: BaseException, store: Store | None = None) -> NewsletterEr
 
 
 def is_database_error(e: BaseException) -> bool:
-    return isinstance(e, DBAPIError)
+    """A failure of the database or of the connection to it (any SQLAlchemy error)."""
+    return isinstance(e, SQLAlchemyError)

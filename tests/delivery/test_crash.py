@@ -14,8 +14,10 @@ from collections import Counter
 from email import policy
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from newsletter.store import DATABASE_URL_ENV
 from tests.state import query
 
 from .conftest import SECRET, add_subscribers
@@ -75,3 +77,36 @@ def test_ten_kills_lose_nobody(news: Path, tmp_path: Path) -> None:
     assert duplicates <= sum(in_flight_at_kills), (duplicates, in_flight_at_kills)
     assert _count(news, "sent") == len(addresses)
     print(f"in flight at kills: {in_flight_at_kills}, duplicates: {duplicates}")
+
+
+def test_a_database_restart_mid_send_stops_cleanly_and_a_rerun_completes(news: Path, tmp_path: Path) -> None:
+    url = os.environ.get(DATABASE_URL_ENV, "")
+    if not url.startswith("postgresql"):
+        pytest.skip("a database server restart: PostgreSQL")
+    addresses = [f"reader{i:04d}@example.org" for i in range(1000)]
+    add_subscribers(news, addresses)
+    store = tmp_path / "received"
+    with smtp_server(store) as port:
+        proc = _sender(news, port)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and _count(news, "sent") < 100 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        # What a server restart does to its clients: every connection of the sender is ended.
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'newsletter' AND pid <> pg_backend_pid()"
+            )
+        out, err = proc.communicate(timeout=120)
+        in_flight = _count(news, "sending")
+        if proc.returncode != 0:  # stopped: one line saying what happened, nothing else
+            assert proc.returncode == 1 and err.decode().count("\n") == 1, err.decode()
+            assert "database" in err.decode() and "Traceback" not in err.decode()
+        final = _sender(news, port)
+        out, err = final.communicate(timeout=120)
+        assert final.returncode == 0, out.decode() + err.decode()
+    received = Counter(
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)["To"] for p in stored_messages(store)
+    )
+    assert set(received) == set(addresses)
+    assert sum(n - 1 for n in received.values()) <= max(in_flight, 0) <= CONNECTIONS

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import email
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
 from email import policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
+from sqlalchemy import event
 
-from tests.state import query
+from newsletter.store import DATABASE_URL_ENV, open_store
+from tests.state import query, state_url
 
 from .conftest import add_subscribers
 from .smtp_servers import FaultPlan, smtp_server, stored_messages
@@ -55,3 +59,28 @@ def test_temporary_failures_are_retried_permanent_ones_recorded(
     assert bounced == refused  # the default policy: a 5xx to RCPT marks the subscriber bounced
     again = cli("send", "sample-issue")
     assert again.exit_code == 0 and "already sent" in again.stdout
+
+
+def test_a_full_disk_at_enqueue_is_one_line_and_sends_nothing(news: Path, cli: Cli) -> None:
+    if os.environ.get(DATABASE_URL_ENV):
+        pytest.skip("the full disk is SQLite's page limit; a PostgreSQL server's disk is its own")
+    add_subscribers(news, [f"reader{i:03d}@example.org" for i in range(500)])
+    store = open_store(state_url(news))
+    with store.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+    def full_disk(dbapi_connection: Any, _record: Any) -> None:  # no page beyond today's: SQLITE_FULL
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(store.engine, "connect", full_disk)
+    try:
+        result = cli("send", "sample-issue")
+    finally:
+        event.remove(store.engine, "connect", full_disk)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and "the disk holding the database is full" in result.stderr
+    assert query(news, "SELECT count(*) FROM sends") == [(0,)]  # the enqueue was rolled back whole
+    assert not (news / "state" / "outbox" / "new").exists() or not any(
+        (news / "state" / "outbox" / "new").iterdir()
+    )
+    assert "sent 500" in cli("send", "sample-issue").stdout  # space again: the run goes through

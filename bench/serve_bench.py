@@ -1,9 +1,12 @@
 """Subscription service benchmark: concurrent sign-ups against the real server over loopback.
 
 Run:  .venv/bin/python -m bench.serve_bench [--signups 500] [--concurrency 500]
+          [--server serve|gunicorn] [--workers 4] [--database sqlite|postgresql]
 
-Starts `newsletter serve` (threaded werkzeug server) in its own process on 127.0.0.1 with a
-throwaway newsletter (outbox transport, sign-up rate limit raised for the run), then fires
+Starts the service in its own process on 127.0.0.1 with a throwaway newsletter (outbox transport,
+sign-up rate limit raised for the run): `newsletter serve` (threaded werkzeug server), or the
+production gunicorn command of README "Deploying" with `--workers` processes; the state in the
+SQLite file, or in a fresh database on a PostgreSQL server (bench/postgres.py). Then fires
 `--signups` JSON sign-ups from this process, `--concurrency` at a time (500 at once by default,
 released together by a barrier), one fresh connection each like distinct readers. Checks that
 every answer was 202, that the database holds exactly one pending row per address and that
@@ -20,7 +23,6 @@ import http.client
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
+
+from sqlalchemy import text
+
+from newsletter.store import open_store, upgrade
+from newsletter.store.database import sqlite_url
+
+from .postgres import fresh_database, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-0123456789"
@@ -64,17 +73,30 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def gunicorn_command(bind: str, workers: int = 4, threads: int = 8) -> list[str]:
+    """The production command (README "Deploying", deploy/): the service under gunicorn."""
+    return ["gunicorn", "--config", "python:newsletter.service.gunicorn_conf", "--workers", str(workers),
+            "--threads", str(threads), "--bind", bind, "newsletter.service.wsgi:app"]  # fmt: skip
+
+
 @contextlib.contextmanager
-def running_service(config: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
-    """Start `newsletter serve` on 127.0.0.1:`port` in its own process; yields its base URL; SIGTERM after."""
-    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+def running_service(
+    config: Path, port: int, env: dict[str, str], log: Path, *, gunicorn_workers: int = 0
+) -> Iterator[str]:
+    """Start `newsletter serve` (or, with `gunicorn_workers`, the production gunicorn command) on
+    127.0.0.1:`port` in its own process; yields its base URL; SIGTERM after."""
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "NEWSLETTER_CONFIG": str(config)}
     with open(log, "wb") as out:
-        cmd = [sys.executable, "-m", "newsletter.service.cli", "--config", str(config), "--host", "127.0.0.1",
-               "--port", str(port)]  # fmt: skip
+        if gunicorn_workers:
+            gunicorn = gunicorn_command(f"127.0.0.1:{port}", workers=gunicorn_workers)
+            cmd = [sys.executable, "-m", *gunicorn]
+        else:
+            cmd = [sys.executable, "-m", "newsletter.service.cli", "--config", str(config), "--host",
+                   "127.0.0.1", "--port", str(port)]  # fmt: skip
         proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60
             while True:
                 with contextlib.suppress(OSError), urllib.request.urlopen(base + "/healthz", timeout=2) as r:
                     if r.status == 200:
@@ -157,14 +179,16 @@ def sign_up_load(base: str, n: int, concurrency: int) -> LoadResult:
     return result
 
 
-def stored_state(folder: Path, n: int, timeout: float = 60) -> tuple[Counter[str], Counter[str]]:
+def stored_state(
+    folder: Path, n: int, database_url: str = "", timeout: float = 60
+) -> tuple[Counter[str], Counter[str]]:
     """(pending rows per address, confirmation mails per address), once `n` mails arrived or time is up."""
     new = folder / "state" / "outbox" / "new"
     deadline = time.monotonic() + timeout
     while (not new.is_dir() or len(list(new.iterdir())) < n) and time.monotonic() < deadline:
         time.sleep(0.05)
-    with sqlite3.connect(folder / "state" / "newsletter.db") as db:
-        rows = Counter(a for (a,) in db.execute("SELECT address FROM pending_signups"))
+    with open_store(database_url or sqlite_url(folder / "state" / "newsletter.db")).connect() as conn:
+        rows = Counter(a for (a,) in conn.execute(text("SELECT address FROM pending_signups")))
     mails: Counter[str] = Counter()
     for p in new.iterdir() if new.is_dir() else []:
         msg = email.message_from_bytes(p.read_bytes(), policy=policy.default)
@@ -187,12 +211,20 @@ def check(result: LoadResult, rows: Counter[str], mails: Counter[str], n: int) -
     return problems
 
 
-def run(n: int, concurrency: int, folder: Path) -> tuple[LoadResult, list[str]]:
+def run(
+    n: int, concurrency: int, folder: Path, *, gunicorn_workers: int = 0, database_url: str = ""
+) -> tuple[LoadResult, list[str]]:
+    """One load run; `database_url`: the state there (its schema created first), else state/."""
     port = free_port()
     config = make_newsletter(folder, port)
-    with running_service(config, port, {"NEWSLETTER_SECRET": SECRET}, folder / "serve.log") as base:
+    env = {"NEWSLETTER_SECRET": SECRET}
+    if database_url:
+        env["NEWSLETTER_DATABASE_URL"] = database_url
+        upgrade(open_store(database_url, check=False))
+    log = folder / "serve.log"
+    with running_service(config, port, env, log, gunicorn_workers=gunicorn_workers) as base:
         result = sign_up_load(base, n, concurrency)
-        rows, mails = stored_state(folder, n)
+        rows, mails = stored_state(folder, n, database_url)
     return result, check(result, rows, mails, n)
 
 
@@ -201,17 +233,29 @@ def main() -> None:
     parser.add_argument("--signups", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--server", choices=["serve", "gunicorn"], default="serve")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
+    workers = args.workers if args.server == "gunicorn" else 0
+    server = f"gunicorn, {workers} workers" if workers else "newsletter serve"
+    print(f"{server}, {'PostgreSQL' if args.database == 'postgresql' else 'SQLite'}")
     rates = []
-    for i in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            result, problems = run(args.signups, args.concurrency, Path(tmp) / "news")
-        status = "ok" if not problems else "FAILED: " + "; ".join(problems)
-        print(f"run {i + 1}: {result.requests} sign-ups, {args.concurrency} concurrent, "
-              f"{result.seconds:.2f}s, {result.per_second:.0f} req/s — {status}")  # fmt: skip
-        if problems:
-            sys.exit(1)
-        rates.append(result.per_second)
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(postgres_server()) if args.database == "postgresql" else ""
+        for i in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as run_stack:
+                url = run_stack.enter_context(fresh_database(postgres)) if postgres else ""
+                folder = Path(tmp) / "news"
+                result, problems = run(
+                    args.signups, args.concurrency, folder, gunicorn_workers=workers, database_url=url
+                )
+            status = "ok" if not problems else "FAILED: " + "; ".join(problems)
+            print(f"run {i + 1}: {result.requests} sign-ups, {args.concurrency} concurrent, "
+                  f"{result.seconds:.2f}s, {result.per_second:.0f} req/s — {status}")  # fmt: skip
+            if problems:
+                sys.exit(1)
+            rates.append(result.per_second)
     rates.sort()
     print(f"median {rates[len(rates) // 2]:.0f} req/s (best {rates[-1]:.0f}) on {os.cpu_count()} CPUs")
 

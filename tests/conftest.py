@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -73,7 +72,5 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/state.db"
         return
-    server = request.getfixturevalue("postgres_server_url")
-    require(importlib.util.find_spec("psycopg") is not None, "the psycopg package")
-    with fresh_database(server) as url:
+    with fresh_database(request.getfixturevalue("postgres_server_url")) as url:
         yield url

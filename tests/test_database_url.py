@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from bench.postgres import fresh_database
@@ -15,7 +16,6 @@ def test_each_backend_gets_an_empty_state(database_url: str, tmp_path: Path) -> 
         path = Path(database_url.removeprefix("sqlite:///"))
         assert path.is_absolute() and path.parent == tmp_path and not path.exists()
         return
-    psycopg = pytest.importorskip("psycopg")
     assert database_url.startswith("postgresql://")
     with psycopg.connect(database_url) as db:
         name = db.execute("SELECT current_database()").fetchone()
@@ -28,7 +28,6 @@ def test_each_backend_gets_an_empty_state(database_url: str, tmp_path: Path) -> 
 def test_a_postgres_database_is_dropped_after_use_even_with_connections_open(
     postgres_server_url: str,
 ) -> None:
-    psycopg = pytest.importorskip("psycopg")
     with fresh_database(postgres_server_url) as url:
         name = urlsplit(url).path.lstrip("/")
         left_open = psycopg.connect(url)  # a service that never closed its pool

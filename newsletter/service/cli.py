@@ -27,8 +27,9 @@ def serve_command(host: str, port: int, config_path: Path | None) -> None:
 
     Needs NEWSLETTER_SECRET (the same as `newsletter send`); mails go to the outbox, or over
     SMTP when NEWSLETTER_SMTP_URL is set. Behind a reverse proxy with TLS, set
-    [service] trusted_proxies = 1. For production use gunicorn, see docs/subscription-service.md:
-    gunicorn --threads 16 -b 127.0.0.1:8080 'newsletter.service.wsgi:app'
+    [service] trusted_proxies = 1. In production run it under gunicorn (README "Deploying"):
+    gunicorn --config python:newsletter.service.gunicorn_conf --workers 4 --threads 8
+    --bind 127.0.0.1:8080 newsletter.service.wsgi:app
 
     Example: NEWSLETTER_SECRET=… newsletter serve --host 127.0.0.1 --port 8080
     """

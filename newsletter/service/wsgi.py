@@ -1,4 +1,4 @@
-"""The app for a production WSGI server: `gunicorn 'newsletter.service.wsgi:app'`.
+"""The app for a production WSGI server: gunicorn (README "Deploying", gunicorn_conf.py).
 
 The config is NEWSLETTER_CONFIG (a newsletter.toml or its folder), else ./newsletter.toml;
 secrets come from the environment only (NEWSLETTER_SECRET, NEWSLETTER_SMTP_URL, …). Without

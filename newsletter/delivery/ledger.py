@@ -316,6 +316,18 @@ class SendLedger:
             self.release(issue_id, other)
         return sum(n for _, n in dead)
 
+    def unclaimed_sending(self, issue_id: str) -> int:
+        """`sending` rows no live sender holds: left by a run that stopped; they will be resent."""
+        return int(
+            self.db.execute(
+                text(
+                    "SELECT count(*) FROM deliveries d WHERE d.issue_id = :issue AND d.status = 'sending'"
+                    f" AND {CLAIMABLE}"
+                ),
+                {"issue": issue_id, "now": now()},
+            ).scalar_one()
+        )
+
     def claimed_by_others(self, issue_id: str, claimant: str) -> int:
         """Pending rows other senders hold under a live lease."""
         return sum(n for _, n in self._holders(issue_id, claimant))

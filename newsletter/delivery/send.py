@@ -628,7 +628,10 @@ def send_issue(
             ledger.retry_unknown(issue.id)
         before = ledger.counts(issue.id)
         report.recipients, report.already_sent = before.total, before.sent
-        report.pending_at_start, report.in_flight_at_start = before.pending, before.sending
+        report.pending_at_start = before.pending
+        # In flight at a stop: `sending` rows no live sender holds (another sender's are its own).
+        ledger.release_dead(issue.id, "")
+        report.in_flight_at_start = ledger.unclaimed_sending(issue.id)
         report.planned = min(before.pending, options.limit or before.pending)
         if before.pending == 0:
             report.finished_before = True

@@ -9,8 +9,13 @@ append-mostly, so the merge is well defined:
 - pending sign-ups, by address: the one requested last wins;
 - sends, by issue: the one enqueued first is kept;
 - deliveries, by (issue, address): the most advanced state wins (sent > failed for good or
-  skipped > sending or any state this code does not know > failed for now > queued), ties to
-  the one changed last; attempts are the larger count.
+  skipped > sending, unknown or any state this code does not know > failed for now > queued),
+  ties to the one changed last; attempts are the larger count; claims are dropped (no sender of
+  either copy runs any more);
+- feedback (bounces, complaints), by (report, address, kind, received): added when missing.
+
+Both files are SQLite state files of this schema version (`newsletter db upgrade` brings an older
+one up to date); a PostgreSQL state needs no merge: every run writes to the one server.
 
     python -m newsletter.delivery.merge OURS THEIRS    # merges THEIRS into OURS, in place
 """
@@ -23,12 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NewsletterError
-from .database import open_database, transaction
-from .subscribers import PENDING_SCHEMA
+from ..store import open_store
 
-_SUBSCRIBER_FIELDS = "address, name, language, status, source, created, changed"
+_SUBSCRIBER_FIELDS = "address, name, language, status, source, created, changed, reason"
 _PENDING_FIELDS = "address_key, address, name, language, nonce, requested, last_sent, sends"
-_DELIVERY_FIELDS = "issue_id, address, status, failure, attempts, reply, changed"
+_DELIVERY_FIELDS = "issue_id, address, status, failure, attempts, reply, changed, message_id"
+_FEEDBACK_FIELDS = (
+    "address, issue_id, kind, severity, status_code, diagnostic, source, received, report, recorded, decision"
+)
 # How far a delivery got; a state not listed (a newer version's) counts as possibly delivered.
 _RANK = {("queued", None): 0, ("failed", "temporary"): 1, ("sending", None): 2}
 _POSSIBLY_DELIVERED = 2
@@ -59,11 +66,17 @@ def merge_state(ours: Path, theirs: Path) -> MergeReport:
     """Merge the state file `theirs` into `ours` (in one transaction); `theirs` is only read."""
     if not theirs.is_file():
         raise NewsletterError("the other state file does not exist", path=str(theirs))
-    db = open_database(ours)
+    for path in (ours, theirs):  # both of this code's schema version (a new `ours` is created)
+        open_store(path).engine.dispose()
     report = MergeReport()
     try:
+        db = sqlite3.connect(ours, timeout=60, isolation_level=None)
+    except sqlite3.Error as e:
+        raise NewsletterError(f"cannot open the state file: {e}", path=str(ours)) from None
+    try:
         db.execute("ATTACH DATABASE ? AS theirs", (str(theirs),))
-        with transaction(db):
+        db.execute("BEGIN IMMEDIATE")
+        try:
             ids = _merge_subscribers(db, report)
             _merge_pending(db)
             db.execute(
@@ -75,6 +88,11 @@ def merge_state(ours: Path, theirs: Path) -> MergeReport:
                 " WHERE sends.issue_id = t.issue_id AND t.enqueued < sends.enqueued"
             )
             _merge_deliveries(db, ids, report)
+            _merge_feedback(db, ids)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
     except sqlite3.Error as e:
         raise NewsletterError(f"cannot merge the state files: {e}", path=str(ours)) from None
     finally:
@@ -90,12 +108,12 @@ def _merge_subscribers(db: sqlite3.Connection, report: MergeReport) -> dict[int,
     }
     ids: dict[int, int] = {}
     rows = db.execute(f"SELECT id, address_key, {_SUBSCRIBER_FIELDS} FROM theirs.subscribers").fetchall()
-    for their_id, key, address, name, language, status, source, created, changed in rows:
+    for their_id, key, address, name, language, status, source, created, changed, reason in rows:
         if key not in ours:
             cur = db.execute(
                 f"INSERT INTO subscribers (address_key, {_SUBSCRIBER_FIELDS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, address, name, language, status, source, created, changed),
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, address, name, language, status, source, created, changed, reason),
             )
             ids[their_id] = int(cur.lastrowid or 0)
             report.subscribers_added += 1
@@ -106,18 +124,14 @@ def _merge_subscribers(db: sqlite3.Connection, report: MergeReport) -> dict[int,
         if changed > our_changed:
             db.execute(
                 "UPDATE subscribers SET address = ?, name = ?, language = ?, status = ?, source = ?,"
-                " changed = ? WHERE id = ?",
-                (address, name, language, status, source, changed, our_id),
+                " changed = ?, reason = ? WHERE id = ?",
+                (address, name, language, status, source, changed, reason, our_id),
             )
             report.subscribers_updated += 1
     return ids
 
 
 def _merge_pending(db: sqlite3.Connection) -> None:
-    if not _has_table(db, "theirs", "pending_signups"):
-        return
-    for statement in PENDING_SCHEMA:
-        db.execute(statement)
     db.execute(
         f"INSERT INTO pending_signups ({_PENDING_FIELDS})"
         f" SELECT {_PENDING_FIELDS} FROM theirs.pending_signups WHERE true"
@@ -128,11 +142,6 @@ def _merge_pending(db: sqlite3.Connection) -> None:
     )
 
 
-def _has_table(db: sqlite3.Connection, schema: str, table: str) -> bool:
-    row = db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,))
-    return row.fetchone() is not None
-
-
 def _merge_deliveries(db: sqlite3.Connection, ids: dict[int, int], report: MergeReport) -> None:
     ours = {
         (issue, sid): (status, failure, changed, attempts)
@@ -141,15 +150,16 @@ def _merge_deliveries(db: sqlite3.Connection, ids: dict[int, int], report: Merge
         )
     }
     rows = db.execute(f"SELECT subscriber_id, {_DELIVERY_FIELDS} FROM theirs.deliveries").fetchall()
-    for their_sid, issue, address, status, failure, attempts, reply, changed in rows:
+    for their_sid, issue, address, status, failure, attempts, reply, changed, message_id in rows:
         sid = ids.get(their_sid)
         if sid is None:  # a delivery without its subscriber row: the file was edited by hand
             raise NewsletterError(f"the other state file has a delivery of {issue} to an unknown subscriber")
         mine = ours.get((issue, sid))
         if mine is None:
             db.execute(
-                f"INSERT INTO deliveries (subscriber_id, {_DELIVERY_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, issue, address, status, failure, attempts, reply, changed),
+                f"INSERT INTO deliveries (subscriber_id, {_DELIVERY_FIELDS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, issue, address, status, failure, attempts, reply, changed, message_id),
             )
             report.deliveries_added += 1
             continue
@@ -157,9 +167,9 @@ def _merge_deliveries(db: sqlite3.Connection, ids: dict[int, int], report: Merge
         theirs_rank, ours_rank = delivery_rank(status, failure), delivery_rank(our_status, our_failure)
         if theirs_rank > ours_rank or (theirs_rank == ours_rank and changed > our_changed):
             db.execute(
-                "UPDATE deliveries SET status = ?, failure = ?, reply = ?, changed = ?,"
+                "UPDATE deliveries SET status = ?, failure = ?, reply = ?, changed = ?, message_id = ?,"
                 " attempts = max(attempts, ?) WHERE issue_id = ? AND subscriber_id = ?",
-                (status, failure, reply, changed, attempts, issue, sid),
+                (status, failure, reply, changed, message_id, attempts, issue, sid),
             )
             report.deliveries_advanced += theirs_rank > ours_rank
         elif attempts > our_attempts:
@@ -167,6 +177,21 @@ def _merge_deliveries(db: sqlite3.Connection, ids: dict[int, int], report: Merge
                 "UPDATE deliveries SET attempts = ? WHERE issue_id = ? AND subscriber_id = ?",
                 (attempts, issue, sid),
             )
+
+
+def _merge_feedback(db: sqlite3.Connection, ids: dict[int, int]) -> None:
+    """Their bounce and complaint records that ours lacks, with subscriber ids mapped to ours."""
+    ours = set(db.execute("SELECT report, address, kind, received FROM feedback"))
+    rows = db.execute(f"SELECT subscriber_id, {_FEEDBACK_FIELDS} FROM theirs.feedback").fetchall()
+    for their_sid, *fields in rows:
+        address, kind, received, report = fields[0], fields[2], fields[7], fields[8]
+        if (report, address, kind, received) in ours:
+            continue
+        db.execute(
+            f"INSERT INTO feedback (subscriber_id, {_FEEDBACK_FIELDS})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ids.get(their_sid) if their_sid is not None else None, *fields),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,9 +37,17 @@ def bounces_command(source: str | None, quiet: bool, config_path: Path | None) -
 
 @click.command("report")
 @click.argument("issue")
+@click.option(
+    "--public",
+    "public_dir",
+    type=click.Path(path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="Where the issue was built.",
+)
 @config_option
 @user_errors
-def report_command(issue: str, config_path: Path | None) -> None:
+def report_command(issue: str, public_dir: Path, config_path: Path | None) -> None:
     """What the mail system reported about ISSUE (slug or file), per edition, and its complaint rate.
 
     Sent, deferred, bounced (hard/soft), complained, unsubscribed since it was sent; no opens or
@@ -51,7 +59,7 @@ def report_command(issue: str, config_path: Path | None) -> None:
     from .report import issue_report
 
     config = load_config(config_path)
-    found = find_issue(config, issue)
+    found = find_issue(config, issue, config.path(public_dir))
     report = issue_report(config, found.id, found.slug)
     click.echo(f"{report.slug} (queued {report.enqueued})")
     for line in report.lines():

@@ -66,11 +66,12 @@ def clear(url: str) -> None:
 
 def run_sender(root: Path, connections: int) -> tuple[int, float]:
     from newsletter.config import load_config
-    from newsletter.delivery.send import SendOptions, built_email, find_issue, send_issue
+    from newsletter.delivery.send import SendOptions, find_issue, send_issue
     from newsletter.delivery.ses import SesTransport
+    from newsletter.outputs.built import built_email
 
     config = load_config(root / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", root / "public")
     html, text = built_email(root / "public", issue)
     t0 = time.perf_counter()
     report = send_issue(

@@ -175,9 +175,10 @@ def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
         except NewsletterError as e:
             click.echo(f"error: {e}", err=True)
 
-    stop = threading.Event()
+    stop, watching = threading.Event(), threading.Event()
     paths = [config.issues_dir, config.templates_dir, Path(config.source)]
-    threading.Thread(target=watch, args=(paths, rebuild, stop), daemon=True).start()
+    threading.Thread(target=watch, args=(paths, rebuild, stop, 200, watching), daemon=True).start()
+    watching.wait(30)  # the addresses are printed once a change will be seen
     server = serve(out, host, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     click.echo(f"serving {out}/ at http://{host}:{server.server_address[1]}/")

@@ -45,22 +45,39 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
 
 def watch(
-    paths: list[Path], rebuild: Callable[[], None], stop: threading.Event, debounce_ms: int = 200
+    paths: list[Path],
+    rebuild: Callable[[], None],
+    stop: threading.Event,
+    debounce_ms: int = 200,
+    ready: threading.Event | None = None,
 ) -> None:
     """Call `rebuild` whenever a file under `paths` (folders or files) changes, until `stop`.
 
     Paths that do not exist are left out; symlinked folders (templates/) are watched where they
-    point. A burst of changes (an editor's save) is one rebuild.
+    point. A burst of changes (an editor's save) is one rebuild. `ready` is set once the watch is
+    in place: a change made after that is never missed.
     """
     import watchfiles
 
     existing = sorted({p.resolve() for p in paths if p.exists()})
     if not existing:
+        if ready is not None:
+            ready.set()
         return
-    for _changes in watchfiles.watch(
-        *existing, stop_event=stop, debounce=debounce_ms, raise_interrupt=False, watch_filter=None
+    # With yield_on_timeout the first (empty) answer comes once the watcher runs: that is `ready`.
+    for changes in watchfiles.watch(
+        *existing,
+        stop_event=stop,
+        debounce=debounce_ms,
+        raise_interrupt=False,
+        watch_filter=None,
+        yield_on_timeout=True,
+        rust_timeout=100,
     ):
-        rebuild()
+        if ready is not None:
+            ready.set()
+        if changes:
+            rebuild()
 
 
 def serve(out: Path, host: str, port: int) -> ThreadingHTTPServer:

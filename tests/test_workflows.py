@@ -153,8 +153,9 @@ def test_secrets_and_token_in_the_send_job_step_by_step() -> None:
     assert secrets_of[install] == []  # it runs code downloaded from the package index
     assert secrets_of["Restore the send ledger from the state branch"] == ["GH_TOKEN", "NEWSLETTER_STATE_KEY"]
     assert secrets_of["Send every due issue not yet sent"] == [
-        "NEWSLETTER_DATABASE_URL", "NEWSLETTER_SECRET", "NEWSLETTER_SMTP_PASSWORD", "NEWSLETTER_SMTP_URL",
-        "NEWSLETTER_SMTP_USER",
+        "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_SECRET_ACCESS_KEY",  # the SES transport
+        "NEWSLETTER_DATABASE_URL", "NEWSLETTER_IMAP_PASSWORD", "NEWSLETTER_SECRET",
+        "NEWSLETTER_SMTP_PASSWORD", "NEWSLETTER_SMTP_URL", "NEWSLETTER_SMTP_USER", "NEWSLETTER_TRANSPORT",
     ]  # fmt: skip
     save = next(n for n in steps if n.startswith("Save the send ledger"))
     assert secrets_of[save] == ["GH_TOKEN", "NEWSLETTER_STATE_KEY"]

@@ -136,6 +136,7 @@ def _related_link(issue: Issue) -> Callable[[Block], Markup]:
 
 def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, Any]:
     """Everything the email templates print, computed once so templates stay declarative."""
+    site = site.for_edition(issue.language)  # the masthead, footer and social links of its edition
     labels = labels_for(templates_dir, issue.language)
     article = issue.article
     direction = Language(issue.language).direction

@@ -94,7 +94,7 @@ def without_body(issue: Issue) -> Issue:
 
 def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> FeedEntry:
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
-    site, issue = xml_safe(site), xml_safe(issue)
+    site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = xml_safe(labels_for(templates_dir, issue.language))
     body = article_html(site, issue, labels, related_block=False)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
@@ -110,10 +110,29 @@ def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> di
     return render_feed_entries(site, [feed_entry(site, issue, templates_dir) for issue in issues])
 
 
-def render_feed_entries(
+def render_edition_feeds(
     site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None
 ) -> dict[str, bytes]:
-    """`render_feeds` from entries made beforehand (`feed_entry`).
+    """Each edition's own feeds ("de/feed.atom", "de/feed.rss", "de/feed.json", its archive
+    pages), of its issues only, in its language and under its title; none for a newsletter
+    with one edition, whose feeds are the site's."""
+    if not site.multilingual:
+        return {}
+    files: dict[str, bytes] = {}
+    for language in site.languages:
+        edition = replace(
+            site.for_edition(language), language=language, feed_id=site.edition_feed_id(language)
+        )
+        own = [e for e in entries if e.issue.language == language]
+        files |= render_feed_entries(edition, own, store, prefix=site.edition_path(language))
+    return files
+
+
+def render_feed_entries(
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, prefix: str = ""
+) -> dict[str, bytes]:
+    """`render_feeds` from entries made beforehand (`feed_entry`); with `prefix` ("de/"), the
+    files go under it and the feeds' own links point there.
 
     With `store`, a document whose entries all have keys and that was made before from the
     same entries and links is taken from there: an archive page (RFC 5005: only the newest
@@ -136,25 +155,29 @@ def render_feed_entries(
         return data
 
     files: dict[str, bytes] = {}
-    newest_page = [("prev-archive", archive_path(len(pages)))] if pages else []
-    files[ATOM_PATH] = document(
-        ATOM_PATH, current, newest_page, lambda: _atom(site, current, ATOM_PATH, newest_page, archive=False)
+    atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
+    newest_page = [("prev-archive", prefix + archive_path(len(pages)))] if pages else []
+    files[atom_path] = document(
+        atom_path,
+        current,
+        newest_page,
+        lambda: _atom(site, current, atom_path, newest_page, archive=False, home=prefix),
     )
     for number, page in enumerate(pages, start=1):
-        links = [("current", ATOM_PATH)]
+        links = [("current", atom_path)]
         if number > 1:
-            links.append(("prev-archive", archive_path(number - 1)))
+            links.append(("prev-archive", prefix + archive_path(number - 1)))
         if number < len(pages):
-            links.append(("next-archive", archive_path(number + 1)))
-        path = archive_path(number)
+            links.append(("next-archive", prefix + archive_path(number + 1)))
+        path = prefix + archive_path(number)
         files[path] = document(
             path,
             page,
             links,
-            functools.partial(_atom, site, page, path, links, archive=True),
+            functools.partial(_atom, site, page, path, links, archive=True, home=prefix),
         )
-    files[RSS_PATH] = document(RSS_PATH, current, [], lambda: _rss(site, current))
-    files[JSON_PATH] = document(JSON_PATH, current, [], lambda: _json_feed(site, current))
+    files[rss_path] = document(rss_path, current, [], lambda: _rss(site, current, prefix))
+    files[json_path] = document(json_path, current, [], lambda: _json_feed(site, current, prefix))
     return files
 
 
@@ -201,7 +224,13 @@ def _person(person: Person) -> dict[str, str]:
 
 
 def _atom(
-    site: Site, items: Sequence[FeedEntry], self_path: str, history: list[tuple[str, str]], *, archive: bool
+    site: Site,
+    items: Sequence[FeedEntry],
+    self_path: str,
+    history: list[tuple[str, str]],
+    *,
+    archive: bool,
+    home: str = "",
 ) -> bytes:
     fg = new_feed(_newest(items), archive=archive)
     fg.id(site.feed_id)
@@ -219,7 +248,7 @@ def _atom(
         fg.rights(site.rights)
     links = [AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
     links += [AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
-    links.append(AtomLink(site.base_url, rel="alternate", type=HTML_TYPE))
+    links.append(AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE))
     if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
         links.append(AtomLink(site.websub_hub, rel="hub"))
     set_feed_links(fg, links)
@@ -257,7 +286,7 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
-def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
+def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
     fg = new_feed(_newest(items), hub=site.websub_hub)
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
@@ -270,8 +299,8 @@ def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
     set_feed_links(
         fg,
         [
-            AtomLink(site.base_url + RSS_PATH, rel="self", type=RSS_TYPE),
-            AtomLink(site.base_url, rel="alternate", type=HTML_TYPE),
+            AtomLink(site.base_url + home + RSS_PATH, rel="self", type=RSS_TYPE),
+            AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
         ],
     )
     for item in items:
@@ -295,12 +324,12 @@ def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
 # --- JSON Feed 1.1 ------------------------------------------------------------------------
 
 
-def _json_feed(site: Site, items: Sequence[FeedEntry]) -> bytes:
+def _json_feed(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": site.title,
-        "home_page_url": site.base_url,
-        "feed_url": site.base_url + JSON_PATH,
+        "home_page_url": site.base_url + home,
+        "feed_url": site.base_url + home + JSON_PATH,
     }
     if site.subtitle:
         feed["description"] = site.subtitle

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from ..errors import NewsletterError, toml_error
@@ -27,6 +28,16 @@ class Labels:
     def date(self, when: dt.datetime | dt.date) -> str:
         day = when.date() if isinstance(when, dt.datetime) else when
         return _format_date(day, self.words.get("date_format", "long"), self.language)
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch", "Français"), for edition pickers."""
+    try:
+        locale = Language(code).locale
+        name = Locale.parse(locale).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
 
 
 # How social networks spell themselves; anything else is shown capitalized.

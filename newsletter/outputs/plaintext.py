@@ -288,11 +288,12 @@ def _footer(site: Site, issue: Issue, labels: Labels) -> list[str]:
 
 def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The text/plain part of `issue`, with UNSUBSCRIBE_PLACEHOLDER for each reader's URL."""
+    site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     article = issue.article
     refs = References()
     prefix = related_heading(site, issue, labels)
-    parts: list[str] = [f"{site.title}\n{labels['issue_of']} {labels.date(issue.date)}"]
+    parts: list[str] = [f"{site.masthead or site.title}\n{labels['issue_of']} {labels.date(issue.date)}"]
     parts.append(heading(article.title, "="))
 
     lead = lead_paragraph(issue)

@@ -439,6 +439,7 @@ def build(
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
+                    _check_translations(listings)
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
                     later = (i for i in listings if not _due(i, now))
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
@@ -459,6 +460,19 @@ def build(
     return BuildResult(
         out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed, not_due=tuple(not_due)
     )
+
+
+def _check_translations(issues: Sequence[Issue]) -> None:
+    """Every translation named by slug is an issue here (else its link would lead nowhere)."""
+    slugs = {i.slug for i in issues}
+    for issue in issues:
+        for t in issue.article.translations:
+            if not t.is_url and t.target not in slugs:
+                raise NewsletterError(
+                    f"translations: {t.language}: no issue has the slug {t.target!r}; "
+                    "name an issue of issues/ by its slug, or give the translation's URL",
+                    path=issue.source_path,
+                )
 
 
 def _site_files(

@@ -92,6 +92,18 @@ class RelatedLink:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The same article in another language: `target` is an issue's slug or an absolute URL."""
+
+    language: str
+    target: str
+
+    @property
+    def is_url(self) -> bool:
+        return self.target.startswith(("https://", "http://"))
+
+
+@dataclass(frozen=True)
 class Block:
     """One block of body content.
 
@@ -130,6 +142,8 @@ class Article:
     source_url: str | None = None
     image: str | None = None
     image_alt: str = ""
+    translations: tuple[Translation, ...] = ()  # the other languages this article is in
+    translated_from: str | None = None  # the language the translators worked from
 
     @property
     def headings(self) -> tuple[str, ...]:
@@ -257,3 +271,9 @@ class Site:
 
     def issue_url(self, issue: Issue) -> str:
         return f"{self.base_url}issues/{issue.slug}/"
+
+    def translation_url(self, translation: Translation) -> str:
+        """Where a translation is read: its URL, or its issue's page here."""
+        if translation.is_url:
+            return translation.target
+        return f"{self.base_url}issues/{translation.target}/"

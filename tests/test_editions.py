@@ -14,6 +14,7 @@ from reader import make_reader
 
 from newsletter.build import build
 from newsletter.config import load_config
+from newsletter.errors import NewsletterError
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITIONS = ROOT / "tests" / "data" / "editions"
@@ -141,9 +142,87 @@ def test_a_one_edition_newsletter_has_no_edition_folders(tmp_path: Path) -> None
     (root / "issues").mkdir(parents=True)
     config = (EDITIONS / "newsletter.toml").read_text().split("[editions.de]")[0]
     (root / "newsletter.toml").write_text(config)
-    shutil.copy(EDITIONS / "issues" / "2025-11-20-kasachstan-abraham-abkommen.md", root / "issues")
+    shutil.copy(ROOT / "tests" / "data" / "email" / "kasachstan-abraham-abkommen.md", root / "issues")
     shutil.copytree(ROOT / "templates", root / "templates")
     build(load_config(root / "newsletter.toml"), root / "public")
     assert not (root / "public" / "de").exists()
     page = (root / "public" / "index.html").read_text()
     assert 'class="editions"' not in page and "hreflang" not in page
+
+
+# --- translations linked ------------------------------------------------------------------
+
+
+def test_an_issue_page_links_its_translations_with_hreflang(public: Path) -> None:
+    page = (public / "issues" / "kazakhstan-accords-abraham" / "index.html").read_text()
+    assert (
+        '<link rel="alternate" hreflang="fr" href="https://newsletter.novastan.org/issues/kazakhstan-accords-abraham/">'
+        in page
+    )
+    assert (
+        '<link rel="alternate" hreflang="de" href="https://newsletter.novastan.org/issues/kasachstan-abraham-abkommen/">'
+        in page
+    )
+    assert (
+        'hreflang="en" href="https://novastan.org/en/kazakhstan/kazakhstan-joins-the-abraham-accords/"'
+        in page
+    )
+    german = "https://newsletter.novastan.org/issues/kasachstan-abraham-abkommen/"
+    assert f'<a href="{german}" hreflang="de">Lire cet article en allemand</a>' in page
+    assert "Traduit de l’allemand par Claire Martin" in page
+
+
+def test_the_email_and_text_part_name_the_translation_and_the_source_language(public: Path) -> None:
+    de = public / "issues" / "kasachstan-abraham-abkommen"
+    html = (de / "email.html").read_text()
+    assert "Aus dem Englischen von Margaret Bullich" in html
+    assert 'hreflang="fr"' in html and ">Diesen Artikel auf Französisch lesen</a>" in html
+    text = (de / "email.txt").read_text()
+    assert (
+        "Diesen Artikel auf Französisch lesen:\nhttps://newsletter.novastan.org/issues/kazakhstan-accords-abraham/"
+        in text
+    )
+    assert "Aus dem Englischen von Margaret Bullich" in text
+
+
+@pytest.mark.parametrize("feed", ["feed.atom", "fr/feed.atom"])
+def test_atom_entries_carry_their_translations_as_hreflang_alternates(public: Path, feed: str) -> None:
+    parsed = feedparser.parse((public / feed).read_bytes())
+    (entry,) = [e for e in parsed.entries if e.id == FR_ID]
+    assert entry.link == "https://newsletter.novastan.org/issues/kazakhstan-accords-abraham/"
+    alternates = {(link.get("hreflang"), link.href) for link in entry.links if link.rel == "alternate"}
+    assert alternates == {
+        (None, "https://newsletter.novastan.org/issues/kazakhstan-accords-abraham/"),
+        ("de", "https://newsletter.novastan.org/issues/kasachstan-abraham-abkommen/"),
+        ("en", "https://novastan.org/en/kazakhstan/kazakhstan-joins-the-abraham-accords/"),
+    }
+
+
+def test_reader_keeps_the_entrys_own_link_beside_the_translations(public: Path, tmp_path: Path) -> None:
+    reader = make_reader(str(tmp_path / "reader.sqlite"), feed_root=str(public))
+    try:
+        reader.add_feed("fr/feed.atom")
+        reader.update_feeds()
+        entry = reader.get_entry(("fr/feed.atom", FR_ID))
+        assert entry.link == "https://newsletter.novastan.org/issues/kazakhstan-accords-abraham/"
+    finally:
+        reader.close()
+
+
+def test_the_json_feed_names_translations_and_the_source_language(public: Path) -> None:
+    (item,) = json.loads((public / "fr" / "feed.json").read_bytes())["items"]
+    assert item["_newsletter"]["translated_from"] == "de"
+    assert item["_newsletter"]["translations"][0] == {
+        "language": "de",
+        "url": "https://newsletter.novastan.org/issues/kasachstan-abraham-abkommen/",
+    }
+
+
+def test_a_translation_naming_no_issue_fails_the_build(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    shutil.copytree(EDITIONS, root)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    (root / "issues" / "2025-11-20-kasachstan-abraham-abkommen.md").unlink()
+    with pytest.raises(NewsletterError, match="no issue has the slug 'kasachstan-abraham-abkommen'"):
+        build(load_config(root / "newsletter.toml"), root / "public")
+    assert not (root / "public").exists()

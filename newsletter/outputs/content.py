@@ -3,6 +3,7 @@ and the lead paragraph rule every output shares."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from ..model import Block, Issue, RelatedLink, Section, Site
@@ -44,6 +45,23 @@ def body_sections(issue: Issue) -> tuple[Section, ...]:
         if blocks or section.heading:
             out.append(Section(section.heading, blocks))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class TranslationLink:
+    """A line "Diesen Artikel auf Französisch lesen" and where it goes."""
+
+    language: str
+    url: str
+    text: str
+
+
+def translation_links(site: Site, issue: Issue, labels: Labels) -> list[TranslationLink]:
+    """The issue's translations as the email, the text part and the page show them."""
+    return [
+        TranslationLink(t.language, site.translation_url(t), labels.read_translation(t.language))
+        for t in issue.article.translations
+    ]
 
 
 def related_heading(site: Site, issue: Issue, labels: Labels) -> str:

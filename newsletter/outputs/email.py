@@ -38,6 +38,7 @@ from .content import (
     lead_paragraph,
     related_anchor,
     related_heading,
+    translation_links,
 )
 from .labels import labels_for
 from .labels import social_label as social_label
@@ -156,6 +157,8 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "standfirst": Markup(lead.html) if lead else article.summary,
         "authors": _people(article.authors),
         "translators": _people(article.translators),
+        "translated_by": labels.translated_by(article.translated_from),
+        "translations": translation_links(site, issue, labels),
         "image": image,
         "sections": body_sections(issue),
         "related_prefix": related_heading(site, issue, labels),

@@ -274,6 +274,11 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     entry.content(item.content_html, type="html")
     links = [AtomLink(item.url, rel="alternate", type=HTML_TYPE)]
     seen = {item.url}
+    for translation in article.translations:  # the same article in other languages
+        url = site.translation_url(translation)
+        if url not in seen:
+            seen.add(url)
+            links.append(AtomLink(url, rel="alternate", type=HTML_TYPE, hreflang=translation.language))
     for related in article.related:
         if related.url and related.url not in seen:
             seen.add(related.url)
@@ -341,7 +346,7 @@ def _json_feed(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
     if site.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     feed["authors"] = [{"name": _feed_author(site)}]
-    feed["items"] = [_json_item(item) for item in items]
+    feed["items"] = [_json_item(site, item) for item in items]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -349,7 +354,7 @@ def _json_person(person: Person) -> dict[str, str]:
     return {"name": person.name, "url": person.url} if person.url else {"name": person.name}
 
 
-def _json_item(item: FeedEntry) -> dict[str, Any]:
+def _json_item(site: Site, item: FeedEntry) -> dict[str, Any]:
     issue, article = item.issue, item.issue.article
     out: dict[str, Any] = {
         "id": issue.id,
@@ -373,6 +378,12 @@ def _json_item(item: FeedEntry) -> dict[str, Any]:
         ]
     if article.translators:
         extension["translators"] = [_json_person(t) for t in article.translators]
+    if article.translated_from:
+        extension["translated_from"] = article.translated_from
+    if article.translations:
+        extension["translations"] = [
+            {"language": t.language, "url": site.translation_url(t)} for t in article.translations
+        ]
     if extension:
         out["_newsletter"] = extension  # JSON Feed extensions start with "_"
     return out

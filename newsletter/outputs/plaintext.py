@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
-from .content import body_sections, lead_paragraph, related_heading
+from .content import body_sections, lead_paragraph, related_heading, translation_links
 from .email import social_label
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
@@ -304,9 +304,12 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     if article.authors:
         credits.extend(wrap(f"{labels['by']} {_names(article.authors)}"))
     if article.translators:
-        credits.extend(wrap(f"{labels['translated_by']} {_names(article.translators)}"))
+        translated_by = labels.translated_by(article.translated_from)
+        credits.extend(wrap(f"{translated_by} {_names(article.translators)}"))
     if credits:
         parts.append("\n".join(credits))
+    for t in translation_links(site, issue, labels):
+        parts.append(f"{t.text}{labels['colon']}\n{t.url}")
 
     for section in body_sections(issue):
         if section.heading:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..model import Issue, Language, Site
 from . import template_bytecode
-from .content import article_html, body_sections, lead_paragraph
+from .content import article_html, body_sections, lead_paragraph, translation_links
 from .labels import labels_for, language_name, social_label
 
 
@@ -61,6 +61,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
+            translations=translation_links(site, issue, labels),
             **_edition_links(site, issue.language),
         )
     )

@@ -16,13 +16,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.config import load_config
-from newsletter.delivery.send import Personalizer, SendOptions, find_issue, send_issue
+from newsletter.delivery.send import Personalizer, SendOptions, built_email, find_issue, send_issue
 from newsletter.delivery.ses import SesTransport, tag_value
 from newsletter.delivery.signing import signer_for
 from newsletter.delivery.tokens import verify_token
 from newsletter.delivery.transports import transport_for
 from newsletter.errors import NewsletterError
-from newsletter.outputs.built import built_email
 from newsletter.outputs.message import envelope_for
 from newsletter.outputs.mime import MessageTemplate
 from tests.state import query

@@ -226,3 +226,34 @@ def test_a_translation_naming_no_issue_fails_the_build(tmp_path: Path) -> None:
     with pytest.raises(NewsletterError, match="no issue has the slug 'kasachstan-abraham-abkommen'"):
         build(load_config(root / "newsletter.toml"), root / "public")
     assert not (root / "public").exists()
+
+
+# --- the original article -----------------------------------------------------------------
+
+FR_ORIGINAL = "https://novastan.org/fr/kazakhstan/adhesion-du-kazakhstan-aux-accords-abraham/"
+
+
+def test_the_email_text_and_page_link_the_original_article_by_its_site(public: Path) -> None:
+    fr = public / "issues" / "kazakhstan-accords-abraham"
+    link = f'<a href="{FR_ORIGINAL}">Article original sur novastan.org</a>'
+    email_html = (fr / "email.html").read_text()
+    assert (
+        f'<a href="{FR_ORIGINAL}" style=' in email_html
+        and "Article original sur novastan.org</a>" in email_html
+    )
+    assert link in (fr / "index.html").read_text()
+    assert f"Article original sur novastan.org\u202f:\n{FR_ORIGINAL}" in (fr / "email.txt").read_text()
+    de = (public / "issues" / "kasachstan-abraham-abkommen" / "index.html").read_text()
+    assert "Originalartikel auf novastan.org</a>" in de
+
+
+def test_the_feeds_link_the_original_article(public: Path) -> None:
+    parsed = feedparser.parse((public / "fr" / "feed.atom").read_bytes())
+    (entry,) = parsed.entries
+    assert {link.href for link in entry.links if link.rel == "via"} == {FR_ORIGINAL}
+    assert entry.link == "https://newsletter.novastan.org/issues/kazakhstan-accords-abraham/"
+    assert "Article original sur novastan.org</a>" in entry.content[0].value  # what readers show
+    rss = feedparser.parse((public / "fr" / "feed.rss").read_bytes())
+    assert "Article original sur novastan.org</a>" in rss.entries[0].content[0].value
+    (item,) = json.loads((public / "fr" / "feed.json").read_bytes())["items"]
+    assert item["external_url"] == FR_ORIGINAL

@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from .. import __version__
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from .content import article_html
+from .content import article_html, original_html
 from .feedgen_fixes import (
     AtomLink,
     new_entry,
@@ -96,7 +96,7 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = xml_safe(labels_for(templates_dir, issue.language))
-    body = article_html(site, issue, labels, related_block=False)
+    body = article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
 
 
@@ -279,6 +279,8 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
         if url not in seen:
             seen.add(url)
             links.append(AtomLink(url, rel="alternate", type=HTML_TYPE, hreflang=translation.language))
+    if article.source_url:  # the page on the magazine's site the issue came from
+        links.append(AtomLink(article.source_url, rel="via", type=HTML_TYPE))
     for related in article.related:
         if related.url and related.url not in seen:
             seen.add(related.url)
@@ -362,6 +364,8 @@ def _json_item(site: Site, item: FeedEntry) -> dict[str, Any]:
         "title": article.title,
         "content_html": item.content_html,
     }
+    if article.source_url:
+        out["external_url"] = article.source_url
     if article.summary:
         out["summary"] = article.summary
     out["date_published"] = item.published.isoformat()

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ..model import Issue, Language, Site
 from . import template_bytecode
-from .content import article_html, body_sections, lead_paragraph, translation_links
+from .content import article_html, body_sections, lead_paragraph, original_link, translation_links
 from .labels import labels_for, language_name, social_label
 
 
@@ -62,6 +62,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
             translations=translation_links(site, issue, labels),
+            original=original_link(issue, labels),
             **_edition_links(site, issue.language),
         )
     )

@@ -51,7 +51,7 @@ from .config import Config
 from .defaults import published, sample_unsubscribe_url
 from .errors import NewsletterError
 from .model import Issue
-from .outputs.feeds import FeedEntry, feed_entry, render_feed_entries, without_body
+from .outputs.feeds import FeedEntry, feed_entry, render_edition_feeds, render_feed_entries, without_body
 from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
 from .sources.decode import read_limited
@@ -439,6 +439,7 @@ def build(
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
+                    _check_translations(listings)
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
                     later = (i for i in listings if not _due(i, now))
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
@@ -461,27 +462,52 @@ def build(
     )
 
 
+def _check_translations(issues: Sequence[Issue]) -> None:
+    """Every translation named by slug is an issue here (else its link would lead nowhere)."""
+    slugs = {i.slug for i in issues}
+    for issue in issues:
+        for t in issue.article.translations:
+            if not t.is_url and t.target not in slugs:
+                raise NewsletterError(
+                    f"translations: {t.language}: no issue has the slug {t.target!r}; "
+                    "name an issue of issues/ by its slug, or give the translation's URL",
+                    path=issue.source_path,
+                )
+
+
 def _site_files(
     config: Config, due: list[_Summary], store: _Documents | None, environment: str
 ) -> dict[str, bytes]:
     """The files made from all due issues together: feeds, listing."""
     entries = [s.entry for s in due if s.entry is not None]
     files = render_feed_entries(config.site, entries, store)
+    files |= render_edition_feeds(config.site, entries, store)
     files["index.html"] = _index(config, due, store, environment)
+    if config.site.multilingual:  # each edition's own archive
+        for language in config.site.languages:
+            own = [s for s in due if s.listing.language == language]
+            path = config.site.edition_path(language) + "index.html"
+            files[path] = _index(config, own, store, environment, language)
     files[".nojekyll"] = b""
     return files
 
 
-def _index(config: Config, due: list[_Summary], store: _Documents | None, environment: str) -> bytes:
+def _index(
+    config: Config,
+    due: list[_Summary],
+    store: _Documents | None,
+    environment: str,
+    language: str | None = None,
+) -> bytes:
     """The listing of every due issue; taken from the cache when no listed issue changed (an
     edit to an article's body, say) and the templates, config and code are the same."""
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
-        key = digest("index.html", environment, *(s.listing_key for s in due))
+        key = digest(f"{language or ''}index.html", environment, *(s.listing_key for s in due))
         cached = store.document(key)
         if cached is not None:
             return cached
-    data = render_index(config.site, [s.listing for s in due], config.templates_dir).encode()
+    data = render_index(config.site, [s.listing for s in due], config.templates_dir, language).encode()
     if key and store is not None:
         store.store_document(key, data)
     return data

@@ -270,6 +270,10 @@ def _feed_id(t: Table) -> str:
     return value
 
 
+def _social(t: Table) -> tuple[SocialLink, ...]:
+    return tuple(SocialLink(s.string("name"), s.url("url")) for s in t.tables("social"))
+
+
 def _title(t: Table) -> str:
     value = " ".join(t.string("title").split())
     if not value:
@@ -323,6 +327,14 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
             call_to_action=cta,
             search_url=e.url("search_url") or None,
             related_heading=e.string("related_heading", "") or None,
+            title=" ".join(e.string("title", "").split()),
+            subtitle=e.string("subtitle", ""),
+            masthead=e.string("masthead", ""),
+            logo=e.url("logo") or None,
+            sender_name=e.string("sender_name", ""),
+            imprint=e.string("imprint", "", one_line=False),
+            social=_social(e) if e.has("social") else None,
+            feed_id=_feed_id(e) if e.has("feed_id") else "",
         )
     site = Site(
         title=_title(s),
@@ -338,9 +350,10 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         feed_size=max(1, s.whole("feed_size", 50)),
         subscribe_url=s.url("subscribe_url") or None,
         unsubscribe_url=s.url("unsubscribe_url"),
-        social=tuple(SocialLink(t.string("name"), t.url("url")) for t in s.tables("social")),
+        social=_social(s),
         editions=editions,
         websub_hub=s.url("websub_hub") or None,
+        masthead=s.string("masthead", ""),
     )
     if site.unsubscribe_url and "{token}" not in site.unsubscribe_url:
         raise s._err("unsubscribe_url", "must contain {token}")

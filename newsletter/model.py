@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 #: A language as every stage takes it: a BCP 47 tag like "de", "fr" or "pt-BR" (fullmatch).
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -92,6 +92,18 @@ class RelatedLink:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The same article in another language: `target` is an issue's slug or an absolute URL."""
+
+    language: str
+    target: str
+
+    @property
+    def is_url(self) -> bool:
+        return self.target.startswith(("https://", "http://"))
+
+
+@dataclass(frozen=True)
 class Block:
     """One block of body content.
 
@@ -130,6 +142,8 @@ class Article:
     source_url: str | None = None
     image: str | None = None
     image_alt: str = ""
+    translations: tuple[Translation, ...] = ()  # the other languages this article is in
+    translated_from: str | None = None  # the language the translators worked from
 
     @property
     def headings(self) -> tuple[str, ...]:
@@ -176,12 +190,21 @@ class SocialLink:
 
 @dataclass(frozen=True)
 class Edition:
-    """Per-language settings of the newsletter: labels that are not in the template catalog."""
+    """Per-language settings of the newsletter: labels that are not in the template catalog, and
+    what an edition says of itself. Empty values (None, "") fall back to `[site]`."""
 
     language: str
     call_to_action: CallToAction | None = None
     search_url: str | None = None  # with "{query}": resolves related links no index knows
     related_heading: str | None = None  # overrides the label, e.g. "Lest auch auf Novastan"
+    title: str = ""
+    subtitle: str = ""
+    masthead: str = ""  # the line over the email and the pages (default: the title)
+    logo: str | None = None
+    sender_name: str = ""  # the From display name of this edition's emails
+    imprint: str = ""
+    social: tuple[SocialLink, ...] | None = None  # None: the site's; () none at all
+    feed_id: str = ""  # the edition feeds' id (default: the site's feed_id + "/" + language)
 
 
 @dataclass(frozen=True)
@@ -204,6 +227,7 @@ class Site:
     social: tuple[SocialLink, ...] = ()
     editions: dict[str, Edition] = field(default_factory=dict)
     websub_hub: str | None = None  # the WebSub hub the feeds name, pinged by `publish`
+    masthead: str = ""  # the line over the email and the pages; "" is the title
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -213,5 +237,43 @@ class Site:
     def edition(self, language: str) -> Edition:
         return self.editions.get(language) or self.editions.get(self.language) or Edition(language)
 
+    @property
+    def multilingual(self) -> bool:
+        """Whether there is more than one edition: then each has its own archive and feeds."""
+        return len(self.languages) > 1
+
+    def for_edition(self, language: str) -> Site:
+        """The site as the edition in `language` presents itself: its title, subtitle, masthead,
+        logo, imprint and social links where it has them, the site's otherwise. The same site
+        when nothing differs, so a one-edition newsletter renders exactly as before."""
+        e = self.editions.get(language)
+        if e is None:
+            return self
+        changes: dict[str, Any] = {
+            "title": e.title,
+            "subtitle": e.subtitle,
+            "masthead": e.masthead,
+            "logo": e.logo,
+            "imprint": e.imprint,
+            "social": e.social,
+        }
+        changes = {k: v for k, v in changes.items() if v or (k == "social" and v is not None)}
+        changes = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        return replace(self, **changes) if changes else self
+
+    def edition_path(self, language: str) -> str:
+        """Where an edition's archive and feeds go, relative to `base_url`: "de/"."""
+        return f"{language.lower()}/"
+
+    def edition_feed_id(self, language: str) -> str:
+        e = self.editions.get(language)
+        return (e.feed_id if e and e.feed_id else "") or f"{self.feed_id}/{language.lower()}"
+
     def issue_url(self, issue: Issue) -> str:
         return f"{self.base_url}issues/{issue.slug}/"
+
+    def translation_url(self, translation: Translation) -> str:
+        """Where a translation is read: its URL, or its issue's page here."""
+        if translation.is_url:
+            return translation.target
+        return f"{self.base_url}issues/{translation.target}/"

@@ -235,6 +235,7 @@ def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('\ntitle: "', '\ntitle: "Neu – ', 1), encoding="utf-8")
     digest, rendered = rebuild(root)
-    assert rendered == 1 and made == [1]
+    assert rendered == 1 and made == [1, 1]  # the archive of every issue, and the de edition's
     assert "Neu – " in (root / "public" / "index.html").read_text(encoding="utf-8")
+    assert "Neu – " in (root / "public" / "de" / "index.html").read_text(encoding="utf-8")
     assert digest == full_build(root)

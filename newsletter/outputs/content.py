@@ -3,7 +3,9 @@ and the lead paragraph rule every output shares."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlsplit
 
 from ..model import Block, Issue, RelatedLink, Section, Site
 from .labels import Labels
@@ -44,6 +46,48 @@ def body_sections(issue: Issue) -> tuple[Section, ...]:
         if blocks or section.heading:
             out.append(Section(section.heading, blocks))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class TranslationLink:
+    """A line "Diesen Artikel auf Französisch lesen" and where it goes."""
+
+    language: str
+    url: str
+    text: str
+
+
+def translation_links(site: Site, issue: Issue, labels: Labels) -> list[TranslationLink]:
+    """The issue's translations as the email, the text part and the page show them."""
+    return [
+        TranslationLink(t.language, site.translation_url(t), labels.read_translation(t.language))
+        for t in issue.article.translations
+    ]
+
+
+@dataclass(frozen=True)
+class OriginalLink:
+    """ "Originalartikel auf novastan.org": the page the issue was imported from."""
+
+    url: str
+    text: str
+
+
+def original_link(issue: Issue, labels: Labels) -> OriginalLink | None:
+    """The link to the article's page on its site, named by the site's host; None without one."""
+    url = issue.article.source_url
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    return OriginalLink(url, labels["original_article"].format(site=host))
+
+
+def original_html(issue: Issue, labels: Labels) -> str:
+    """The link as a paragraph, for the feeds' content (feed readers show no `via` link)."""
+    link = original_link(issue, labels)
+    if link is None:
+        return ""
+    return f'<p><a href="{escape(link.url)}">{escape(link.text, quote=False)}</a></p>'
 
 
 def related_heading(site: Site, issue: Issue, labels: Labels) -> str:

@@ -36,8 +36,10 @@ from .content import (
     first_paragraph,
     fold_spaces,
     lead_paragraph,
+    original_link,
     related_anchor,
     related_heading,
+    translation_links,
 )
 from .labels import labels_for
 from .labels import social_label as social_label
@@ -136,6 +138,7 @@ def _related_link(issue: Issue) -> Callable[[Block], Markup]:
 
 def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, Any]:
     """Everything the email templates print, computed once so templates stay declarative."""
+    site = site.for_edition(issue.language)  # the masthead, footer and social links of its edition
     labels = labels_for(templates_dir, issue.language)
     article = issue.article
     direction = Language(issue.language).direction
@@ -155,6 +158,9 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "standfirst": Markup(lead.html) if lead else article.summary,
         "authors": _people(article.authors),
         "translators": _people(article.translators),
+        "translated_by": labels.translated_by(article.translated_from),
+        "translations": translation_links(site, issue, labels),
+        "original": original_link(issue, labels),
         "image": image,
         "sections": body_sections(issue),
         "related_prefix": related_heading(site, issue, labels),

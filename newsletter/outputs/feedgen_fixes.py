@@ -12,6 +12,9 @@ What feedgen does on its own, and what this module does instead:
 - The RSS channel `<link>` is whichever feed link was added last: `set_feed_links` adds the
   alternate last.
 - No way to give an entry its own `xml:lang`: the entry extension sets it.
+- Not feedgen's but its readers': feedparser (and so `reader`) takes an entry's *last* HTML
+  `alternate` as the entry's link, so `set_entry_links` puts the entry's own alternate after
+  those of its translations (`hreflang`), whatever order they came in.
 - No RFC 5005 `<fh:archive/>`: the feed extension writes it for archive documents.
 - RSS titles are plain text, but many readers take them as HTML: `rss_bytes` writes their
   "&" and "<" as hexadecimal references (RSS Best Practices Profile), which every XML
@@ -132,10 +135,16 @@ def new_entry(fg: FeedGenerator, updated: dt.datetime) -> FeedEntry:
 
 
 def set_entry_links(entry: FeedEntry, links: Sequence[AtomLink]) -> None:
-    """The entry's Atom links exactly as given; RSS gets the first alternate as `<link>`."""
+    """The entry's Atom links as given, but for its own alternate (the first one), which goes
+    after the other alternates (translations, with hreflang); RSS gets it as `<link>`."""
     alternate = next((link for link in links if link.rel == "alternate"), None)
     if alternate is not None:
         entry.link(href=alternate.href, rel="alternate", replace=True)
+        others = [link for link in links if link.rel == "alternate" and link is not alternate]
+        if others:
+            rest = [link for link in links if link is not alternate]
+            at = rest.index(others[-1]) + 1
+            links = [*rest[:at], alternate, *rest[at:]]
     getattr(entry, _EXTENSION).links = tuple(links)
 
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from .. import __version__
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from .content import article_html
+from .content import article_html, original_html
 from .feedgen_fixes import (
     AtomLink,
     new_entry,
@@ -94,9 +94,9 @@ def without_body(issue: Issue) -> Issue:
 
 def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> FeedEntry:
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
-    site, issue = xml_safe(site), xml_safe(issue)
+    site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = xml_safe(labels_for(templates_dir, issue.language))
-    body = article_html(site, issue, labels, related_block=False)
+    body = article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
 
 
@@ -110,10 +110,29 @@ def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> di
     return render_feed_entries(site, [feed_entry(site, issue, templates_dir) for issue in issues])
 
 
-def render_feed_entries(
+def render_edition_feeds(
     site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None
 ) -> dict[str, bytes]:
-    """`render_feeds` from entries made beforehand (`feed_entry`).
+    """Each edition's own feeds ("de/feed.atom", "de/feed.rss", "de/feed.json", its archive
+    pages), of its issues only, in its language and under its title; none for a newsletter
+    with one edition, whose feeds are the site's."""
+    if not site.multilingual:
+        return {}
+    files: dict[str, bytes] = {}
+    for language in site.languages:
+        edition = replace(
+            site.for_edition(language), language=language, feed_id=site.edition_feed_id(language)
+        )
+        own = [e for e in entries if e.issue.language == language]
+        files |= render_feed_entries(edition, own, store, prefix=site.edition_path(language))
+    return files
+
+
+def render_feed_entries(
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, prefix: str = ""
+) -> dict[str, bytes]:
+    """`render_feeds` from entries made beforehand (`feed_entry`); with `prefix` ("de/"), the
+    files go under it and the feeds' own links point there.
 
     With `store`, a document whose entries all have keys and that was made before from the
     same entries and links is taken from there: an archive page (RFC 5005: only the newest
@@ -136,25 +155,29 @@ def render_feed_entries(
         return data
 
     files: dict[str, bytes] = {}
-    newest_page = [("prev-archive", archive_path(len(pages)))] if pages else []
-    files[ATOM_PATH] = document(
-        ATOM_PATH, current, newest_page, lambda: _atom(site, current, ATOM_PATH, newest_page, archive=False)
+    atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
+    newest_page = [("prev-archive", prefix + archive_path(len(pages)))] if pages else []
+    files[atom_path] = document(
+        atom_path,
+        current,
+        newest_page,
+        lambda: _atom(site, current, atom_path, newest_page, archive=False, home=prefix),
     )
     for number, page in enumerate(pages, start=1):
-        links = [("current", ATOM_PATH)]
+        links = [("current", atom_path)]
         if number > 1:
-            links.append(("prev-archive", archive_path(number - 1)))
+            links.append(("prev-archive", prefix + archive_path(number - 1)))
         if number < len(pages):
-            links.append(("next-archive", archive_path(number + 1)))
-        path = archive_path(number)
+            links.append(("next-archive", prefix + archive_path(number + 1)))
+        path = prefix + archive_path(number)
         files[path] = document(
             path,
             page,
             links,
-            functools.partial(_atom, site, page, path, links, archive=True),
+            functools.partial(_atom, site, page, path, links, archive=True, home=prefix),
         )
-    files[RSS_PATH] = document(RSS_PATH, current, [], lambda: _rss(site, current))
-    files[JSON_PATH] = document(JSON_PATH, current, [], lambda: _json_feed(site, current))
+    files[rss_path] = document(rss_path, current, [], lambda: _rss(site, current, prefix))
+    files[json_path] = document(json_path, current, [], lambda: _json_feed(site, current, prefix))
     return files
 
 
@@ -201,7 +224,13 @@ def _person(person: Person) -> dict[str, str]:
 
 
 def _atom(
-    site: Site, items: Sequence[FeedEntry], self_path: str, history: list[tuple[str, str]], *, archive: bool
+    site: Site,
+    items: Sequence[FeedEntry],
+    self_path: str,
+    history: list[tuple[str, str]],
+    *,
+    archive: bool,
+    home: str = "",
 ) -> bytes:
     fg = new_feed(_newest(items), archive=archive)
     fg.id(site.feed_id)
@@ -219,7 +248,7 @@ def _atom(
         fg.rights(site.rights)
     links = [AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
     links += [AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
-    links.append(AtomLink(site.base_url, rel="alternate", type=HTML_TYPE))
+    links.append(AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE))
     if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
         links.append(AtomLink(site.websub_hub, rel="hub"))
     set_feed_links(fg, links)
@@ -245,6 +274,13 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     entry.content(item.content_html, type="html")
     links = [AtomLink(item.url, rel="alternate", type=HTML_TYPE)]
     seen = {item.url}
+    for translation in article.translations:  # the same article in other languages
+        url = site.translation_url(translation)
+        if url not in seen:
+            seen.add(url)
+            links.append(AtomLink(url, rel="alternate", type=HTML_TYPE, hreflang=translation.language))
+    if article.source_url:  # the page on the magazine's site the issue came from
+        links.append(AtomLink(article.source_url, rel="via", type=HTML_TYPE))
     for related in article.related:
         if related.url and related.url not in seen:
             seen.add(related.url)
@@ -257,7 +293,7 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
-def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
+def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
     fg = new_feed(_newest(items), hub=site.websub_hub)
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
@@ -270,8 +306,8 @@ def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
     set_feed_links(
         fg,
         [
-            AtomLink(site.base_url + RSS_PATH, rel="self", type=RSS_TYPE),
-            AtomLink(site.base_url, rel="alternate", type=HTML_TYPE),
+            AtomLink(site.base_url + home + RSS_PATH, rel="self", type=RSS_TYPE),
+            AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
         ],
     )
     for item in items:
@@ -295,12 +331,12 @@ def _rss(site: Site, items: Sequence[FeedEntry]) -> bytes:
 # --- JSON Feed 1.1 ------------------------------------------------------------------------
 
 
-def _json_feed(site: Site, items: Sequence[FeedEntry]) -> bytes:
+def _json_feed(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": site.title,
-        "home_page_url": site.base_url,
-        "feed_url": site.base_url + JSON_PATH,
+        "home_page_url": site.base_url + home,
+        "feed_url": site.base_url + home + JSON_PATH,
     }
     if site.subtitle:
         feed["description"] = site.subtitle
@@ -312,7 +348,7 @@ def _json_feed(site: Site, items: Sequence[FeedEntry]) -> bytes:
     if site.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     feed["authors"] = [{"name": _feed_author(site)}]
-    feed["items"] = [_json_item(item) for item in items]
+    feed["items"] = [_json_item(site, item) for item in items]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -320,7 +356,7 @@ def _json_person(person: Person) -> dict[str, str]:
     return {"name": person.name, "url": person.url} if person.url else {"name": person.name}
 
 
-def _json_item(item: FeedEntry) -> dict[str, Any]:
+def _json_item(site: Site, item: FeedEntry) -> dict[str, Any]:
     issue, article = item.issue, item.issue.article
     out: dict[str, Any] = {
         "id": issue.id,
@@ -328,6 +364,8 @@ def _json_item(item: FeedEntry) -> dict[str, Any]:
         "title": article.title,
         "content_html": item.content_html,
     }
+    if article.source_url:
+        out["external_url"] = article.source_url
     if article.summary:
         out["summary"] = article.summary
     out["date_published"] = item.published.isoformat()
@@ -344,6 +382,12 @@ def _json_item(item: FeedEntry) -> dict[str, Any]:
         ]
     if article.translators:
         extension["translators"] = [_json_person(t) for t in article.translators]
+    if article.translated_from:
+        extension["translated_from"] = article.translated_from
+    if article.translations:
+        extension["translations"] = [
+            {"language": t.language, "url": site.translation_url(t)} for t in article.translations
+        ]
     if extension:
         out["_newsletter"] = extension  # JSON Feed extensions start with "_"
     return out

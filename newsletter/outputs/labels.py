@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from ..errors import NewsletterError, toml_error
@@ -24,9 +25,42 @@ class Labels:
     def __getitem__(self, key: str) -> str:
         return self.words.get(key, key)
 
+    def translated_by(self, source: str | None) -> str:
+        """The translator credit's words: "Aus dem Englischen von" when the source language is
+        known and labelled (`translated_from_en`), else "Übersetzt von"."""
+        own = self.words.get(TRANSLATED_FROM + Language(source).primary) if source else None
+        return own or self["translated_by"]
+
+    def read_translation(self, language: str) -> str:
+        """ "Diesen Artikel auf Französisch lesen": the language named in this one (Babel)."""
+        return self["read_translation"].format(language=language_name_in(language, self.language))
+
     def date(self, when: dt.datetime | dt.date) -> str:
         day = when.date() if isinstance(when, dt.datetime) else when
         return _format_date(day, self.words.get("date_format", "long"), self.language)
+
+
+TRANSLATED_FROM = "translated_from_"
+
+
+def language_name_in(code: str, locale: str) -> str:
+    """The name of the language `code` in the language of `locale` ("Französisch" in de)."""
+    try:
+        names = Locale.parse(locale).languages
+    except (ValueError, UnknownLocaleError):
+        return code
+    tag = Language(code)
+    return names.get(tag.locale) or names.get(tag.primary) or code
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ("Deutsch", "Français"), for edition pickers."""
+    try:
+        locale = Language(code).locale
+        name = Locale.parse(locale).get_display_name(locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
 
 
 # How social networks spell themselves; anything else is shown capitalized.
@@ -72,7 +106,10 @@ def labels_for(templates_dir: Path, language: str) -> Labels:
     """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps."""
     catalog = _catalog(templates_dir / "labels.toml")
     base = Language(language).primary
-    words = dict(catalog.get("en", {}))
+    # "Translated from German by" is no fallback for a German edition's missing
+    # "Aus dem Spanischen von": without its own, a language says "translated by".
+    english = catalog.get("en", {}).items()
+    words = {k: v for k, v in english if base == "en" or not k.startswith(TRANSLATED_FROM)}
     words.update(catalog.get(base, {}))
     words.update(catalog.get(language, {}))
     return Labels(language=Language(language).locale, words=words)

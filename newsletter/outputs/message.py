@@ -153,12 +153,17 @@ def sender_display(sender: str) -> str:
     return formataddr((name, addr))
 
 
-def sender_address(config: Config) -> str:
+def sender_address(config: Config, language: str = "") -> str:
     """The From of every mail of the newsletter, issues and confirmations: the configured sender,
-    or the site's title at newsletter@ the site's domain."""
-    return config.email.sender or formataddr(
+    or the site's title at newsletter@ the site's domain; an edition's `sender_name` (for mail in
+    `language`) replaces the display name."""
+    sender = config.email.sender or formataddr(
         (config.site.title, f"newsletter@{domain_of_url(config.site.base_url)}")
     )
+    edition = config.site.editions.get(language)
+    if edition is None or not edition.sender_name:
+        return sender
+    return formataddr((edition.sender_name, parseaddr(sender)[1]))
 
 
 def envelope_for(config: Config, issue: Issue | BuiltIssue) -> Envelope:
@@ -166,7 +171,7 @@ def envelope_for(config: Config, issue: Issue | BuiltIssue) -> Envelope:
     facts = issue if isinstance(issue, BuiltIssue) else BuiltIssue.of(issue)
     return Envelope(
         subject=facts.subject,
-        sender=sender_address(config),
+        sender=sender_address(config, facts.language),
         reply_to=config.email.reply_to,
         list_id=config.email.list_id
         or f"{re.sub('[<>]', '', config.site.title).strip()} <{domain_of_url(config.site.base_url)}>",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
-from .content import body_sections, lead_paragraph, related_heading
+from .content import body_sections, lead_paragraph, original_link, related_heading, translation_links
 from .email import social_label
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
@@ -288,11 +288,12 @@ def _footer(site: Site, issue: Issue, labels: Labels) -> list[str]:
 
 def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The text/plain part of `issue`, with UNSUBSCRIBE_PLACEHOLDER for each reader's URL."""
+    site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     article = issue.article
     refs = References()
     prefix = related_heading(site, issue, labels)
-    parts: list[str] = [f"{site.title}\n{labels['issue_of']} {labels.date(issue.date)}"]
+    parts: list[str] = [f"{site.masthead or site.title}\n{labels['issue_of']} {labels.date(issue.date)}"]
     parts.append(heading(article.title, "="))
 
     lead = lead_paragraph(issue)
@@ -303,15 +304,21 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     if article.authors:
         credits.extend(wrap(f"{labels['by']} {_names(article.authors)}"))
     if article.translators:
-        credits.extend(wrap(f"{labels['translated_by']} {_names(article.translators)}"))
+        translated_by = labels.translated_by(article.translated_from)
+        credits.extend(wrap(f"{translated_by} {_names(article.translators)}"))
     if credits:
         parts.append("\n".join(credits))
+    for t in translation_links(site, issue, labels):
+        parts.append(f"{t.text}{labels['colon']}\n{t.url}")
 
     for section in body_sections(issue):
         if section.heading:
             parts.append(heading(section.heading, "-"))
         for block in section.blocks:
             parts.extend(_block(block, issue, prefix + labels["colon"], refs))
+    original = original_link(issue, labels)
+    if original:
+        parts.append(f"{original.text}{labels['colon']}\n{original.url}")
 
     if article.related:
         items = []

@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from ..model import Issue, Language, Site
 from . import template_bytecode
-from .content import article_html, body_sections, lead_paragraph
-from .labels import labels_for, social_label
+from .content import article_html, body_sections, lead_paragraph, original_link, translation_links
+from .labels import labels_for, language_name, social_label
 
 
 @lru_cache(maxsize=8)
@@ -30,8 +30,22 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+def _edition_links(site: Site, language: str | None) -> dict[str, object]:
+    """Where a page's archive link, feed links and edition picker point: the edition's own
+    archive and feeds on a newsletter with several editions, the site's on one with one."""
+    if not site.multilingual:
+        return {"home": site.base_url, "feed_base": site.base_url, "editions": []}
+    editions = [
+        {"language": code, "name": language_name(code), "url": site.base_url + site.edition_path(code)}
+        for code in site.languages
+    ]
+    home = site.base_url + site.edition_path(language) if language else site.base_url
+    return {"home": home, "feed_base": home, "editions": editions}
+
+
 def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The issue's web page: the article, related links, call to action, feed autodiscovery."""
+    site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     lead = lead_paragraph(issue)
     return (
@@ -47,19 +61,32 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
+            translations=translation_links(site, issue, labels),
+            original=original_link(issue, labels),
+            **_edition_links(site, issue.language),
         )
     )
 
 
-def render_index(site: Site, issues: Sequence[Issue], templates_dir: Path) -> str:
-    """The archive listing, newest first."""
-    labels = labels_for(templates_dir, site.language)
-    by_language = {lang: labels_for(templates_dir, lang) for lang in {i.language for i in issues}}
+def render_index(
+    site: Site, issues: Sequence[Issue], templates_dir: Path, language: str | None = None
+) -> str:
+    """The archive listing, newest first: of every issue, or with `language` of one edition's
+    (its page at `site.edition_path(language)`)."""
+    lang = language or site.language
+    shown = site.for_edition(language) if language else site
+    labels = labels_for(templates_dir, lang)
+    by_language = {code: labels_for(templates_dir, code) for code in {i.language for i in issues}}
     items = [{"issue": i, "url": site.issue_url(i), "labels": by_language[i.language]} for i in issues]
     return (
         _environment(templates_dir)
         .get_template("index.html")
         .render(
-            site=site, labels=labels, lang=site.language, dir=Language(site.language).direction, items=items
+            site=shown,
+            labels=labels,
+            lang=lang,
+            dir=Language(lang).direction,
+            items=items,
+            **_edition_links(site, language),
         )
     )

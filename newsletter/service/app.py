@@ -33,7 +33,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Config
 from ..delivery.signing import signer_for
-from ..delivery.subscribers import SignupPolicy, SubscriberList
+from ..delivery.subscribers import SignupPolicy, Subscriber, SubscriberList
 from ..delivery.tokens import BadToken, secret_from_env, verify_token
 from ..delivery.transports import Transport, transport_from_config
 from ..errors import NewsletterError
@@ -409,9 +409,9 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
                 service, 400, title="service_link_invalid_title", text="service_link_invalid_text",
                 language=language, json={"error": "invalid_token"}, error=True,
             )  # fmt: skip
-        language = _page_language(service, lang)
         with service.subscribers.lease() as subs:
             outcome = subs.confirm_signup(address, nonce)
+            language = _subscriber_language(service, subs.get(address), lang)
         if outcome == "confirmed":
             title, text, status = "service_confirmed_title", "service_confirmed_text", 200
         elif outcome == "already_active":
@@ -432,6 +432,8 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
                 service, 400, title="service_link_invalid_title", text="service_link_invalid_text",
                 language=language, json={"error": "invalid_token"}, error=True,
             )  # fmt: skip
+        with service.subscribers.lease() as subs:
+            language = _subscriber_language(service, subs.get(address))
         if request.method == "GET":  # link scanners fetch links: a GET changes nothing
             labels = service.pages.labels(language)
             html = service.pages.render(
@@ -452,6 +454,14 @@ def _routes(app: Flask, service: Service, policy: SignupPolicy) -> None:
             service, 200, title="service_unsubscribed_title", text="service_unsubscribed_text",
             language=language, json={"status": "unsubscribed"},
         )  # fmt: skip
+
+
+def _subscriber_language(service: Service, subscriber: Subscriber | None, wanted: str = "") -> str:
+    """The language of a page for a known reader: the edition stored for them (the site's when
+    they chose none); the browser's only for an address the list does not know."""
+    if subscriber is None:
+        return _page_language(service, wanted)
+    return _page_language(service, subscriber.language or service.config.site.language)
 
 
 def _one_click() -> bool:

@@ -63,11 +63,11 @@ def confirmation_message(
     days = max(1, round(max_age.total_seconds() / 86400))
     context = {"confirm_url": confirm_url, "expires": labels["service_confirm_expires"].format(days=days)}
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = mailbox_field("From", sender_address(config), "the sender address")
+    msg["From"] = mailbox_field("From", sender_address(config, language), "the sender address")
     msg["To"] = AddressField("To", address, name)
     if config.email.reply_to:
         msg["Reply-To"] = mailbox_field("Reply-To", config.email.reply_to, "the reply-to address")
-    msg["Subject"] = f"{labels['service_confirm_subject']} – {config.site.title}"
+    msg["Subject"] = f"{labels['service_confirm_subject']} – {config.site.for_edition(language).title}"
     msg["Date"] = format_datetime(date)
     sender_domain = parseaddr(sender_address(config))[1].rpartition("@")[2] or "newsletter.invalid"
     digest = hashlib.sha256(confirm_url.encode()).hexdigest()[:32]

@@ -12,22 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale, UnknownLocaleError
 
 from ..model import Language, Site
-from ..outputs.labels import Labels, labels_for
+from ..outputs.labels import Labels, labels_for, language_name
 
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-
-def language_name(code: str) -> str:
-    """A language's name in itself ("Deutsch", "Français"), for the edition picker."""
-    try:
-        locale = Language(code).locale
-        name = Locale.parse(locale).get_display_name(locale) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:]
 
 
 class ServicePages:

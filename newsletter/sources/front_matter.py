@@ -17,7 +17,7 @@ import yaml
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
 from ..inline_text import clean_inline_text
-from ..model import Person, RelatedLink
+from ..model import Language, Person, RelatedLink, Translation
 from .slug import slugify as slugify
 
 if TYPE_CHECKING:
@@ -204,3 +204,45 @@ def field_line(text: str, key: str) -> int | None:
     """The line of the front-matter field `key` in the file's `text` (1-based), if it is there."""
     m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
     return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def language_field(value: Any, key: str, path: str, line: int | None = None) -> str | None:
+    """A language tag like de, fr or pt-BR (written the one way), or None when absent."""
+    if value is None or value == "":
+        return None
+    language = Language.parse(value) if isinstance(value, str) else None
+    if language is None:
+        raise NewsletterError(
+            f"front matter '{key}' must be a language code like de, fr or pt-BR", path=path, line=line
+        )
+    return language.tag
+
+
+def translations_field(value: Any, path: str, line: int | None = None) -> tuple[Translation, ...]:
+    """`translations:` as a mapping of language to the translation's issue slug or URL, e.g.
+    `{fr: kazakhstan-accords-abraham, en: "https://novastan.org/en/…"}`; sorted by language."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise NewsletterError(
+            "front matter 'translations' must map languages to issue slugs or URLs, "
+            "e.g. translations: {fr: kazakhstan-accords-abraham}",
+            path=path,
+            line=line,
+        )
+    out = {}
+    for lang, target in value.items():
+        language = language_field(str(lang), "translations", path, line)
+        assert language is not None
+        target = target.strip() if isinstance(target, str) else ""
+        if target.startswith(("https://", "http://")):
+            target = url_field(target, f"translations: {language}", path) or ""
+        elif target != slugify(target, max_length=200) or not target:
+            raise NewsletterError(
+                f"front matter 'translations: {language}' must be an issue's slug (a-z, 0-9 and '-') "
+                "or an absolute http(s) URL",
+                path=path,
+                line=line,
+            )
+        out[language] = Translation(language, target)
+    return tuple(out[k] for k in sorted(out))

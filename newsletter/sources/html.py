@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 
 from ..errors import NewsletterError
-from ..model import Article, Person
+from ..model import Article, Language, Person, Translation
 from .draft import Draft
 from .page_body import read_body, tag_lines
 from .page_cleaning import (
@@ -53,6 +53,24 @@ _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uf
 def _first(values: Iterable[Any]) -> Any:
     """The first truthy value, or None."""
     return next((v for v in values if v), None)
+
+
+def hreflang_alternates(soup: BeautifulSoup, base: str | None, language: str) -> tuple[Translation, ...]:
+    """The page's `<link rel="alternate" hreflang>`s: the same article in other languages (not
+    its own language, not x-default), as absolute http(s) URLs, sorted by language."""
+    found: dict[str, Translation] = {}
+    own = Language.parse(language)
+    for link in soup.find_all("link", hreflang=True, href=True):
+        rel: Any = link.get("rel") or []
+        if "alternate" not in (rel if isinstance(rel, list) else str(rel).split()):
+            continue
+        tag = Language.parse(str(link["hreflang"]))
+        url = absolute_url(str(link["href"]), base)
+        if tag is None or url is None or (own is not None and own.matches(tag.tag)):
+            continue
+        if url.startswith(("https://", "http://")) and " " not in url:
+            found.setdefault(tag.tag, Translation(tag.tag, url))
+    return tuple(found[k] for k in sorted(found))
 
 
 def read_html(
@@ -137,6 +155,7 @@ def read_html(
         source_url=canonical or base,
         image=_first(absolute_url(f.image, base) for f in layers if f.image),
         image_alt=_first(f.image_alt for f in layers) or "",
+        translations=hreflang_alternates(soup, base, lang or rules.language),
     )
     return Draft(
         article=article,

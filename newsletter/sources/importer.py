@@ -23,7 +23,7 @@ from ..config import Config
 from ..errors import NewsletterError
 from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
-from ..model import Article, Block, Issue, Person, RelatedLink, Section
+from ..model import Article, Block, Issue, Language, Person, RelatedLink, Section
 from .decode import decode_source
 from .draft import Draft
 from .front_matter import (
@@ -260,6 +260,14 @@ def import_article(
         article = replace(article, related=related)
     if is_url(source) and not article.source_url:
         article = replace(article, source_url=source)
+    if article.translations:  # fr-FR on the page is the newsletter's fr edition
+        editions = config.site.languages
+        translations = [
+            replace(t, language=Language(t.language).among(editions) or t.language)
+            for t in article.translations
+        ]
+        by_language = {t.language: t for t in reversed(translations)}  # the first of each wins
+        article = replace(article, translations=tuple(by_language[k] for k in sorted(by_language)))
 
     issue = Issue(
         id=mint_id(config.site.base_url, when, slug), slug=slug, date=when, language=lang, article=article

@@ -44,6 +44,7 @@ from .decode import decode_source, read_limited
 from .front_matter import (
     Fields,
     field_line,
+    language_field,
     parse_datetime,
     people_field,
     related_field,
@@ -51,6 +52,7 @@ from .front_matter import (
     split_front_matter,
     strings_field,
     text_field,
+    translations_field,
     url_field,
 )
 
@@ -123,6 +125,10 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[st
         source_url=url_field(data.get("source_url"), "source_url", p),
         image=url_field(data.get("image"), "image", p),
         image_alt=text_field(data.get("image_alt"), "image_alt", p),
+        translations=translations_field(data.get("translations"), p, field_line(text, "translations")),
+        translated_from=language_field(
+            data.get("translated_from"), "translated_from", p, field_line(text, "translated_from")
+        ),
     )
     preheader = text_field(data.get("preheader"), "preheader", p)
     data.refuse_unknown(text, p)

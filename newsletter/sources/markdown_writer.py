@@ -163,6 +163,11 @@ def issue_to_markdown(issue: Issue) -> str:
                 fm.append(f"    url: {_yaml_scalar(r.url)}")
     if a.source_url:
         fm.append(f"source_url: {_yaml_scalar(a.source_url)}")
+    if a.translated_from:
+        fm.append(f"translated_from: {a.translated_from}")
+    if a.translations:
+        fm.append("translations:")
+        fm.extend(f"  {t.language}: {_yaml_scalar(t.target)}" for t in a.translations)
     if a.image:
         fm.append(f"image: {_yaml_scalar(a.image)}")
     if a.image_alt:

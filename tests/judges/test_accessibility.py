@@ -145,6 +145,9 @@ def test_the_sample_email_and_pages_pass_axe_and_contrast(
         sample_folder.parents[1] / "index.html",
     ]
     pages += sorted((other_root / "public" / "issues").glob("*/*.html"))
+    archives = sorted((other_root / "public").glob("*/index.html"))  # each edition's archive
+    assert [p.parent.name for p in archives] == ["ar", "de", "en", "fr"]
+    pages += archives
     for page, result in audit(*pages).items():
         assert audit_problems(result) == [], page
         assert result.contrast == []  # light and dark

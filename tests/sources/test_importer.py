@@ -283,3 +283,15 @@ def test_import_url_gives_up_at_fetch_timeout(config: Config, tmp_path: Path) ->
     finally:
         server.close()
     assert server.sent < 10
+
+
+def test_import_links_the_translations_a_page_names_by_hreflang(config: Config, tmp_path: Path) -> None:
+    page = DATA / "html" / "hreflang-alternates-de.html"
+    path = import_article(str(page), config=config, date=WHEN, out_dir=tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert "translations:\n  en: " in text and "\n  fr: " in text
+    translations = read_issue(path).article.translations
+    assert [(t.language, t.target) for t in translations] == [
+        ("en", "https://novastan.org/en/kazakhstan/kazakhstan-joins-the-abraham-accords/"),
+        ("fr", "https://novastan.org/fr/kazakhstan/adhesion-du-kazakhstan-aux-accords-abraham/"),
+    ]  # fr-FR is the fr edition, the relative link made absolute; not de, x-default or javascript:

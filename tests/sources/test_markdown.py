@@ -95,6 +95,7 @@ def test_bad_issue_gives_one_line_naming_the_file(fixture: str, expected: str) -
         ("misspelled-title", 3, "unknown front-matter field 'titel'; did you mean 'title'?"),
         ("unknown-field", 6, "unknown front-matter field 'sumary'; did you mean 'summary'?"),
         ("broken-front-matter", 5, "broken front matter"),
+        ("translation-not-a-slug", 6, "front matter 'translations: fr' must be an issue's slug"),
         (
             "language-not-an-edition",
             5,
@@ -157,3 +158,13 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+def test_translations_and_the_source_language_read_back_as_written(tmp_path: Path) -> None:
+    path = DATA / "editions" / "issues" / "2025-11-21-kazakhstan-accords-abraham.md"
+    issue = read_issue(path)
+    assert issue.article.translated_from == "de"
+    assert [(t.language, t.is_url) for t in issue.article.translations] == [("de", False), ("en", True)]
+    copy = tmp_path / path.name
+    copy.write_text(issue_to_markdown(issue), encoding="utf-8")
+    assert read_issue(copy).article == issue.article

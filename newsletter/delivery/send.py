@@ -40,6 +40,7 @@ from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate, date_header
 from ..store import Store, database_error, is_database_error, open_store
 from .ledger import Outcome, Recipient, SendLedger, new_claimant
+from .processes import SessionProcesses, use_processes
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
 from .tokens import envelope_sender, make_token
@@ -649,7 +650,9 @@ def send_issue(
         pacer = Pacer(rate, options.hourly_cap, window, notice=notice)
         d = config.delivery
         sender = envelope_sender(d.bounce_address or parseaddr(env.sender)[1], secret, issue.id, d.verp)
-        run = _Run(store, issue.id, sender, personalizer, transport, options, report)
+        # SMTP sessions in child processes, forked before any thread starts: more than one core.
+        sessions = SessionProcesses(transport, options.connections) if use_processes(transport) else None
+        run = _Run(store, issue.id, sender, personalizer, sessions or transport, options, report)
         workers = [
             threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)
             for i in range(options.connections)
@@ -676,6 +679,8 @@ def send_issue(
             run.finished.set()
             keeper.join()
             run.close()
+            if sessions is not None:
+                sessions.close()
         try:
             ledger.release(issue.id, run.claimant)
             after = ledger.counts(issue.id)

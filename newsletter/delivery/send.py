@@ -4,10 +4,11 @@ The dispatcher (the calling thread) streams pending ledger rows and due retries 
 queue; N worker threads, each holding one transport session (an SMTP connection), render and
 send. Threads, not processes: a SIGKILL of the process ends every worker with it, so nothing
 keeps sending behind the ledger's back. (On Linux an SMTP session itself lives in a child process
-that dies with the sender and sends only the message in hand: processes.py.) Results are committed by the worker that got them,
-before it starts its next message (see ledger.py for why that bounds duplicates). The workers
-share one database connection, taken in turn under a lock: connections of their own would
-contend for SQLite's write lock, whose busy handler waits by sleeping.
+that dies with the sender and sends only the message in hand: processes.py.) Results are
+committed by the worker that got them, before it starts its next message (see ledger.py for why
+that bounds duplicates). The workers share one database connection, taken in turn under a lock:
+connections of their own would contend for SQLite's write lock, whose busy handler waits by
+sleeping.
 
 Several senders of one issue (processes here or on other hosts, on one database) split the work:
 the dispatcher claims pending rows in small batches with a lease that a keeper thread renews;

@@ -112,7 +112,8 @@ def rebuilds_in_process(news: Path, runs: int, *, first: int) -> Timing:
 
 
 def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, serial: bool) -> SizeResult:
-    """Full, serial, incremental and no-change builds of ours; Pelican (two ways) and Hugo."""
+    """Full, serial, incremental and no-change builds of ours; Pelican (two ways) and Hugo (page
+    only, and the fair anchor with each article's email and text part)."""
     print(f"corpus of {n} issues …", flush=True)
     paths = write_all(n, work / f"corpus-{n}")
     news, pel, hug = paths["newsletter"], paths["pelican"], paths["hugo"]
@@ -180,14 +181,18 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
         runs=max(1, runs - 2),
         before=lambda i: fresh(pel / "output-defaults"),
     )
-    t["hugo"] = run(
-        "hugo",
-        [hugo, "--quiet", "--source", str(hug), "--destination", str(hug / "public")],
-        cwd=hug,
-        runs=runs,
-        before=lambda i: fresh(hug / "public"),
-    )
-    result.output_files["hugo"] = _count_files(hug / "public")
+    for key, site, label in (
+        ("hugo", hug, "hugo"),
+        ("hugo_fair", paths["hugo-email"], "hugo, fair (+ email.html, email.txt per article)"),
+    ):
+        t[key] = run(
+            label,
+            [hugo, "--quiet", "--source", str(site), "--destination", str(site / "public")],
+            cwd=site,
+            runs=runs,
+            before=lambda i, site=site: fresh(site / "public"),
+        )
+        result.output_files[key] = _count_files(site / "public")
     shutil.rmtree(work / f"corpus-{n}", ignore_errors=True)
     return result
 

@@ -5,7 +5,7 @@ permuted, lightly varied, with German umlauts and „quotes“, a lead paragraph
 subheadings, three related links (`<!-- related: N -->` where each stood) and about 8 KB of
 Markdown. The same (n, seed) always gives the same bytes, so every tool reads the same text.
 
-    python -m bench.corpus OUT --issues 1000      # writes OUT/newsletter, OUT/pelican, OUT/hugo
+    python -m bench.corpus OUT --issues 1000   # OUT/newsletter, OUT/pelican, OUT/hugo, OUT/hugo-email
 """
 
 from __future__ import annotations
@@ -315,6 +315,25 @@ posts = "/issues/:slug/"
 # A minimal theme-less layout: every page, the listing, RSS with the full content of all pages.
 HUGO_LAYOUTS = HERE / "data" / "hugo-layouts"
 
+# The fair anchor: the same site, and every article also as an email (HTML with inline styles)
+# and its text part, through Hugo's custom output formats: issues/SLUG/email.html and email.txt
+# beside issues/SLUG/index.html.
+HUGO_EMAIL_CONF = (
+    HUGO_CONF.replace('page = ["html"]', 'page = ["html", "email", "emailtext"]')
+    + """
+[outputFormats.email]
+mediaType = "text/html"
+baseName = "email"
+isHTML = true
+
+[outputFormats.emailtext]
+mediaType = "text/plain"
+baseName = "email"
+isPlainText = true
+"""
+)
+HUGO_EMAIL_LAYOUTS = HERE / "data" / "hugo-email-layouts"
+
 
 def write_newsletter(issues: list[CorpusIssue], root: Path) -> Path:
     """A newsletter folder: the repo's newsletter.toml and templates, and the corpus in issues/."""
@@ -336,12 +355,14 @@ def write_pelican(issues: list[CorpusIssue], root: Path) -> Path:
     return root
 
 
-def write_hugo(issues: list[CorpusIssue], root: Path) -> Path:
-    """A Hugo site: hugo.toml, layouts/ and content/posts/*.md."""
+def write_hugo(issues: list[CorpusIssue], root: Path, *, email: bool = False) -> Path:
+    """A Hugo site: hugo.toml, layouts/ and content/posts/*.md; with `email`, the fair anchor
+    (each article also as email.html and email.txt)."""
     (root / "content" / "posts").mkdir(parents=True, exist_ok=True)
     (root / "layouts").mkdir(parents=True, exist_ok=True)
-    (root / "hugo.toml").write_text(HUGO_CONF, encoding="utf-8")
-    for layout in sorted(HUGO_LAYOUTS.iterdir()):
+    (root / "hugo.toml").write_text(HUGO_EMAIL_CONF if email else HUGO_CONF, encoding="utf-8")
+    layouts = [*HUGO_LAYOUTS.iterdir(), *(HUGO_EMAIL_LAYOUTS.iterdir() if email else [])]
+    for layout in sorted(layouts):
         shutil.copy(layout, root / "layouts" / layout.name)
     for issue in issues:
         (root / "content" / "posts" / f"{issue.slug}.md").write_text(hugo_source(issue), encoding="utf-8")
@@ -355,6 +376,7 @@ def write_all(n: int, out: Path, seed: int = SEED) -> dict[str, Path]:
         "newsletter": write_newsletter(issues, out / "newsletter"),
         "pelican": write_pelican(issues, out / "pelican"),
         "hugo": write_hugo(issues, out / "hugo"),
+        "hugo-email": write_hugo(issues, out / "hugo-email", email=True),
     }
 
 

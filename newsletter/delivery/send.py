@@ -3,10 +3,12 @@
 The dispatcher (the calling thread) streams pending ledger rows and due retries into a small
 queue; N worker threads, each holding one transport session (an SMTP connection), render and
 send. Threads, not processes: a SIGKILL of the process ends every worker with it, so nothing
-keeps sending behind the ledger's back. Results are committed by the worker that got them,
-before it starts its next message (see ledger.py for why that bounds duplicates). The workers
-share one database connection, taken in turn under a lock: connections of their own would
-contend for SQLite's write lock, whose busy handler waits by sleeping.
+keeps sending behind the ledger's back. (On Linux an SMTP session itself lives in a child process
+that dies with the sender and sends only the message in hand: processes.py.) Results are
+committed by the worker that got them, before it starts its next message (see ledger.py for why
+that bounds duplicates). The workers share one database connection, taken in turn under a lock:
+connections of their own would contend for SQLite's write lock, whose busy handler waits by
+sleeping.
 
 Several senders of one issue (processes here or on other hosts, on one database) split the work:
 the dispatcher claims pending rows in small batches with a lease that a keeper thread renews;
@@ -40,6 +42,7 @@ from ..outputs.message import envelope_for
 from ..outputs.mime import MessageTemplate, date_header
 from ..store import Store, database_error, is_database_error, open_store
 from .ledger import Outcome, Recipient, SendLedger, new_claimant
+from .processes import SessionProcesses, use_processes
 from .signing import DkimSigner, signer_for
 from .subscribers import normalize_address
 from .tokens import envelope_sender, make_token
@@ -649,7 +652,9 @@ def send_issue(
         pacer = Pacer(rate, options.hourly_cap, window, notice=notice)
         d = config.delivery
         sender = envelope_sender(d.bounce_address or parseaddr(env.sender)[1], secret, issue.id, d.verp)
-        run = _Run(store, issue.id, sender, personalizer, transport, options, report)
+        # SMTP sessions in child processes, forked before any thread starts: more than one core.
+        sessions = SessionProcesses(transport, options.connections) if use_processes(transport) else None
+        run = _Run(store, issue.id, sender, personalizer, sessions or transport, options, report)
         workers = [
             threading.Thread(target=run.worker, name=f"send-{i}", daemon=True)
             for i in range(options.connections)
@@ -676,6 +681,8 @@ def send_issue(
             run.finished.set()
             keeper.join()
             run.close()
+            if sessions is not None:
+                sessions.close()
         try:
             ledger.release(issue.id, run.claimant)
             after = ledger.counts(issue.id)

@@ -16,7 +16,7 @@ from click.testing import Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from newsletter.config import Config, load_config
+from newsletter.config import load_config
 from newsletter.defaults import for_delivery
 from newsletter.delivery.send import Personalizer, SendOptions, find_issue, send_issue
 from newsletter.delivery.ses import SesTransport, tag_value
@@ -359,26 +359,17 @@ def _undated(message: bytes) -> bytes:
     return re.sub(rb"(?m)^Date: [^\r\n]*\r?\n", b"", message, count=1)
 
 
-def _outbox_config(tmp_path: Path) -> Config:
-    """A newsletter whose [delivery] transport is the outbox (the test's own folder)."""
-    (tmp_path / "newsletter.toml").write_text(
-        '[site]\ntitle = "T"\nbase_url = "https://t.example.org/"\nfeed_id = "tag:t.example.org,2025:t"\n'
-        '[delivery]\ntransport = "outbox"\n',
-        encoding="utf-8",
-    )
-    return load_config(tmp_path / "newsletter.toml")
-
-
 def test_newsletter_transport_variable_chooses_and_is_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    news: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    config = load_config(news / "newsletter.toml")
     monkeypatch.setenv("NEWSLETTER_TRANSPORT", "ses")
-    assert transport_from_config(_outbox_config(tmp_path)).name == "ses"
+    assert transport_from_config(config).name == "ses"
     monkeypatch.setenv("NEWSLETTER_TRANSPORT", "pigeon")
     with pytest.raises(
         NewsletterError, match="NEWSLETTER_TRANSPORT='pigeon' is not one of auto, outbox, smtp, ses"
     ):
-        transport_from_config(_outbox_config(tmp_path))
+        transport_from_config(config)
 
 
 def test_no_region_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -153,8 +153,8 @@ def test_secrets_and_token_in_the_send_job_step_by_step() -> None:
     assert secrets_of[install] == []  # it runs code downloaded from the package index
     assert secrets_of["Restore the send ledger from the state branch"] == ["GH_TOKEN", "NEWSLETTER_STATE_KEY"]
     assert secrets_of["Send every due issue not yet sent"] == [
-        "NEWSLETTER_DATABASE_URL", "NEWSLETTER_SECRET", "NEWSLETTER_SMTP_PASSWORD", "NEWSLETTER_SMTP_URL",
-        "NEWSLETTER_SMTP_USER",
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "NEWSLETTER_DATABASE_URL", "NEWSLETTER_IMAP_PASSWORD",
+        "NEWSLETTER_SECRET", "NEWSLETTER_SMTP_PASSWORD", "NEWSLETTER_SMTP_URL", "NEWSLETTER_SMTP_USER",
     ]  # fmt: skip
     save = next(n for n in steps if n.startswith("Save the send ledger"))
     assert secrets_of[save] == ["GH_TOKEN", "NEWSLETTER_STATE_KEY"]
@@ -383,7 +383,7 @@ def _restore(origin: Path, env: dict[str, str], outputs: Path, clone: Path) -> d
 
 def _publish(clone: Path, env: dict[str, str]) -> str:
     publish = subprocess.run(
-        [sys.executable, "-m", "newsletter.publish_cli", "publish", "--now", env["NOW"], "--fast"],
+        [sys.executable, "-m", "newsletter", "publish", "--now", env["NOW"], "--fast"],
         cwd=clone, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert publish.returncode == 0, publish.stdout + publish.stderr

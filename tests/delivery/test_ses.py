@@ -16,12 +16,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.config import load_config
-from newsletter.delivery.send import Personalizer, SendOptions, built_email, find_issue, send_issue
+from newsletter.delivery.send import Personalizer, SendOptions, find_issue, send_issue
 from newsletter.delivery.ses import SesTransport, tag_value
 from newsletter.delivery.signing import signer_for
 from newsletter.delivery.tokens import verify_token
-from newsletter.delivery.transports import transport_for
+from newsletter.delivery.transports import transport_from_config
 from newsletter.errors import NewsletterError
+from newsletter.outputs.built import built_email
 from newsletter.outputs.message import envelope_for
 from newsletter.outputs.mime import MessageTemplate
 from tests.state import query
@@ -61,7 +62,7 @@ def _ledger(root: Path, sql: str) -> list[tuple]:
 
 def _send(news: Path, transport: SesTransport, **options: object) -> int:
     config = load_config(news / "newsletter.toml")
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     opts = SendOptions.from_config(config, retry_base_delay=0.01, **options)
     return send_issue(
@@ -112,7 +113,7 @@ def test_each_message_is_the_smtp_paths_bytes_with_tags_and_configuration_set(
         _point_at(monkeypatch, proxy)
         assert cli("send", "sample-issue").exit_code == 0
     config = load_config(toml)
-    issue = find_issue(config, "sample-issue")
+    issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)
     personalizer = Personalizer(
         MessageTemplate(envelope_for(config, issue), html=html, text=text),
@@ -348,15 +349,16 @@ def test_tag_values_keep_only_what_ses_allows() -> None:
 
 
 def test_newsletter_transport_variable_chooses_and_is_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    news: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    config = load_config(news / "newsletter.toml")
     monkeypatch.setenv("NEWSLETTER_TRANSPORT", "ses")
-    assert transport_for("outbox", tmp_path / "outbox").name == "ses"
+    assert transport_from_config(config).name == "ses"
     monkeypatch.setenv("NEWSLETTER_TRANSPORT", "pigeon")
     with pytest.raises(
         NewsletterError, match="NEWSLETTER_TRANSPORT='pigeon' is not one of auto, outbox, smtp, ses"
     ):
-        transport_for("outbox", tmp_path / "outbox")
+        transport_from_config(config)
 
 
 def test_no_region_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -117,7 +117,7 @@ def test_next_week_sends_only_the_issue_that_became_due(news: Path) -> None:
 def test_publish_reads_each_source_once_and_sends_from_the_built_files(
     news: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsletter.check
+    import newsletter.judges.files
     import newsletter.sources.markdown
 
     reads: Counter[str] = Counter()
@@ -128,7 +128,7 @@ def test_publish_reads_each_source_once_and_sends_from_the_built_files(
         return real(path, **kwargs)
 
     monkeypatch.setattr(newsletter.sources.markdown, "read_issue", counting)
-    monkeypatch.setattr(newsletter.check, "read_issue", counting)
+    monkeypatch.setattr(newsletter.judges.files, "read_issue", counting)
     config = load_config(news / "newsletter.toml")
     report = publish(config, now=_now(), fast_check=True, transport=OutboxTransport(news / "outbox"))
     assert [r.slug for r in report.sends] == ["past-issue", "present-issue"]

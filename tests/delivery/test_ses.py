@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.config import load_config
-from newsletter.delivery.send import Personalizer, SendOptions, find_issue, send_issue
+from newsletter.delivery.personalize import Personalizer
+from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.ses import SesTransport, tag_value
 from newsletter.delivery.signing import signer_for
 from newsletter.delivery.tokens import verify_token

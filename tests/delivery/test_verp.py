@@ -72,7 +72,11 @@ def test_each_message_goes_out_with_its_own_envelope_sender(
 def test_bounce_address_and_verp_off(news: Path, tmp_path: Path, cli: Callable[..., Result]) -> None:
     add_subscribers(news, ["a@example.org"])
     config = news / "newsletter.toml"
-    config.write_text(config.read_text() + 'bounce_address = "bounces@mail.example.org"\n')
+    config.write_text(
+        config.read_text().replace(
+            "[delivery]\n", "[delivery]\n" + 'bounce_address = "bounces@mail.example.org"\n'
+        )
+    )
     store = tmp_path / "received"
     with smtp_server(store) as port:
         assert (

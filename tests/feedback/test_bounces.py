@@ -134,7 +134,9 @@ def test_config_mailbox_and_bad_sources(sent: Path, cli: Cli) -> None:
     assert missing.exit_code == 1 and missing.stderr.count("\n") == 1 and "no such mailbox" in missing.stderr
     config = sent / "newsletter.toml"
     maildir(sent, "postfix-user-unknown.eml")
-    config.write_text(config.read_text() + 'bounce_mailbox = "bounces"\n')
+    config.write_text(
+        config.read_text().replace("[delivery]\n", "[delivery]\n" + 'bounce_mailbox = "bounces"\n')
+    )
     assert "1 suppressed" in cli("bounces").stdout
 
 

@@ -264,8 +264,11 @@ class SubscriberList(Tables):
             ).rowcount
             if inserted:
                 return SignupRequest(addr, nonce, send=True)
+            # Locked until this decision is committed: two workers deciding at once on PostgreSQL
+            # would both read the same last_sent and both send (SQLite serializes writers anyway).
+            lock = " FOR UPDATE" if self.db.dialect.name == "postgresql" else ""
             nonce, last_sent, sends = self._run(
-                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = :key", key=key
+                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = :key" + lock, key=key
             ).one()
             if sends >= policy.max_sends:
                 return SignupRequest(addr, nonce, send=False, reason="confirmation mails used up")

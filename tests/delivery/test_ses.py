@@ -4,6 +4,7 @@ that records raw messages and, when asked, answers like SES under load or over q
 from __future__ import annotations
 
 import email
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from email import policy
@@ -101,6 +102,11 @@ def test_two_thousand_subscribers_get_one_message_each_and_a_rerun_sends_nothing
     assert all(ids[message_id] == address for address, message_id in rows)
 
 
+def _undated(message: bytes) -> bytes:
+    """A message without its Date line: each is dated the second it is sent, not rendered."""
+    return re.sub(rb"^Date: .*\r\n", b"", message, count=1, flags=re.MULTILINE)
+
+
 def test_each_message_is_the_smtp_paths_bytes_with_tags_and_configuration_set(
     news: Path, tmp_path: Path, emulator: str, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,7 +132,7 @@ def test_each_message_is_the_smtp_paths_bytes_with_tags_and_configuration_set(
         request = requests[path.stem]
         (address,) = request["Destination"]["ToAddresses"]
         name = f"Leserin {['ana@example.org', 'bo@example.org'].index(address)}"
-        assert path.read_bytes() == personalizer.render(address, name)
+        assert _undated(path.read_bytes()) == _undated(personalizer.render(address, name))
         # the envelope sender: with VERP, bounces SES forwards by mail name their recipient too
         assert request["FromEmailAddress"].startswith("newsletter+")
         assert request["FromEmailAddress"].endswith("@example.org")

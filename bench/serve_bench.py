@@ -91,7 +91,7 @@ def running_service(
             gunicorn = gunicorn_command(f"127.0.0.1:{port}", workers=gunicorn_workers)
             cmd = [sys.executable, "-m", *gunicorn]
         else:
-            cmd = [sys.executable, "-m", "newsletter.service.cli", "--config", str(config), "--host",
+            cmd = [sys.executable, "-m", "newsletter", "serve", "--config", str(config), "--host",
                    "127.0.0.1", "--port", str(port)]  # fmt: skip
         proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

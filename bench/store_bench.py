@@ -42,7 +42,7 @@ def send_run(tmp: Path, port: int, n: int, senders: int, url: str | None) -> tup
     cmd = [
         sys.executable,
         "-m",
-        "newsletter.delivery.cli",
+        "newsletter",
         "send",
         "sample-issue",
         "--connections",
@@ -73,7 +73,7 @@ def import_run(tmp: Path, rows: int, url: str | None) -> tuple[float, float]:
 
         upgrade(open_store(url, check=False))
         env["NEWSLETTER_DATABASE_URL"] = url
-    cmd = [sys.executable, "-m", "newsletter.delivery.cli", "subscribers", "import", str(csv)]
+    cmd = [sys.executable, "-m", "newsletter", "subscribers", "import", str(csv)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)

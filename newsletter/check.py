@@ -1,23 +1,20 @@
 """`newsletter check`: every problem in the sources and the built output, one line each.
 
-Besides the sources and feeds, every built issue goes before the judges (newsletter/judges/):
-the provider rules and document structure always, SpamAssassin and axe-core in Chromium
-unless `fast`.
+The sources, feeds and built files are checked by judges/files.py; every built issue then goes
+before the other judges (newsletter/judges/): the provider rules and document structure always,
+SpamAssassin and axe-core in Chromium unless `fast`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from lxml import etree
-
 from .config import Config
-from .defaults import for_delivery, is_placeholder_url, sample_unsubscribe_url
+from .defaults import for_delivery, sample_unsubscribe_url
 from .errors import NewsletterError
 from .judges.accessibility import (
     AXE_RELATIVE,
@@ -28,123 +25,15 @@ from .judges.accessibility import (
     chromium_path,
     structure_problems,
 )
+from .judges.files import check_atom, check_email, check_sources, check_unsubscribe
 from .judges.problems import Problem
 from .judges.provider import TOKEN_LENGTH, judge_html, judge_message
 from .judges.report import CheckResult, IssueReport
 from .judges.settings import CheckSettings, check_settings
 from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
 from .model import Issue
-from .outputs.built import ISSUE_JSON
-from .sources.markdown import read_issue
 
 __all__ = ["CheckResult", "Problem", "check", "run_checks"]
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-def check_sources(config: Config, read: Sequence[Issue] | None = None) -> tuple[list[Issue], list[Problem]]:
-    """Read every issue file, collecting problems instead of stopping at the first.
-
-    `read` are the issues a build has just read from every file (bodies may be left out):
-    they are checked as they are, not read again.
-    """
-    issues: list[Issue] = []
-    problems: list[Problem] = []
-    found: list[tuple[Path, Issue | None]]
-    if read is not None:
-        found = [(Path(i.source_path), i) for i in sorted(read, key=lambda i: Path(i.source_path))]
-    else:
-        found = [(path, None) for path in sorted(config.issues_dir.glob("*.md"))]
-    if not found:
-        problems.append(Problem(str(config.issues_dir), "no issues (*.md); add one with `newsletter import`"))
-    for path, given in found:
-        try:
-            issue = given or read_issue(
-                path, max_bytes=config.limits.max_source_bytes, languages=config.site.languages
-            )
-        except NewsletterError as e:
-            problems.append(Problem(str(path) if not e.path else e.path, e.message))
-            continue
-        issues.append(issue)
-        for r in issue.article.related:
-            if not r.url:
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"related link {r.title!r} has no URL; add its url or a [import] site_index",
-                    )
-                )
-        if not issue.article.authors:
-            problems.append(Problem(str(path), "no authors; add 'authors: [Name]' to the front matter"))
-    for key, what in ((lambda i: i.id, "id"), (lambda i: i.slug, "slug")):
-        counts = Counter(key(i) for i in issues)
-        for issue in issues:
-            if counts[key(issue)] > 1:
-                problems.append(Problem(issue.source_path, f"{what} {key(issue)!r} is used by another issue"))
-    return issues, problems
-
-
-def check_atom(path: Path, site_has_author: bool) -> list[Problem]:
-    """The RFC 4287 rules a feed reader relies on."""
-    p = str(path)
-    if not path.exists():
-        return [Problem(p, "missing; run `newsletter build`")]
-    try:
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-    except etree.XMLSyntaxError as e:
-        return [Problem(p, f"not well-formed XML: {e}")]
-    problems: list[Problem] = []
-    feed_author = root.find(f"{ATOM}author") is not None or site_has_author
-    ids = Counter(e.findtext(f"{ATOM}id") for e in root.iter(f"{ATOM}entry"))
-    for entry_id, n in ids.items():
-        if n > 1:
-            problems.append(Problem(p, f"entry id {entry_id} appears {n} times"))
-    for entry in root.iter(f"{ATOM}entry"):
-        eid = entry.findtext(f"{ATOM}id") or "?"
-        for child in ("id", "title", "updated"):
-            if entry.find(f"{ATOM}{child}") is None:
-                problems.append(Problem(p, f"entry {eid} has no <{child}>"))
-        if entry.find(f"{ATOM}author") is None and not feed_author:
-            problems.append(Problem(p, f"entry {eid} has no author and the feed has none"))
-        alternates = Counter(
-            (link.get("type"), link.get("hreflang"))
-            for link in entry.findall(f"{ATOM}link")
-            if link.get("rel", "alternate") == "alternate"
-        )
-        if any(n > 1 for n in alternates.values()):
-            problems.append(
-                Problem(p, f"entry {eid} has more than one alternate link of one type and language")
-            )
-        if entry.find(f"{ATOM}content") is None and not alternates:
-            problems.append(Problem(p, f"entry {eid} has neither content nor an alternate link"))
-    return problems
-
-
-def check_email(folder: Path, max_bytes: int) -> list[Problem]:
-    """The built email files of one issue exist, and the plain-text part is not empty."""
-    html_path, text_path = folder / "email.html", folder / "email.txt"
-    problems: list[Problem] = []
-    for path in (html_path, folder / "message.eml", folder / ISSUE_JSON):
-        if not path.exists():
-            problems.append(Problem(str(path), "missing; run `newsletter build`"))
-    if not text_path.exists() or not text_path.read_text(encoding="utf-8").strip():
-        problems.append(Problem(str(text_path), "the plain-text part is missing or empty"))
-    return problems
-
-
-def check_unsubscribe(config: Config) -> list[Problem]:
-    """A configured unsubscribe URL must be one a reader can reach, not an example address."""
-    url = config.site.unsubscribe_url
-    if not url or not is_placeholder_url(url):
-        return []
-    return [
-        Problem(
-            config.source or str(config.root / "newsletter.toml"),
-            f"[site] unsubscribe_url {url!r} is a placeholder no reader can reach; set it to the "
-            "address of `newsletter serve` + unsubscribe/{token}, or remove it to unsubscribe by email only",
-        )
-    ]
 
 
 def _judge_provider(config: Config, folder: Path, settings: CheckSettings, report: IssueReport) -> None:

@@ -151,7 +151,7 @@ def test_a_placeholder_unsubscribe_url_fails_check() -> None:
     """An unsubscribe URL at example.org would reach no one: `check` (and so `publish`) fails it."""
     from conftest import DATA
 
-    from newsletter.check import check_unsubscribe
+    from newsletter.judges.files import check_unsubscribe
 
     path = DATA / "defaults" / "unsubscribe-placeholder.toml"
     (problem,) = check_unsubscribe(load_config(path))

@@ -85,3 +85,58 @@ def test_help_shows_examples() -> None:
     for command in ("import", "build", "check", "preview"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0 and "Example:" in result.stdout
+
+
+def _all_commands() -> list[list[str]]:
+    """Every command and subcommand, as the words that name it."""
+    import click
+
+    found: list[list[str]] = []
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            found += [[name, sub] for sub in command.list_commands(ctx)]
+        else:
+            found.append([name])
+    return found
+
+
+def test_every_command_shows_its_example_unwrapped() -> None:
+    for words in _all_commands():
+        result = CliRunner().invoke(main, [*words, "--help"], terminal_width=60)
+        examples = [line for line in result.stdout.splitlines() if "Example:" in line]
+        assert result.exit_code == 0 and examples, words
+        # one line however narrow the terminal: a command to copy whole
+        assert all(line.lstrip().startswith("Example: ") for line in examples), words
+
+
+def test_the_built_site_is_out_everywhere() -> None:
+    for words in (["build"], ["check"], ["preview"], ["send"], ["report"], ["publish"]):
+        result = CliRunner().invoke(main, [*words, "--help"])
+        assert "--out DIRECTORY" in result.stdout, words
+        assert "--public" not in result.stdout, words
+
+
+def test_old_option_names_still_work(make_newsletter: MakeNewsletter) -> None:
+    """`send --public` and `import --lang` are the old names of --out and --language."""
+    root = make_newsletter([FRENCH])
+    code, _, err = run(root, "send", "no-such-issue", "--public", str(root / "elsewhere"), "--dry-run")
+    assert code == 1 and "No such option" not in err
+    code, _, err = run(root, "import", str(root / "missing.txt"), "--lang", "xx-not-a-language")
+    assert code == 1 and "No such option" not in err
+
+
+def test_build_loads_neither_delivery_nor_service() -> None:
+    """Every command is imported when used: `build` stays quick to start."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from newsletter.cli import main; main(['build', '--help'], standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m.startswith(('newsletter.delivery', 'newsletter.service', "
+        "'newsletter.store', 'flask'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -23,12 +23,12 @@ from click.testing import CliRunner, Result
 from conftest import DATA
 from delivery.smtp_servers import smtp_server, stored_messages
 
+from newsletter.cli.publish import publish_command
 from newsletter.config import load_config
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.delivery.transports import OutboxTransport
 from newsletter.model import Issue
 from newsletter.publish import publish
-from newsletter.publish_cli import publish_command
 
 ISSUES = DATA / "publish" / "issues"
 BAD = DATA / "publish" / "bad"
@@ -73,7 +73,7 @@ def news(make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 
 def run_publish(*args: str) -> Result:
-    """`newsletter publish …` through click, as newsletter/cli.py will register it."""
+    """`newsletter publish …` through click, as newsletter/cli/ registers it."""
     group = click.Group("newsletter")
     group.add_command(publish_command, "publish")
     return CliRunner().invoke(group, ["publish", *args], catch_exceptions=False)
@@ -117,7 +117,7 @@ def test_next_week_sends_only_the_issue_that_became_due(news: Path) -> None:
 def test_publish_reads_each_source_once_and_sends_from_the_built_files(
     news: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsletter.check
+    import newsletter.judges.files
     import newsletter.sources.markdown
 
     reads: Counter[str] = Counter()
@@ -128,7 +128,7 @@ def test_publish_reads_each_source_once_and_sends_from_the_built_files(
         return real(path, **kwargs)
 
     monkeypatch.setattr(newsletter.sources.markdown, "read_issue", counting)
-    monkeypatch.setattr(newsletter.check, "read_issue", counting)
+    monkeypatch.setattr(newsletter.judges.files, "read_issue", counting)
     config = load_config(news / "newsletter.toml")
     report = publish(config, now=_now(), fast_check=True, transport=OutboxTransport(news / "outbox"))
     assert [r.slug for r in report.sends] == ["past-issue", "present-issue"]
@@ -200,7 +200,7 @@ def _count(db_path: Path, status: str) -> int:
 def _publisher(root: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET, "NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{port}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "newsletter.publish_cli", "publish", "--now", NOW, "--fast"],
+        [sys.executable, "-m", "newsletter", "publish", "--now", NOW, "--fast"],
         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from conftest import ROOT, copy_of_the_repository, require
 
 from newsletter import __version__
+from newsletter.cli.publish import init_command
 from newsletter.config import load_config
 from newsletter.defaults import DISTRIBUTION
 from newsletter.errors import NewsletterError
-from newsletter.publish_cli import init_command
 from newsletter.scaffold import SKELETON, scaffold, skeleton_files, target_name, tool_requirement
 
 BIN = Path(sys.executable).parent
@@ -98,7 +98,7 @@ def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
     require(shutil.which("make") is not None, "make")
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     init = subprocess.run(
-        [sys.executable, "-m", "newsletter.publish_cli", "init", "my-news", "--title", "My News",
+        [sys.executable, "-m", "newsletter", "init", "my-news", "--title", "My News",
          "--base-url", "https://me.github.io/my-news/"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )  # fmt: skip
@@ -116,7 +116,7 @@ def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
     )
     assert check.returncode == 0, check.stdout + check.stderr
     publish = subprocess.run(
-        [sys.executable, "-m", "newsletter.publish_cli", "publish", "--now", "2025-12-01T06:17:00Z",
+        [sys.executable, "-m", "newsletter", "publish", "--now", "2025-12-01T06:17:00Z",
          "--no-send"],
         cwd=root, env=env, capture_output=True, text=True,
     )  # fmt: skip
@@ -175,7 +175,7 @@ def test_init_output_installs_its_tool_from_requirements(tmp_path: Path) -> None
     }
     env.pop("VIRTUAL_ENV", None)
     init = subprocess.run(
-        [sys.executable, "-m", "newsletter.publish_cli", "init", "my-news", "--base-url",
+        [sys.executable, "-m", "newsletter", "init", "my-news", "--base-url",
          "https://me.github.io/my-news/", "--service-url", "https://abo.me-news.org/"],
         cwd=tmp_path, env=env, capture_output=True, text=True,
     )  # fmt: skip

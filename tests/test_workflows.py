@@ -384,7 +384,7 @@ def _restore(origin: Path, env: dict[str, str], outputs: Path, clone: Path) -> d
 
 def _publish(clone: Path, env: dict[str, str]) -> str:
     publish = subprocess.run(
-        [sys.executable, "-m", "newsletter.publish_cli", "publish", "--now", env["NOW"], "--fast"],
+        [sys.executable, "-m", "newsletter", "publish", "--now", env["NOW"], "--fast"],
         cwd=clone, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert publish.returncode == 0, publish.stdout + publish.stderr

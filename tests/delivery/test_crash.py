@@ -29,7 +29,7 @@ KILLS = 10
 def _sender(news: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEWSLETTER_SECRET": SECRET, "NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{port}"}
     return subprocess.Popen(
-        [sys.executable, "-m", "newsletter.delivery.cli", "send", "sample-issue",
+        [sys.executable, "-m", "newsletter", "send", "sample-issue",
          "--connections", str(CONNECTIONS), "--retry-delay", "0.05"],
         cwd=news, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from newsletter.delivery.ledger import Outcome, SendLedger
-from newsletter.delivery.send import Pacer
+from newsletter.delivery.pacing import Pacer
 from newsletter.delivery.subscribers import SubscriberList
 from tests.state import migrated
 

@@ -353,7 +353,7 @@ def test_a_prefix_or_typo_of_a_slug_gets_did_you_mean(news: Path, ref: str) -> N
 def test_the_help_example_names_an_issue_that_exists() -> None:
     from conftest import ROOT
 
-    from newsletter.delivery.cli import send_command
+    from newsletter.cli.send import send_command
 
     example = (send_command.help or "").split("Example: newsletter send ", 1)[1].split()[0]
     from newsletter.sources.markdown import read_issues
@@ -362,7 +362,7 @@ def test_the_help_example_names_an_issue_that_exists() -> None:
 
 
 def test_progress_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from newsletter.delivery.cli import LineProgress
+    from newsletter.cli.progress import LineProgress
     from newsletter.delivery.send import SendReport
 
     progress = LineProgress(interval=0)

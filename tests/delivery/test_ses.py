@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.config import load_config
 from newsletter.defaults import for_delivery
-from newsletter.delivery.send import Personalizer, SendOptions, find_issue, send_issue
+from newsletter.delivery.personalize import Personalizer
+from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.ses import SesTransport, tag_value
 from newsletter.delivery.signing import signer_for
 from newsletter.delivery.tokens import verify_token
@@ -100,6 +101,11 @@ def test_two_thousand_subscribers_get_one_message_each_and_a_rerun_sends_nothing
     rows = _ledger(news, "SELECT address, message_id FROM deliveries WHERE status = 'sent'")
     assert len(rows) == 2000
     assert all(ids[message_id] == address for address, message_id in rows)
+
+
+def _undated(message: bytes) -> bytes:
+    """A message without its Date line: each is dated the second it is sent, not rendered."""
+    return re.sub(rb"^Date: .*\r\n", b"", message, count=1, flags=re.MULTILINE)
 
 
 def test_each_message_is_the_smtp_paths_bytes_with_tags_and_configuration_set(

@@ -22,7 +22,7 @@ def _sender(news: Path, endpoint: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, **aws_env(endpoint), "NEWSLETTER_SECRET": SECRET, "NEWSLETTER_TRANSPORT": "ses"}
     env.pop("AWS_PROFILE", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "newsletter.delivery.cli", "send", "sample-issue",
+        [sys.executable, "-m", "newsletter", "send", "sample-issue",
          "--connections", str(CONNECTIONS), "--retry-delay", "0.05"],
         cwd=news, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip

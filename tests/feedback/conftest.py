@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from delivery.conftest import SECRET, add_subscribers, news  # noqa: F401 (a fixture)
 
-from newsletter.delivery.cli import send_command, subscribers_group
+from newsletter.cli.feedback import bounces_command, report_command
+from newsletter.cli.send import send_command
+from newsletter.cli.subscribers import subscribers_group
 from newsletter.delivery.ledger import SendLedger
-from newsletter.feedback.cli import bounces_command, report_command
 from tests.state import query, state_url
 
 BOUNCES = Path(__file__).resolve().parents[1] / "data" / "bounces"

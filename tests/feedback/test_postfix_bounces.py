@@ -43,7 +43,9 @@ def test_postfix_dsns_suppress_the_dead_address_and_count_the_full_one(
     gone, crammed, fine = f"gone-{run}@{bouncing}", f"crammed-{run}@{full}", f"fine-{run}@{domain}"
     add_subscribers(news, [gone, crammed, fine])
     config = news / "newsletter.toml"
-    config.write_text(config.read_text() + f'bounce_address = "bounces@{domain}"\n')
+    config.write_text(
+        config.read_text().replace("[delivery]\n", "[delivery]\n" + f'bounce_address = "bounces@{domain}"\n')
+    )
     sent = cli("send", "sample-issue", env={"NEWSLETTER_SMTP_URL": f"smtp://127.0.0.1:{port}"})
     assert sent.exit_code == 0 and "sent 3, failed 0" in sent.stdout, sent.output
 

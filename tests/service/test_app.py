@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from newsletter.delivery.tokens import make_token
-from newsletter.service import app as app_module
+from newsletter.service import views as view_module
 
 from .conftest import (
     ALLOWED_ORIGIN,
@@ -232,9 +232,9 @@ def test_a_sign_up_does_the_same_work_for_every_address(
     submit = service.mailer.submit
     monkeypatch.setattr(service.mailer, "submit", lambda job: queued.append(job) or submit(job))
     composed: list[str] = []
-    compose = app_module.confirmation_message
+    compose = view_module.confirmation_message
     monkeypatch.setattr(
-        app_module, "confirmation_message", lambda *a, **k: composed.append(k["address"]) or compose(*a, **k)
+        view_module, "confirmation_message", lambda *a, **k: composed.append(k["address"]) or compose(*a, **k)
     )
     addresses = ["new@example.org", "known@example.org", "new@example.org", "other@example.org"]
     for address in addresses:

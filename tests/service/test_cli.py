@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsletter.service.cli import serve_command
+from newsletter.cli.serve import serve_command
 
 from .live import ROOT
 

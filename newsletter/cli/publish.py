@@ -1,7 +1,4 @@
-"""Click commands `newsletter publish` and `newsletter init`, thin layers over publish.py and
-scaffold.py. newsletter/cli.py registers them; `python -m newsletter.publish_cli` runs them
-standalone (the tests' kill-and-rerun runs use that).
-"""
+"""`newsletter publish` and `newsletter init`, thin layers over publish.py and scaffold.py."""
 
 from __future__ import annotations
 
@@ -11,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from .cli_support import config_option, user_errors
-from .config import load_config
+from ..config import load_config
+from .options import config_option, out_option, user_errors
 
 
 def parse_now(value: str | None) -> dt.datetime:
     """`--now` as an aware datetime (ISO 8601 with Z or an offset); the current time if None."""
     if value is None:
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
-    from .sources.front_matter import parse_datetime
+    from ..sources.front_matter import parse_datetime
 
     return parse_datetime(value, "--now", example="2025-11-24T06:17:00Z (date -u +%FT%TZ)")
 
@@ -37,8 +34,7 @@ def parse_now(value: str | None) -> dt.datetime:
 )
 @click.option("--max-age", type=click.IntRange(min=1), default=14, show_default=True, metavar="DAYS",
               help="Due issues never sent and older than this are archive: not sent alone.")  # fmt: skip
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("public"),
-              show_default=True, help="Where the site is built.")  # fmt: skip
+@out_option("Where the site is built.")
 @config_option
 @user_errors
 def publish_command(
@@ -58,17 +54,18 @@ def publish_command(
     nothing and a run after a crash finishes what the last one started. Exit status: 0 done,
     1 error or check problems (nothing sent), 3 some messages failed (rerun to retry them).
 
+    \b
     Example: newsletter publish --now "$(date -u +%FT%TZ)" --dry-run
     """
-    from .delivery.cli import BarProgress, LineProgress
-    from .publish import publish
+    from ..publish import publish
+    from .progress import BarProgress, LineProgress, progress_for
 
     now = parse_now(now_text)
     config = load_config(config_path)
     sending = not no_send
     progress: BarProgress | LineProgress | None = None
     if sending:
-        progress = BarProgress() if sys.stderr.isatty() and not dry_run else LineProgress()
+        progress = progress_for(dry_run=dry_run)
     try:
         report = publish(
             config,
@@ -116,9 +113,10 @@ def init_command(
     """Start a new newsletter in DIR: newsletter.toml, templates, an example issue, a Makefile
     and the GitHub workflows. DIR must be empty or new; nothing is ever overwritten.
 
+    \b
     Example: newsletter init my-news --title "My News" --base-url https://me.github.io/my-news/
     """
-    from .scaffold import scaffold
+    from ..scaffold import scaffold
 
     result = scaffold(
         directory, title=title, base_url=base_url, tool_requirement=tool_requirement, service_url=service_url
@@ -127,15 +125,3 @@ def init_command(
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"next: cd {directory} && make build, then see README.md for publishing")
-
-
-@click.group()
-def _standalone() -> None:
-    """`publish` and `init` on their own (newsletter/cli.py is the real entry point)."""
-
-
-_standalone.add_command(publish_command)
-_standalone.add_command(init_command)
-
-if __name__ == "__main__":
-    _standalone()

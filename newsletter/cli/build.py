@@ -1,65 +1,38 @@
-"""The `newsletter` command: each subcommand is a few lines over the library API."""
+"""`newsletter import`, `build`, `check` and `preview`: from an article to a checked site."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import sys
 import threading
 from pathlib import Path
 
 import click
 
-from .cli_support import config_option, user_errors
-from .config import load_config
-from .defaults import DISTRIBUTION
-from .errors import NewsletterError
+from ..config import load_config
+from ..errors import NewsletterError
+from .options import RenamedOption, config_option, out_option, user_errors
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
-    from .sources.front_matter import parse_datetime
+    from ..sources.front_matter import parse_datetime
 
     return None if value is None else parse_datetime(value, "--date")
 
 
-#: Commands that live beside the library parts they drive, imported only when used: the
-#: delivery and service stacks (Flask, DKIM) would otherwise slow down every `build`.
-LAZY_COMMANDS = {
-    "send": ("newsletter.delivery.cli", "send_command"),
-    "subscribers": ("newsletter.delivery.cli", "subscribers_group"),
-    "publish": ("newsletter.publish_cli", "publish_command"),
-    "init": ("newsletter.publish_cli", "init_command"),
-    "serve": ("newsletter.service.cli", "serve_command"),
-    "bounces": ("newsletter.feedback.cli", "bounces_command"),
-    "report": ("newsletter.feedback.cli", "report_command"),
-    "db": ("newsletter.store.cli", "db_group"),
-}
-
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in LAZY_COMMANDS:
-            module, name = LAZY_COMMANDS[cmd_name]
-            command: click.Command = getattr(importlib.import_module(module), name)
-            return command
-        return super().get_command(ctx, cmd_name)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name=DISTRIBUTION)
-def main() -> None:
-    """Turn magazine articles into a newsletter: feeds, an email issue, a web archive, delivery."""
-
-
-@main.command("import")
+@click.command("import")
 @click.argument("source")
 @click.option("--date", help="Publication time, ISO 8601 with offset (default: the page's date, else now).")
 @click.option("--slug", help="The issue's slug (default: from the title).")
 @click.option("--profile", help="Site profile to apply (default: detected from the text).")
-@click.option("--lang", "language", help="The article's language (default: detected).")
+@click.option(
+    "--language",
+    "--lang",
+    "language",
+    cls=RenamedOption,
+    old_names=("--lang",),
+    help="The article's language, e.g. de (default: detected).",
+)
 @config_option
 @user_errors
 def import_command(
@@ -72,9 +45,10 @@ def import_command(
 ) -> None:
     """Import an article (text dump, HTML page or Markdown; a file or an http(s) URL) into issues/.
 
+    \b
     Example: newsletter import article.txt --date 2025-11-20T08:00:00+01:00
     """
-    from .sources.importer import import_article
+    from ..sources.importer import import_article
 
     config = load_config(config_path)
     path = import_article(
@@ -83,8 +57,8 @@ def import_command(
     click.echo(str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path))
 
 
-@main.command("build")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.command("build")
+@out_option()
 @click.option(
     "--no-cache", is_flag=True, help="Render everything, ignoring .cache/newsletter/ (and rewrite it)."
 )
@@ -98,9 +72,10 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
 
     Unchanged issues come from the cache in .cache/newsletter/; the output is the same bytes.
 
+    \b
     Example: newsletter build --out public
     """
-    from .build import build
+    from ..build import build
 
     result = build(load_config(config_path), out, use_cache=not no_cache, jobs=jobs)
     click.echo(
@@ -110,8 +85,8 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
     click.echo(f"open {out / 'index.html'} (or run `newsletter preview`)")
 
 
-@main.command("check")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.command("check")
+@out_option()
 @click.option("--report", is_flag=True, help="Also print a table per issue: spam score, rules, axe, sizes.")
 @click.option(
     "--json",
@@ -128,11 +103,12 @@ def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, c
 
     Limits come from the optional [check] table: spam_limit (3.0), subject_warn_length (78).
 
+    \b
     Example: newsletter build && newsletter check --report --json check.json
     """
-    from .check import run_checks
-    from .judges.report import render_table, write_json
-    from .judges.settings import check_settings
+    from ..check import run_checks
+    from ..judges.report import render_table, write_json
+    from ..judges.settings import check_settings
 
     config = load_config(config_path)
     settings = check_settings(config)
@@ -151,8 +127,8 @@ def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, c
     click.echo("ok: no problems")
 
 
-@main.command("preview")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default="public", show_default=True)
+@click.command("preview")
+@out_option()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @config_option
@@ -160,10 +136,11 @@ def check_command(out: Path, report: bool, json_path: Path | None, fast: bool, c
 def preview_command(out: Path, host: str, port: int, config_path: Path) -> None:
     """Serve OUT on loopback, rebuild when issues, templates or config change.
 
+    \b
     Example: newsletter preview --port 8000, then open http://127.0.0.1:8000/_preview/<slug>/
     """
-    from .build import build
-    from .preview import serve, wait_forever, watch
+    from ..build import build
+    from ..preview import serve, wait_forever, watch
 
     config = load_config(config_path)
     result = build(config, out)

@@ -1,4 +1,4 @@
-"""`newsletter serve`: run the subscription service (newsletter/cli.py registers `serve_command`)."""
+"""`newsletter serve`: run the subscription service."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from ..cli_support import config_option, user_errors
 from ..config import load_config
-from .app import Service, create_app
-from .server import make_service_server
+from ..service.app import Service, create_app
+from ..service.server import make_service_server
+from .options import config_option, user_errors
 
 
 @click.command("serve")
@@ -28,9 +28,12 @@ def serve_command(host: str, port: int, config_path: Path | None) -> None:
     Needs NEWSLETTER_SECRET (the same as `newsletter send`); mails go to the outbox, or over
     SMTP when NEWSLETTER_SMTP_URL is set. Behind a reverse proxy with TLS, set
     [service] trusted_proxies = 1. In production run it under gunicorn (README "Deploying"):
-    gunicorn --config python:newsletter.service.gunicorn_conf --workers 4 --threads 8
-    --bind 127.0.0.1:8080 newsletter.service.wsgi:app
 
+    \b
+    gunicorn --config python:newsletter.service.gunicorn_conf --workers 4 --threads 8 \\
+      --bind 127.0.0.1:8080 newsletter.service.wsgi:app
+
+    \b
     Example: NEWSLETTER_SECRET=… newsletter serve --host 127.0.0.1 --port 8080
     """
     app = create_app(load_config(config_path))
@@ -55,7 +58,3 @@ def serve_command(host: str, port: int, config_path: Path | None) -> None:
             click.echo(
                 "warning: some confirmation mails were not sent; those people can sign up again", err=True
             )
-
-
-if __name__ == "__main__":  # `python -m newsletter.service.cli`: the tests' real-server runs
-    serve_command()

@@ -1,5 +1,5 @@
-"""What every `newsletter` subcommand shares, wherever it lives: the --config option and the
-rule that a user's mistake is one `error: …` line and exit status 1, never a traceback."""
+"""What every `newsletter` subcommand shares: the --config and --out options, and the rule that
+a user's mistake is one `error: …` line and exit status 1, never a traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .errors import NewsletterError
+from ..errors import NewsletterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +22,37 @@ config_option = click.option(
     default=None,
     help="newsletter.toml to use (default: the one in the current folder).",
 )
+
+
+class RenamedOption(click.Option):
+    """An option whose old names still work but no longer show in --help."""
+
+    def __init__(self, *args: Any, old_names: tuple[str, ...] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.old_names = old_names
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        opts = self.opts
+        self.opts = [o for o in opts if o not in self.old_names]
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.opts = opts
+
+
+def out_option(help: str | None = None) -> Callable[[F], F]:
+    """`--out DIR`, the built site, the same name for every command (`--public`: its old name)."""
+    return click.option(
+        "--out",
+        "--public",
+        "out",
+        cls=RenamedOption,
+        old_names=("--public",),
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("public"),
+        show_default=True,
+        help=help,
+    )
 
 
 def user_errors(fn: F) -> F:
@@ -39,7 +70,7 @@ def user_errors(fn: F) -> F:
             # still one line. sqlalchemy is only loaded by the commands that use the store.
             if "newsletter.store" not in sys.modules:
                 raise
-            from .store import database_error, is_database_error
+            from ..store import database_error, is_database_error
 
             if not is_database_error(e):
                 raise

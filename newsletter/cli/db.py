@@ -1,6 +1,6 @@
 """`newsletter db …`: create or migrate the schema, show where the state is, copy it elsewhere.
 
-Each command is a few lines over the store (versions.py, copy.py), usable from Python too.
+Each command is a few lines over the store (store/versions.py, store/copy.py), usable from Python too.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import config_option, user_errors
 from ..config import load_config
-from . import SCHEMA_VERSION, Store, current_version, database_url, open_store, upgrade
-from .copy import copy_state
+from ..store import SCHEMA_VERSION, Store, current_version, database_url, open_store, upgrade
+from ..store.copy import copy_state
+from .options import config_option, user_errors
 
 
 def _store(config_path: Path | None) -> Store:
@@ -30,6 +30,7 @@ def db_group() -> None:
 def upgrade_command(config_path: Path | None) -> None:
     """Create the schema in a new database, or migrate an older one to this version.
 
+    \b
     Example: NEWSLETTER_DATABASE_URL=postgresql://news@db.example.org/news newsletter db upgrade
     """
     store = _store(config_path)
@@ -49,6 +50,7 @@ def upgrade_command(config_path: Path | None) -> None:
 def status_command(config_path: Path | None) -> None:
     """Which database is used, its schema version, and whether this newsletter can use it.
 
+    \b
     Example: newsletter db status
     """
     store = _store(config_path)
@@ -72,6 +74,7 @@ def copy_command(target_url: str, config_path: Path | None) -> None:
     """Copy the whole state (subscribers, sign-ups, ledger, feedback) into another database,
     then check each table's rows on both sides. The target must be empty.
 
+    \b
     Example: newsletter db copy --to postgresql://news@db.example.org/news
     """
     source = _store(config_path)

@@ -1,5 +1,5 @@
-"""Click commands `newsletter bounces` and `newsletter report`, thin layers over bounces.py and
-report.py; newsletter/cli.py registers them."""
+"""`newsletter bounces`, `newsletter report` and `newsletter subscribers unsuppress`: thin layers
+over feedback/bounces.py, report.py and record.py."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..cli_support import config_option, user_errors
 from ..config import load_config
 from ..errors import NewsletterError
+from .options import config_option, out_option, user_errors
 
 
 @click.command("bounces")
@@ -25,10 +25,11 @@ def bounces_command(source: str | None, quiet: bool, config_path: Path | None) -
     NEWSLETTER_IMAP_PASSWORD); default: [delivery] bounce_mailbox. Processed messages are put
     aside, so a second run changes nothing; unreadable ones stay, each named on one line.
 
+    \b
     Example: newsletter bounces imaps://bounces@mail.example.org/INBOX
     """
     from ..delivery.tokens import secret_from_env
-    from .bounces import process_mailbox
+    from ..feedback.bounces import process_mailbox
 
     config = load_config(config_path)
     run = process_mailbox(config, source, secret=secret_from_env(), say=None if quiet else click.echo)
@@ -37,29 +38,23 @@ def bounces_command(source: str | None, quiet: bool, config_path: Path | None) -
 
 @click.command("report")
 @click.argument("issue")
-@click.option(
-    "--public",
-    "public_dir",
-    type=click.Path(path_type=Path),
-    default=Path("public"),
-    show_default=True,
-    help="Where the issue was built.",
-)
+@out_option("Where the issue was built.")
 @config_option
 @user_errors
-def report_command(issue: str, public_dir: Path, config_path: Path | None) -> None:
+def report_command(issue: str, out: Path, config_path: Path | None) -> None:
     """What the mail system reported about ISSUE (slug or file), per edition, and its complaint rate.
 
     Sent, deferred, bounced (hard/soft), complained, unsubscribed since it was sent; no opens or
     clicks. Exit status 0; 3 when the complaint rate is above 0.3% (the next issue waits).
 
+    \b
     Example: newsletter report 2025-11-20-kasachstan
     """
     from ..delivery.send import find_issue
-    from .report import issue_report
+    from ..feedback.report import issue_report
 
     config = load_config(config_path)
-    found = find_issue(config, issue, config.path(public_dir))
+    found = find_issue(config, issue, config.path(out))
     report = issue_report(config, found.id, found.slug)
     click.echo(f"{report.slug} (queued {report.enqueued})")
     for line in report.lines():
@@ -75,9 +70,12 @@ def report_command(issue: str, public_dir: Path, config_path: Path | None) -> No
 def unsuppress_command(address: str, config_path: Path | None) -> None:
     """Lift the suppression of ADDRESS (bounced or complained): it gets the next issue again.
 
-    The evidence stays in the feedback table. Example: newsletter subscribers unsuppress lila@example.org
+    The evidence stays in the feedback table.
+
+    \b
+    Example: newsletter subscribers unsuppress lila@example.org
     """
-    from .record import FeedbackLedger
+    from ..feedback.record import FeedbackLedger
 
     config = load_config(config_path)
     ledger = FeedbackLedger(config)

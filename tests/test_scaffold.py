@@ -100,7 +100,7 @@ def test_init_output_builds_and_passes_check(tmp_path: Path) -> None:
     init = subprocess.run(
         [sys.executable, "-m", "newsletter", "init", "my-news", "--title", "My News",
          "--base-url", "https://me.github.io/my-news/"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
+        cwd=tmp_path, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert init.returncode == 0, init.stdout + init.stderr
     root = tmp_path / "my-news"
@@ -132,6 +132,32 @@ def test_init_with_a_service_url_sets_up_sign_up_and_one_click_unsubscribe(tmp_p
     assert 'subscribe_url = "https://abo.me.org/subscribe"' in toml
     assert 'unsubscribe_url = "https://abo.me.org/unsubscribe/{token}"' in toml
     assert not any("service-url" in note for note in result.notes)
+
+
+def test_init_at_a_terminal_asks_where_the_service_runs(tmp_path: Path) -> None:
+    """A person running `newsletter init` without --service-url is asked; scripts never are."""
+    import pty
+
+    main, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "init", "news", "--base-url", "https://me.github.io/news/",
+         "--tool", "newsletter-pipeline"],
+        cwd=tmp_path, stdin=terminal, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = b""
+    try:
+        while b"Leave empty" not in seen:
+            chunk = os.read(main, 1024)
+            assert chunk, seen
+            seen += chunk
+        os.write(main, b"https://abo.me.org\n")
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        os.close(main)
+    toml = (tmp_path / "news" / "newsletter.toml").read_text(encoding="utf-8")
+    assert 'unsubscribe_url = "https://abo.me.org/unsubscribe/{token}"' in toml
 
 
 def test_init_without_a_service_url_unsubscribes_by_email_and_says_so(tmp_path: Path) -> None:

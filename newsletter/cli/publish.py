@@ -118,6 +118,16 @@ def init_command(
     """
     from ..scaffold import scaffold
 
+    if service_url is None and sys.stdin.isatty():  # asked only of a person at a terminal
+        service_url = (
+            click.prompt(
+                "Where will `newsletter serve` run (sign-up and one-click unsubscribe)? "
+                "Leave empty to unsubscribe by email only",
+                default="",
+                show_default=False,
+            ).strip()
+            or None
+        )
     result = scaffold(
         directory, title=title, base_url=base_url, tool_requirement=tool_requirement, service_url=service_url
     )

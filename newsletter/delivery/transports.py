@@ -16,13 +16,13 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..outputs.message import domain_of
 
 SMTP_URL_ENV = "NEWSLETTER_SMTP_URL"
 SMTP_USER_ENV = "NEWSLETTER_SMTP_USER"
@@ -371,7 +371,7 @@ TRANSPORTS = ("auto", "outbox", "smtp", "ses")
 def helo_name(config: Config) -> str:
     """The name this sender greets SMTP servers with (EHLO): the domain it sends from, so the
     greeting matches the envelope; the site's host when [email] from is not set."""
-    domain = parseaddr(config.email.sender)[1].rpartition("@")[2].strip()
+    domain = domain_of(config.email.sender).strip()
     return domain or urlsplit(config.site.base_url).hostname or "localhost"
 
 

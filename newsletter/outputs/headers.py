@@ -17,6 +17,7 @@ from email.headerregistry import HeaderRegistry
 from email.utils import getaddresses
 from typing import Any
 
+from ..characters import CONTROL_OR_SEPARATOR as _CONTROL
 from ..errors import NewsletterError
 
 MAX_LINE = 78
@@ -27,8 +28,6 @@ _ADDRESS = re.compile(rf"(?P<local>.+)@(?P<domain>{_DOT_ATOM})")
 _LOCAL_ATOM = re.compile(_DOT_ATOM)
 # A local part that is not a dot-atom only for its dots ("x..y"): written quoted, as the stdlib does.
 _DOTTED_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
-# Anything a header must not carry: C0 and C1 controls, DEL, and what str.splitlines breaks at.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ENCODED_WORD_BYTES = 45  # base64 of 45 octets: "=?utf-8?b?" + 60 + "?=" = 72 characters
 _PARSE = HeaderRegistry()
 

@@ -96,7 +96,7 @@ def message_id(issue_id: str, recipient: str, sender: str) -> str:
 
 @lru_cache(maxsize=64)
 def _message_id_domain(sender: str) -> str:
-    return parseaddr(sender)[1].rpartition("@")[2] or "newsletter.invalid"
+    return domain_of(sender) or "newsletter.invalid"
 
 
 def domain_of(address: str) -> str:

@@ -18,7 +18,7 @@ from ..delivery.signing import DkimSigner
 from ..delivery.tokens import BadToken, make_token, verify_token
 from ..delivery.transports import ConnectFailure, DeliveryFailure, Transport, TransportFatal
 from ..outputs.headers import AddressField
-from ..outputs.message import mailbox_field, sender_address
+from ..outputs.message import domain_of, mailbox_field, sender_address
 from .pages import ServicePages
 
 PURPOSE = "confirm"
@@ -69,7 +69,7 @@ def confirmation_message(
         msg["Reply-To"] = mailbox_field("Reply-To", config.email.reply_to, "the reply-to address")
     msg["Subject"] = f"{labels['service_confirm_subject']} – {config.site.for_edition(language).title}"
     msg["Date"] = format_datetime(date)
-    sender_domain = parseaddr(sender_address(config))[1].rpartition("@")[2] or "newsletter.invalid"
+    sender_domain = domain_of(sender_address(config)) or "newsletter.invalid"
     digest = hashlib.sha256(confirm_url.encode()).hexdigest()[:32]
     msg["Message-ID"] = f"<confirm.{digest}@{sender_domain}>"
     msg["Auto-Submitted"] = "auto-generated"

@@ -15,12 +15,12 @@ from), since an email has no page to resolve a relative link against.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
+from ..characters import UNSAFE
 from ..errors import NewsletterError
 from ..model import Article, Language, Person, Translation
 from .draft import Draft
@@ -45,9 +45,6 @@ from .page_facts import (
     strip_site_suffix,
 )
 from .profiles import Profile, detect_profile
-
-# NUL, C0 controls, lone surrogates, noncharacters: invalid in HTML; lxml refuses some outright.
-_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _first(values: Iterable[Any]) -> Any:
@@ -89,7 +86,7 @@ def read_html(
     resolve against the page's canonical link or og:url, and are dropped when it has neither.
     Elements nested deeper than `max_depth` ([limits] max_html_depth) keep only their text.
     """
-    soup = parse_html(_UNSAFE_CHARS.sub("", html), "lxml")
+    soup = parse_html(UNSAFE.sub("", html), "lxml")  # invalid in HTML; lxml refuses some outright
     repair_void_elements(soup)
     flatten_deep(soup, max_depth)
     meta = meta_values(soup)

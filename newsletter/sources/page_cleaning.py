@@ -20,6 +20,7 @@ from bs4 import (
 )
 from bs4.element import Doctype, ProcessingInstruction
 
+from ..characters import C0_AND_SPACE
 from .page_facts import PageFacts
 
 # Deeper elements are unwrapped (their text stays): no later stage meets a 10,000-deep tree.
@@ -62,9 +63,6 @@ _CONTENT_SELECTORS = (
 )
 
 
-_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
-
-
 def parse_html(markup: str, parser: str) -> BeautifulSoup:
     """BeautifulSoup without its advice: an XHTML prolog or a page that looks like a URL is fine."""
     with warnings.catch_warnings():
@@ -78,7 +76,7 @@ def parse_html(markup: str, parser: str) -> BeautifulSoup:
 
 def absolute_url(url: str, base: str | None) -> str | None:
     """`url` made absolute against `base`; None unless it ends up http(s) or mailto."""
-    url = re.sub(r"[\t\n\r]", "", url).strip(_C0_AND_SPACE)  # as browsers read an href
+    url = re.sub(r"[\t\n\r]", "", url).strip(C0_AND_SPACE)  # as browsers read an href
     if not url:
         return None
     try:

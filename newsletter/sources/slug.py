@@ -13,6 +13,8 @@ import re
 
 from slugify import slugify as _transliterated_slug
 
+from ..model import Language
+
 _UMLAUTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"]]
 _NORDIC = [["Æ", "Ae"], ["Ø", "Oe"], ["Å", "Aa"], ["æ", "ae"], ["ø", "oe"], ["å", "aa"]]
 
@@ -33,7 +35,8 @@ def slugify(text: str, max_length: int = 60, language: str = "") -> str:
 
     Cut at a word boundary below `max_length`; `language` (a BCP 47 tag) picks its own rules.
     """
-    rules = LANGUAGE_RULES.get(language.split("-")[0].lower(), [])
+    tag = Language.parse(language)
+    rules = LANGUAGE_RULES.get(tag.primary, []) if tag else []
     slug = _transliterated_slug(text, replacements=[*rules, ["ß", "ss"]], lowercase=True)
     slug = _NOT_SLUG.sub("-", slug).strip("-")
     if len(slug) > max_length:

@@ -22,7 +22,6 @@ import email
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from sqlalchemy import text
 from newsletter.store import open_store, upgrade
 from newsletter.store.database import sqlite_url
 
+from .measure import free_port, stop
 from .postgres import fresh_database, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,12 +65,6 @@ public_url = "http://127.0.0.1:{port}/"
 signups_per_minute = 1000000
 requests_per_minute = 1000000
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def gunicorn_command(bind: str, workers: int = 4, threads: int = 8) -> list[str]:
@@ -106,12 +100,7 @@ def running_service(
                 time.sleep(0.05)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(25)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 25)
 
 
 def make_newsletter(folder: Path, port: int) -> Path:

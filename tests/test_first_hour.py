@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, copy_of_the_repository, require
 
+from bench.measure import free_port
+
 BIN = Path(sys.executable).parent
 SECRET = "first-hour-secret-0123456789abcdef"
 
@@ -62,14 +64,6 @@ class Editor:
             out, err = proc.communicate()
         self.printed.append(out + err)
         assert "Traceback" not in out + err, out + err
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fetch(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:

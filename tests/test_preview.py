@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
+from bench.measure import free_port
 from newsletter.preview import serve, watch
 
 BIN = Path(sys.executable).parent
@@ -56,12 +56,6 @@ def test_watch_rebuilds_on_change(tmp_path: Path) -> None:
     stop.set()
     t.join(5)
     assert calls and not t.is_alive()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> str:

@@ -32,7 +32,9 @@ from urllib.parse import urlsplit
 
 from conftest import ROOT, require
 
-from .smtp_servers import _fraction, free_port
+from bench.measure import free_port, stop
+
+from .smtp_servers import _fraction
 
 EMULATOR = ROOT / "node_modules" / "aws-ses-v2-local" / "dist" / "cli.js"
 
@@ -78,12 +80,7 @@ def ses_emulator(quota: dict | None = None) -> Iterator[str]:
         _wait_for_http(f"{url}/health-check", proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 5)
 
 
 def _wait_for_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:

@@ -21,12 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    """A free loopback port (aiosmtpd's Controller cannot take port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.measure import free_port as free_port  # where the delivery tests import it from
 
 
 def _fraction(*parts: object) -> float:

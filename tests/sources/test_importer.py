@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.measure import free_port
 from newsletter.config import Config, ImportConfig, load_config
 from newsletter.errors import NewsletterError
 from newsletter.html_tree import LINKABLE, html_tree
@@ -237,11 +238,7 @@ def test_imports_a_page_over_http_from_loopback(config: Config, tmp_path: Path) 
 
 
 def test_unreachable_url_is_one_line(config: Config, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:  # a loopback port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a loopback port nobody listens on
     with pytest.raises(NewsletterError) as e:
         import_article(f"http://127.0.0.1:{port}/nothing", config=config, out_dir=tmp_path)
     assert "127.0.0.1" in str(e.value) and "\n" not in str(e.value)

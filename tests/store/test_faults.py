@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.measure import free_port
 from newsletter.store import DATABASE_URL_ENV
 from newsletter.store import database as store_database
 
@@ -26,12 +26,6 @@ def _one_line(result: object, *expected: str) -> None:
     err = result.stderr  # type: ignore[attr-defined]
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
     assert "Traceback" not in err and all(e in err for e in expected), err
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -52,7 +46,7 @@ def test_an_unknown_url_is_one_line(
 def test_an_unreachable_server_is_one_line_without_the_password(
     folder: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(DATABASE_URL_ENV, f"postgresql://news:s3cret@127.0.0.1:{_free_port()}/news")
+    monkeypatch.setenv(DATABASE_URL_ENV, f"postgresql://news:s3cret@127.0.0.1:{free_port()}/news")
     result = cli("subscribers", "add", "lila@example.org")
     _one_line(result, "cannot reach the database server")
     assert "s3cret" not in result.output

@@ -104,6 +104,23 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image the article shows: the lead image or a figure in the body.
+
+    `url` is an absolute https URL; nothing fetches it at build or send time, so `width` and
+    `height` are what the source said (None when it did not). `alt` describes the image for
+    readers who cannot see it; `caption` and `credit` are shown below it.
+    """
+
+    url: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class Block:
     """One block of body content.
 

@@ -25,7 +25,7 @@ from .judges.accessibility import (
     chromium_path,
     structure_problems,
 )
-from .judges.files import check_atom, check_email, check_sources, check_unsubscribe
+from .judges.files import check_atom, check_email, check_sources, check_unsubscribe, image_warnings
 from .judges.problems import Problem
 from .judges.provider import TOKEN_LENGTH, judge_html, judge_message
 from .judges.report import CheckResult, IssueReport
@@ -174,6 +174,7 @@ def run_checks(
     for archive in sorted((out / "archive").glob("*.atom")):
         problems += check_atom(archive, bool(config.site.author))
     result.problems += problems
+    result.warnings += image_warnings(issues)
     for issue in issues:
         folder = out / "issues" / issue.slug
         if now is not None and issue.date > now:

@@ -72,7 +72,7 @@ class Language:
         return next(iter(same or [t for t in tags if self.matches(t)]), None)
 
 
-BlockKind = Literal["paragraph", "list", "quote", "code", "image", "html", "related"]
+BlockKind = Literal["paragraph", "list", "quote", "code", "image", "video", "html", "related"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,11 @@ class Image:
     width: int | None = None
     height: int | None = None
 
+    @property
+    def shown(self) -> bool:
+        """Whether outputs show it: only an https image loads in every mail client and page."""
+        return self.url.startswith("https://")
+
 
 @dataclass(frozen=True)
 class Block:
@@ -128,13 +133,17 @@ class Block:
     markup without the surrounding <p>; for a list: the whole <ul>/<ol>). `text` is the
     same content as plain text, for the text part and summaries. A `related` block stands
     where a related link appeared in the article: `related_index` points into
-    `Article.related`, and `html`/`text` are empty.
+    `Article.related`, and `html`/`text` are empty. An `image` block that is one picture has
+    it as `image` (its `html` is the figure, its `text` the alt); a `video` block is an embed
+    the sanitizer removed, kept as the link `url` to watch it (`html` and `text` empty).
     """
 
     kind: BlockKind
     html: str = ""
     text: str = ""
     related_index: int | None = None
+    image: Image | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,7 @@ class Article:
     tags: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
     source_url: str | None = None
-    image: str | None = None
-    image_alt: str = ""
+    image: Image | None = None  # the lead image
     translations: tuple[Translation, ...] = ()  # the other languages this article is in
     translated_from: str | None = None  # the language the translators worked from
 

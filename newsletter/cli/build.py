@@ -52,7 +52,13 @@ def import_command(
 
     config = load_config(config_path)
     path = import_article(
-        source, config=config, date=_parse_date(date), slug=slug, profile=profile, language=language
+        source,
+        config=config,
+        date=_parse_date(date),
+        slug=slug,
+        profile=profile,
+        language=language,
+        warn=lambda message: click.echo(f"warning: {message}", err=True),
     )
     click.echo(str(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path))
 

@@ -20,6 +20,31 @@ from .problems import Problem
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+def image_warnings(issues: Sequence[Issue]) -> list[Problem]:
+    """One line per image that readers would miss: no alt text, or no https address (such an
+    image is left out of every output)."""
+    warnings: list[Problem] = []
+    for issue in issues:
+        article = issue.article
+        images = [article.image] if article.image else []
+        images += [b.image for s in article.sections for b in s.blocks if b.image is not None]
+        for image in images:
+            if not image.shown:
+                warnings.append(
+                    Problem(
+                        issue.source_path, f"image {image.url!r} is not an absolute https URL; it is left out"
+                    )
+                )
+            elif not image.alt:
+                warnings.append(
+                    Problem(
+                        issue.source_path,
+                        f"image {image.url!r} has no alt text; describe it for readers who cannot see it",
+                    )
+                )
+    return warnings
+
+
 def check_sources(config: Config, read: Sequence[Issue] | None = None) -> tuple[list[Issue], list[Problem]]:
     """Read every issue file, collecting problems instead of stopping at the first.
 

@@ -3,12 +3,28 @@ and the lead paragraph rule every output shares."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
-from ..model import Block, Issue, RelatedLink, Section, Site
+from ..figures import figure_html
+from ..model import Block, Image, Issue, RelatedLink, Section, Site
 from .labels import Labels
+
+#: How an output prints a figure (the feeds: as it is; the page and the email add attributes).
+FigureWriter = Callable[[Image], str]
+
+
+def page_figure(image: Image, *, lazy: bool = True) -> str:
+    """A figure on the web page, its caption in the page's small print; loaded when scrolled to,
+    unless `lazy` is False (the lead image, seen at once)."""
+    return figure_html(image, img_attrs='loading="lazy"' if lazy else "", caption_attrs='class="meta"')
+
+
+def video_link(url: str, labels: Labels) -> str:
+    """ "Video ansehen": where a video player stood, a link to the video's page."""
+    return f'<p class="video"><a href="{escape(url)}">{escape(labels["watch_video"], quote=False)}</a></p>'
 
 
 def fold_spaces(text: str) -> str:
@@ -109,12 +125,14 @@ def article_html(
     *,
     related_block: bool = True,
     sections: tuple[Section, ...] | None = None,
+    figure: FigureWriter = figure_html,
 ) -> str:
     """The body: sections with <h2>, blocks in order, related links where they stood.
 
     With `related_block`, the related links are listed once more at the end, so a reader who
     skims finds them; the feeds leave it off (they carry rel="related" links instead).
     `sections` replaces the article's own (the web page leaves out the lead it shows above).
+    Figures are written by `figure`; an image without an https address is left out.
     """
     art = issue.article
     prefix = related_heading(site, issue, labels)
@@ -131,6 +149,11 @@ def article_html(
                 out.append(f'<p class="related"><strong>{label}</strong> {related_anchor(link)}</p>')
             elif block.kind == "paragraph":
                 out.append(f"<p>{block.html}</p>")
+            elif block.image is not None:
+                if block.image.shown:
+                    out.append(figure(block.image))
+            elif block.kind == "video" and block.url:
+                out.append(video_link(block.url, labels))
             else:
                 out.append(block.html)
     if related_block and art.related:

@@ -28,7 +28,8 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from ..errors import NewsletterError
-from ..model import Block, Issue, Language, Person, Site
+from ..figures import figure_html
+from ..model import Block, Image, Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from . import template_bytecode
 from .content import (
@@ -40,6 +41,7 @@ from .content import (
     related_anchor,
     related_heading,
     translation_links,
+    video_link,
 )
 from .labels import labels_for
 from .labels import social_label as social_label
@@ -136,6 +138,31 @@ def _related_link(issue: Issue) -> Callable[[Block], Markup]:
     return related_link
 
 
+#: The text column: the 600 px body less 32 px padding either side. No image is wider.
+EMAIL_COLUMN = 536
+_CAPTION_STYLE = (
+    "margin:8px 0 0;font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, sans-serif;"
+    "font-size:14px;line-height:1.45;color:#55585e;"
+)
+
+
+def email_figure(image: Image) -> Markup:
+    """A figure as mail clients show it: width and height attributes at most the column wide
+    (Outlook sizes by them), and a style that shrinks it with the column on a phone."""
+    if not image.width:
+        image = Image(image.url, image.alt, image.caption, image.credit, EMAIL_COLUMN)
+    width = min(image.width or EMAIL_COLUMN, EMAIL_COLUMN)
+    return Markup(
+        figure_html(
+            image,
+            column=EMAIL_COLUMN,
+            figure_attrs='style="margin:0 0 18px;"',
+            img_attrs=f'style="display:block;width:100%;max-width:{width}px;height:auto;border:0;"',
+            caption_attrs=f'style="{_CAPTION_STYLE}"',
+        )
+    )
+
+
 def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, Any]:
     """Everything the email templates print, computed once so templates stay declarative."""
     site = site.for_edition(issue.language)  # the masthead, footer and social links of its edition
@@ -143,7 +170,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
     article = issue.article
     direction = Language(issue.language).direction
     lead = lead_paragraph(issue)
-    image = article.image if article.image and article.image.startswith("https://") else None
+    image = article.image if article.image and article.image.shown else None
     return {
         "site": site,
         "issue": issue,
@@ -162,6 +189,8 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "translations": translation_links(site, issue, labels),
         "original": original_link(issue, labels),
         "image": image,
+        "figure": email_figure,
+        "video_link": lambda block: Markup(video_link(block.url, labels)),
         "sections": body_sections(issue),
         "related_prefix": related_heading(site, issue, labels),
         "related_links": [Markup(related_anchor(r)) for r in article.related],

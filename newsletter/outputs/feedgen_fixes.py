@@ -16,6 +16,10 @@ What feedgen does on its own, and what this module does instead:
   `alternate` as the entry's link, so `set_entry_links` puts the entry's own alternate after
   those of its translations (`hreflang`), whatever order they came in.
 - No RFC 5005 `<fh:archive/>`: the feed extension writes it for archive documents.
+- feedgen's media extension writes no `media:description` or `media:credit` inside a
+  `media:content`, and declares its namespace on every feed: `set_entry_image` writes the
+  entry's lead image as one `media:content` (Media RSS) in Atom and RSS alike, declaring the
+  namespace on that element only, so a feed without images stays as it was.
 - RSS titles are plain text, but many readers take them as HTML: `rss_bytes` writes their
   "&" and "<" as hexadecimal references (RSS Best Practices Profile), which every XML
   parser reads back as the same characters.
@@ -39,9 +43,12 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from ..model import Image
+
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 _EXTENSION = "newsletter"  # feedgen exposes the extension instance as this attribute
 
 
@@ -92,6 +99,25 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.links: tuple[AtomLink, ...] = ()
         self.language: str | None = None
+        self.image: Image | None = None
+
+    def _media(self, entry: Any) -> None:
+        image = self.image
+        if image is None:
+            return
+        attributes = {"url": image.url, "medium": "image"}
+        if image.width and image.height:
+            attributes |= {"width": str(image.width), "height": str(image.height)}
+        media = etree.SubElement(entry, f"{{{MEDIA_NS}}}content", attributes, nsmap={"media": MEDIA_NS})
+        description = image.alt or image.caption
+        if description:
+            etree.SubElement(media, f"{{{MEDIA_NS}}}description", {"type": "plain"}).text = description
+        if image.credit:
+            etree.SubElement(media, f"{{{MEDIA_NS}}}credit").text = image.credit
+
+    def extend_rss(self, item: Any) -> Any:
+        self._media(item)
+        return item
 
     def extend_atom(self, entry: Any) -> Any:
         broken = entry.findall("link")  # feedgen's elements are un-namespaced in its tree
@@ -102,6 +128,7 @@ class _EntryFixes(BaseEntryExtension):  # type: ignore[misc]
             entry.insert(at + offset, etree.Element("link", link.attributes()))
         if self.language:
             entry.set(XML_LANG, self.language)
+        self._media(entry)
         return entry
 
 
@@ -113,7 +140,7 @@ def new_feed(updated: dt.datetime, *, archive: bool = False, hub: str | None = N
     """
     fg = FeedGenerator()
     fg.updated(updated)  # also sets RSS lastBuildDate
-    fg.register_extension(_EXTENSION, _FeedFixes, _EntryFixes, atom=True, rss=hub is not None)
+    fg.register_extension(_EXTENSION, _FeedFixes, _EntryFixes, atom=True, rss=True)
     getattr(fg, _EXTENSION).archive = archive
     getattr(fg, _EXTENSION).hub = hub
     fg.load_extension("dc", atom=False, rss=True)
@@ -151,6 +178,11 @@ def set_entry_links(entry: FeedEntry, links: Sequence[AtomLink]) -> None:
 def set_entry_language(entry: FeedEntry, language: str) -> None:
     """`xml:lang` on the Atom entry, for an entry in another language than its feed."""
     getattr(entry, _EXTENSION).language = language
+
+
+def set_entry_image(entry: FeedEntry, image: Image) -> None:
+    """The entry's lead image as `media:content`, with its alt (or caption) and credit."""
+    getattr(entry, _EXTENSION).image = image
 
 
 _RSS_TITLE = re.compile(rb"<title>([^<]*)</title>")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .. import __version__
+from ..figures import figure_html
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from .content import article_html, original_html
@@ -31,6 +32,7 @@ from .feedgen_fixes import (
     new_entry,
     new_feed,
     rss_bytes,
+    set_entry_image,
     set_entry_language,
     set_entry_links,
     set_feed_links,
@@ -96,7 +98,9 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = xml_safe(labels_for(templates_dir, issue.language))
-    body = article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
+    image = issue.article.image
+    lead = figure_html(image) + "\n" if image and image.shown else ""  # for readers without Media RSS
+    body = lead + article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
 
 
@@ -288,6 +292,8 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     set_entry_links(entry, links)
     if not _same_language(issue.language, site.language):
         set_entry_language(entry, issue.language)
+    if article.image and article.image.shown:
+        set_entry_image(entry, article.image)
 
 
 # --- RSS 2.0 ------------------------------------------------------------------------------
@@ -325,6 +331,8 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
             entry.dc.dc_language(issue.language)
         for tag in article.tags:
             entry.category(term=tag)
+        if article.image and article.image.shown:
+            set_entry_image(entry, article.image)
     return rss_bytes(fg)
 
 
@@ -368,6 +376,8 @@ def _json_item(site: Site, item: FeedEntry) -> dict[str, Any]:
         out["external_url"] = article.source_url
     if article.summary:
         out["summary"] = article.summary
+    if article.image and article.image.shown:
+        out["image"] = article.image.url
     out["date_published"] = item.published.isoformat()
     out["date_modified"] = item.updated.isoformat()
     if article.authors:

@@ -315,7 +315,10 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
         if section.heading:
             parts.append(heading(section.heading, "-"))
         for block in section.blocks:
-            parts.extend(_block(block, issue, prefix + labels["colon"], refs))
+            if block.kind == "video" and block.url:  # "Watch the video [3]"
+                parts.append("\n".join(wrap(f"{labels['watch_video']}{GLUE}[{refs.number(block.url)}]")))
+            elif block.image is None or block.image.shown:  # a figure: [alt], then its caption
+                parts.extend(_block(block, issue, prefix + labels["colon"], refs))
     original = original_link(issue, labels)
     if original:
         parts.append(f"{original.text}{labels['colon']}\n{original.url}")

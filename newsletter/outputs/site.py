@@ -11,7 +11,14 @@ from markupsafe import Markup
 
 from ..model import Issue, Language, Site
 from . import template_bytecode
-from .content import article_html, body_sections, lead_paragraph, original_link, translation_links
+from .content import (
+    article_html,
+    body_sections,
+    lead_paragraph,
+    original_link,
+    page_figure,
+    translation_links,
+)
 from .labels import labels_for, language_name, social_label
 
 
@@ -48,6 +55,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
     site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     lead = lead_paragraph(issue)
+    image = issue.article.image if issue.article.image and issue.article.image.shown else None
     return (
         _environment(templates_dir)
         .get_template("issue.html")
@@ -58,7 +66,12 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             lang=issue.language,
             dir=Language(issue.language).direction,
             url=site.issue_url(issue),
-            body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
+            body=article_html(
+                site, issue, labels, related_block=True, sections=body_sections(issue), figure=page_figure
+            ),
+            image=image,
+            figures=image is not None or any(b.image for s in issue.article.sections for b in s.blocks),
+            lead_figure=Markup(page_figure(image, lazy=False)) if image else "",
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
             translations=translation_links(site, issue, labels),

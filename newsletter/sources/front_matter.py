@@ -17,7 +17,7 @@ import yaml
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
 from ..inline_text import clean_inline_text
-from ..model import Language, Person, RelatedLink, Translation
+from ..model import Image, Language, Person, RelatedLink, Translation
 from .slug import slugify as slugify
 
 if TYPE_CHECKING:
@@ -98,6 +98,43 @@ def url_field(value: Any, key: str, path: str) -> str | None:
             path=path,
         )
     return url
+
+
+IMAGE_KEYS = ("url", "alt", "caption", "credit", "width", "height")
+
+
+def image_field(value: Any, legacy_alt: Any, path: str) -> Image | None:
+    """Front matter `image:`: a URL, or a mapping of url, alt, caption, credit, width, height.
+
+    `legacy_alt` is the older `image_alt:` key, read as the alt of an `image:` given as a URL.
+    """
+    if value is None or value == "":
+        return None
+    fields = value if isinstance(value, dict) else {"url": value, "alt": legacy_alt}
+    unknown = sorted(str(k) for k in fields if k not in IMAGE_KEYS)
+    if unknown:
+        raise NewsletterError(
+            f"front matter 'image' has unknown key {unknown[0]!r}; use {', '.join(IMAGE_KEYS)}", path=path
+        )
+    url = url_field(fields.get("url"), "image", path)
+    if url is None:
+        raise NewsletterError(
+            "front matter 'image' needs a url: 'image: {url: https://…, alt: …}'", path=path
+        )
+    sizes = [fields.get(k) for k in ("width", "height")]
+    for key, size in zip(("width", "height"), sizes, strict=True):
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+            raise NewsletterError(
+                f"front matter 'image' {key} must be a number of pixels like 1200", path=path
+            )
+    return Image(
+        url=url,
+        alt=text_field(fields.get("alt"), "image alt", path),
+        caption=text_field(fields.get("caption"), "image caption", path),
+        credit=text_field(fields.get("credit"), "image credit", path),
+        width=sizes[0],
+        height=sizes[1],
+    )
 
 
 def people_field(value: Any, key: str, path: str) -> tuple[Person, ...]:

@@ -16,13 +16,14 @@ from), since an email has no page to resolve a relative link against.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
 from ..characters import UNSAFE
 from ..errors import NewsletterError
-from ..model import Article, Language, Person, Translation
+from ..model import Article, Image, Language, Person, Section, Translation
 from .draft import Draft
 from .page_body import read_body, tag_lines
 from .page_cleaning import (
@@ -36,6 +37,7 @@ from .page_cleaning import (
     repair_void_elements,
 )
 from .page_facts import (
+    PageFacts,
     is_site_name,
     json_ld_facts,
     language_code,
@@ -134,6 +136,7 @@ def read_html(
             path=path,
         )
 
+    sections, lead = lead_image(sections, layers, base)
     structured = _first(
         [p for p in f.authors if not is_site_name(p.name, site_names)] for f in layers
     ) or []  # fmt: skip
@@ -150,8 +153,7 @@ def read_html(
         tags=_unique(_first(f.tags for f in layers) or ()),
         related=tuple(body.related),
         source_url=canonical or base,
-        image=_first(absolute_url(f.image, base) for f in layers if f.image),
-        image_alt=_first(f.image_alt for f in layers) or "",
+        image=lead,
         translations=hreflang_alternates(soup, base, lang or rules.language),
     )
     return Draft(
@@ -160,6 +162,40 @@ def read_html(
         date=_first(f.date for f in layers),
         profile=chosen.name,
     )
+
+
+def lead_image(
+    sections: tuple[Section, ...], layers: list[PageFacts], base: str | None
+) -> tuple[tuple[Section, ...], Image | None]:
+    """The article's lead image, and the sections without it.
+
+    The page's own image (JSON-LD, og:image) with its alt and size; when the body shows the same
+    picture in a figure, or the page names none and the body has a figure with a caption, that
+    figure is the lead: its caption, credit and alt come along and it leaves the body."""
+    url = _first(absolute_url(f.image, base) for f in layers if f.image)
+    figures = [b for s in sections for b in s.blocks if b.image is not None]
+    figure = next(
+        (
+            b
+            for b in figures
+            if b.image and (b.image.url == url if url else b.image.caption or b.image.credit)
+        ),
+        None,
+    )
+    if figure is None or figure.image is None:
+        if url is None:
+            return sections, None
+        width, height = _first(f.image_width for f in layers), _first(f.image_height for f in layers)
+        return sections, Image(url, _first(f.image_alt for f in layers) or "", width=width, height=height)
+    shown = figure.image
+    image = replace(
+        shown,
+        alt=shown.alt or _first(f.image_alt for f in layers) or "",
+        width=shown.width or _first(f.image_width for f in layers),
+        height=shown.height or _first(f.image_height for f in layers),
+    )
+    rest = (replace(s, blocks=tuple(b for b in s.blocks if b is not figure)) for s in sections)
+    return tuple(s for s in rest if s.blocks or s.heading), image
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -21,13 +21,15 @@ from typing import Any, Literal
 
 from ..config import Config
 from ..errors import NewsletterError
+from ..figures import image_block, secure_url
 from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
-from ..model import Article, Block, Issue, Language, Person, RelatedLink, Section
+from ..model import Article, Block, Image, Issue, Language, Person, RelatedLink, Section
 from .decode import decode_source
 from .draft import Draft
 from .front_matter import (
     FRONT_MATTER,
+    image_field,
     parse_datetime,
     people_field,
     related_field,
@@ -146,8 +148,7 @@ def read_markdown(text: str, *, rules: LanguageRules, profile_name: str, path: s
         tags=strings_field(data.get("tags"), "tags", path),
         related=declared + tuple(found["related"]),
         source_url=data.get("source_url") or None,
-        image=data.get("image") or None,
-        image_alt=str(data.get("image_alt") or ""),
+        image=image_field(data.get("image"), data.get("image_alt"), path),
     )
     language = str(data.get("language") or "").strip() or None
     return Draft(article=article, language=language, date=date, profile=profile_name)
@@ -207,10 +208,12 @@ def import_article(
     language: str | None = None,
     out_dir: Path | None = None,
     html_reader: HtmlReader | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
     """Import SOURCE (a file path or an http(s) URL) as a new issue file; return its path.
 
-    The id is minted here once and stored in the file; the file is never overwritten.
+    The id is minted here once and stored in the file; the file is never overwritten. `warn`
+    hears of what was left out on the way (an image without an https address).
     """
     limits = config.limits
     if language:  # before anything is fetched: a wrong --lang fails at once
@@ -260,6 +263,10 @@ def import_article(
         article = replace(article, related=related)
     if is_url(source) and not article.source_url:
         article = replace(article, source_url=source)
+    article, dropped = secure_images(article, article.source_url)
+    for url in dropped:
+        if warn is not None:
+            warn(f"{source}: image {url!r} has no https address; it was left out")
     if article.translations:  # fr-FR on the page is the newsletter's fr edition
         editions = config.site.languages
         translations = [
@@ -274,6 +281,34 @@ def import_article(
     )
     folder = out_dir if out_dir is not None else config.issues_dir
     return write_issue(issue, folder, max_bytes=limits.max_source_bytes)
+
+
+def secure_images(article: Article, page: str | None) -> tuple[Article, list[str]]:
+    """The article with https images only (http on the https page's own host upgraded), and
+    the addresses of those left out: an email or page must not load anything over http."""
+    dropped: list[str] = []
+
+    def secure(image: Image) -> Image | None:
+        url = secure_url(image.url, page)
+        if url is None:
+            dropped.append(image.url)
+            return None
+        return replace(image, url=url)
+
+    lead = secure(article.image) if article.image else None
+    sections = []
+    for section in article.sections:
+        blocks = []
+        for block in section.blocks:
+            if block.image is not None:
+                image = secure(block.image)
+                if image is None:
+                    continue
+                block = image_block(image) if image != block.image else block
+            blocks.append(block)
+        if blocks or section.heading:
+            sections.append(replace(section, blocks=tuple(blocks)))
+    return replace(article, image=lead, sections=tuple(sections)), dropped
 
 
 def write_issue(issue: Issue, folder: Path, *, max_bytes: int = 5_000_000) -> Path:

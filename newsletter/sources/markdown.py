@@ -22,12 +22,16 @@ The format (one file per issue in `issues/`)::
 
 `<!-- related: N -->` marks where the N-th related link stood in the article; Markdown
 renderers show nothing there, the outputs show the link (inline) and the block of all of them.
+`<!-- video: URL -->` (or an `<iframe>`/`<video>` embed, which the sanitizer removes) is a video
+the outputs link to. An image is `![alt](https://…)` or a `<figure>` with `<img>` and
+`<figcaption>` (a `<small>` or `<cite>` in it, or "Foto:", "Photo :", "©", is the credit).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from html import unescape
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -35,6 +39,7 @@ from markdown_it.token import Token
 
 from ..config import edition_language
 from ..errors import NewsletterError, did_you_mean
+from ..figures import EMBEDS, image_block, image_from_html, is_video, video_block, watch_url
 from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Section
@@ -44,6 +49,7 @@ from .decode import decode_source, read_limited
 from .front_matter import (
     Fields,
     field_line,
+    image_field,
     language_field,
     parse_datetime,
     people_field,
@@ -57,6 +63,7 @@ from .front_matter import (
 )
 
 RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
+VIDEO_MARK = re.compile(r"^\s*<!--\s*video:\s*(https?://\S+?)\s*-->\s*$")
 REQUIRED = ("id", "title", "date", "language")
 SLUG_FROM_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
 
@@ -123,8 +130,7 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[st
         tags=strings_field(data.get("tags"), "tags", p),
         related=related,
         source_url=url_field(data.get("source_url"), "source_url", p),
-        image=url_field(data.get("image"), "image", p),
-        image_alt=text_field(data.get("image_alt"), "image_alt", p),
+        image=image_field(data.get("image"), data.get("image_alt"), p),
         translations=translations_field(data.get("translations"), p, field_line(text, "translations")),
         translated_from=language_field(
             data.get("translated_from"), "translated_from", p, field_line(text, "translated_from")
@@ -222,9 +228,29 @@ def _image_block(html: str) -> Block | None:
     """A paragraph that is one image, however it was written: an image block."""
     if not _ONE_IMAGE.fullmatch(html):
         return None
-    images = html_tree(html).find_all(("img",))
-    alt = (images[0].get("alt") or "") if images else ""
-    return Block("image", f"<p>{html.strip()}</p>", alt)
+    image = image_from_html(html)
+    return image_block(image) if image else None
+
+
+def _figure_block(html: str) -> Block | None:
+    """A <figure> of one image (with its caption and credit): an image block."""
+    top = [c for c in html_tree(html).children if isinstance(c, Element) or c.strip()]
+    if len(top) != 1 or not isinstance(top[0], Element) or top[0].name != "figure":
+        return None
+    image = image_from_html(html)
+    return image_block(image) if image else None
+
+
+_EMBED = re.compile(
+    r"<(" + "|".join((*EMBEDS, "source")) + r")\b[^>]*?\s(?:src|data)\s*=\s*[\"']?(https?://[^\"'\s>]+)", re.I
+)
+
+
+def _video_blocks(html: str) -> list[Block]:
+    """The embedded video players of raw HTML (before the sanitizer drops them), as links."""
+    found = [(m.group(1).lower(), unescape(m.group(2))) for m in _EMBED.finditer(html)]
+    urls = [watch_url(src) for name, src in found if is_video("video" if name == "source" else name, src)]
+    return [video_block(url) for url in dict.fromkeys(urls)]
 
 
 _BLOCK_KINDS: dict[str, BlockKind] = {
@@ -278,12 +304,15 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                         line=line,
                     )
                 blocks.append(Block("related", related_index=n - 1))
+            elif video := VIDEO_MARK.match(t.content):
+                blocks.append(video_block(video.group(1)))
             else:
                 html = clean_html(t.content).strip()  # no trailing newline: the same when written back
-                if paragraph := _html_block_as_markdown_block(html):
+                if paragraph := _html_block_as_markdown_block(html) or _figure_block(html):
                     blocks.append(paragraph)
                 elif html:
                     blocks.append(Block("html", html, _html_text(html)))
+                blocks.extend(_video_blocks(t.content))
             i += 1
             continue
         # any other block (list, quote, code, table, h3…): render its token run as one block

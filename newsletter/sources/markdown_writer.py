@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import NewsletterError
-from ..model import Block, Issue, Person
+from ..model import Block, Image, Issue, Person
 from .markdown import PARSER, RELATED_MARK, parse_body
 
 if TYPE_CHECKING:
@@ -74,6 +74,12 @@ def _reads_back(markdown: str, block: Block) -> bool:
 def _block_markdown(block: Block) -> str:
     from bs4 import BeautifulSoup, Tag
 
+    if block.image is not None:
+        if block.image == Image(block.image.url, block.image.alt):  # ![alt](url) says it all
+            return html_to_markdown_inline(
+                f'<img src="{escape(block.image.url)}" alt="{escape(block.image.alt)}">'
+            )
+        return _html_block(block.html)
     if block.kind in ("paragraph", "image"):
         html = block.html
         if block.kind == "image" and html.startswith("<p>"):
@@ -129,6 +135,18 @@ def _yaml_scalar(value: str) -> str:
     return yaml.dump(value, Dumper=_Dumper, allow_unicode=True, width=10_000, default_style='"').strip()
 
 
+def _image_lines(image: Image) -> list[str]:
+    """Front matter `image:`: the URL alone, or a mapping with what else is known."""
+    if image == Image(image.url):
+        return [f"image: {_yaml_scalar(image.url)}"]
+    lines = ["image:", f"  url: {_yaml_scalar(image.url)}"]
+    for key in ("alt", "caption", "credit"):
+        if value := getattr(image, key):
+            lines.append(f"  {key}: {_yaml_scalar(value)}")
+    lines.extend(f"  {key}: {getattr(image, key)}" for key in ("width", "height") if getattr(image, key))
+    return lines
+
+
 def issue_to_markdown(issue: Issue) -> str:
     """The issue as a source file; `read_issue` of the result gives back the same model."""
     a = issue.article
@@ -169,9 +187,7 @@ def issue_to_markdown(issue: Issue) -> str:
         fm.append("translations:")
         fm.extend(f"  {t.language}: {_yaml_scalar(t.target)}" for t in a.translations)
     if a.image:
-        fm.append(f"image: {_yaml_scalar(a.image)}")
-    if a.image_alt:
-        fm.append(f"image_alt: {_yaml_scalar(a.image_alt)}")
+        fm.extend(_image_lines(a.image))
     fm.append("---")
     body: list[str] = []
     for s in a.sections:
@@ -180,6 +196,8 @@ def issue_to_markdown(issue: Issue) -> str:
         for b in s.blocks:
             if b.kind == "related" and b.related_index is not None:
                 body.append(f"<!-- related: {b.related_index + 1} -->")
+            elif b.kind == "video" and b.url:
+                body.append(f"<!-- video: {b.url} -->")
             else:
                 md = _block_markdown(b)
                 if not _reads_back(md, b):

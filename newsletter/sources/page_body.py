@@ -12,11 +12,12 @@ from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ..figures import CREDIT_CLASS, image_block, image_from_html, video_block, watch_url
 from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
 from ..model import Block, RelatedLink, Section
 from ..sanitize import clean_html
-from .page_cleaning import parse_html, resolve_urls
+from .page_cleaning import VIDEO_PLACEHOLDER, absolute_url, parse_html, resolve_urls
 from .page_facts import inline_text, text_nodes
 from .profiles import (
     LanguageRules,
@@ -229,7 +230,9 @@ class _Body:
         lines = [line for line in _lines(tag.decode_contents()) if line]
         if not lines:
             html = clean_html(tag.decode_contents()).strip()
-            if "<img" in html:
+            if image := image_from_html(html):
+                self.blocks.append(image_block(image))
+            elif "<img" in html:
                 alt = " ".join(str(img.get("alt") or "") for img in tag.find_all("img")).strip()
                 self.blocks.append(Block("image", f"<p>{html}</p>", clean_inline_text(alt)))
             return
@@ -262,7 +265,9 @@ class _Body:
             text = " ".join(str(img.get("alt") or "") for img in tag.find_all("img")).strip()
         if kind == "image" and "<img" not in html:
             return  # an embed whose player was removed; a caption alone means nothing
-        if text or "<img" in html:
+        if kind == "image" and (image := image_from_html(html)):
+            self.blocks.append(image_block(image))
+        elif text or "<img" in html:
             self.blocks.append(Block(kind, html, text))  # type: ignore[arg-type]
 
 
@@ -294,9 +299,15 @@ def read_body(content: Tag, soup: BeautifulSoup, rules: LanguageRules, title: st
             if rules.footer_starts and _cut_phrases(el, rules.footer_starts, to_end=True):
                 _trim(el)
                 footer_here = True
+        videos = [el] if el.name == VIDEO_PLACEHOLDER else el.find_all(VIDEO_PLACEHOLDER)
+        sources = [absolute_url(str(v.get("data-src") or ""), base) for v in videos]
+        for v in videos:
+            v.extract()
         if el.get_text().strip() or el.find("img"):
             resolve_urls(el, base)
             _add_block(body, el)
+        if not body.in_footer:
+            body.blocks.extend(video_block(watch_url(src)) for src in dict.fromkeys(sources) if src)
         # a footer phrase before any text is a promo line, not the end of the article
         body.in_footer = body.in_footer or (footer_here and bool(body.blocks or body.sections))
     return body
@@ -323,6 +334,9 @@ def _add_block(body: _Body, el: Tag) -> None:
     elif name == "pre":
         body.block("code", el)
     elif name == "figure":
+        for credit in el.select("figcaption [class]"):
+            if any(CREDIT_CLASS.search(c) for c in credit.get_attribute_list("class")):
+                credit.name = "small"  # the sanitizer keeps <small>, not the class that said it
         kind = "image" if el.find("img") else "quote" if el.find("blockquote") else "html"
         body.block(kind, el)
     elif name == "table":

@@ -21,6 +21,7 @@ from bs4 import (
 from bs4.element import Doctype, ProcessingInstruction
 
 from ..characters import C0_AND_SPACE
+from ..figures import EMBEDS, is_video
 from .page_facts import PageFacts
 
 # Deeper elements are unwrapped (their text stays): no later stage meets a 10,000-deep tree.
@@ -176,8 +177,26 @@ def _is_junk(el: Tag) -> bool:
     return bool(words & _JUNK_WORDS)
 
 
+#: What an embedded video player becomes before players are dropped: read_body links to it.
+VIDEO_PLACEHOLDER = "newsletter-video"
+
+
+def _mark_videos(content: Tag) -> None:
+    """Each video player (<iframe>, <video>, <embed>, <object>) as a placeholder with its address."""
+    for el in content.find_all(EMBEDS):
+        if el.decomposed or el.find_parent(VIDEO_PLACEHOLDER):
+            continue
+        source = el.find("source", src=True) if el.name == "video" else None
+        src = el.get("data" if el.name == "object" else "src") or (source.get("src") if source else None)
+        if isinstance(src, str) and src.strip() and is_video(el.name, src.strip()):
+            el.replace_with(Tag(name=VIDEO_PLACEHOLDER, attrs={"data-src": src.strip()}))
+
+
 def drop_junk(content: Tag) -> None:
-    """Remove furniture inside the content; a junk-looking wrapper around most text stays."""
+    """Remove furniture inside the content; a junk-looking wrapper around most text stays.
+
+    Video players go too, but each leaves a placeholder (VIDEO_PLACEHOLDER) for a link to it."""
+    _mark_videos(content)
     for c in content.find_all(string=lambda s: isinstance(s, Comment | Doctype | ProcessingInstruction)):
         c.extract()
     total = len(content.get_text())

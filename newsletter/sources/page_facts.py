@@ -38,6 +38,8 @@ class PageFacts:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     image_alt: str | None = None
+    image_width: int | None = None
+    image_height: int | None = None
     site_names: list[str] = field(default_factory=list)
 
 
@@ -48,6 +50,15 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return clean_inline_text(htmllib.unescape(value)) or None
+
+
+def _pixels(value: Any) -> int | None:
+    """An image size: 1200, "1200" or schema.org's {"value": 1200}; None for anything else."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 20_000 else None
 
 
 def _page_date(value: Any) -> dt.datetime | None:
@@ -154,6 +165,7 @@ def json_ld_facts(soup: BeautifulSoup) -> PageFacts:
     if isinstance(image, dict):
         facts.image = _text(image.get("contentUrl")) or _text(image.get("url"))
         facts.image_alt = _text(image.get("caption")) or _text(image.get("description"))
+        facts.image_width, facts.image_height = _pixels(image.get("width")), _pixels(image.get("height"))
     else:
         facts.image = _text(image)
     return facts
@@ -189,6 +201,8 @@ def meta_facts(meta: Mapping[str, list[str]]) -> PageFacts:
         ),
         image=one("og:image:secure_url", "og:image", "og:image:url", "twitter:image"),
         image_alt=one("og:image:alt", "twitter:image:alt"),
+        image_width=_pixels(one("og:image:width")),
+        image_height=_pixels(one("og:image:height")),
         site_names=[t for t in map(_text, meta.get("og:site_name", [])) if t],
     )
     for key in ("article:author", "author"):

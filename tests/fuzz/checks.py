@@ -98,7 +98,10 @@ def assert_clean_article(article: Article) -> None:
         for block in section.blocks:
             assert_clean_html(block.html, f"{block.kind} block")
             assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]", block.text), block.text
-    for url in (article.image, article.source_url, *(r.url for r in article.related)):
+    image = article.image.url if article.image else None
+    for text in (article.image.alt, article.image.caption, article.image.credit) if article.image else ():
+        assert not BAD_INLINE.search(text), f"control/bidi character in {text!r}"
+    for url in (image, article.source_url, *(r.url for r in article.related)):
         assert url is None or not BAD_URL.match(url), url
 
 

@@ -70,7 +70,13 @@ def front_matter(draw: st.DrawFn) -> str:
         "tags": st.lists(text(2), max_size=3),
         "related": st.lists(st.fixed_dictionaries({"title": text(4)}, optional={"url": url}), max_size=3),
         "source_url": url,
-        "image": url,
+        "image": st.one_of(
+            url,
+            st.fixed_dictionaries(
+                {"url": url},
+                optional={"alt": text(3), "caption": text(3), "width": st.integers(-2, 4000)},
+            ),
+        ),
         "image_alt": text(3),
         "updated": st.sampled_from(_DATES) if hostile else st.just("2025-11-21T09:00:00+01:00"),
         "slug": st.sampled_from(["../../x", "/etc/passwd", "a/b", "ok-slug", "fuzz"]),

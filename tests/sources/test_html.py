@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from newsletter.errors import NewsletterError
 from newsletter.html_tree import hrefs as html_hrefs
 from newsletter.html_tree import html_tree
-from newsletter.model import Block
+from newsletter.model import Block, Image
 from newsletter.sources.draft import Draft
 from newsletter.sources.html import read_html
 from newsletter.sources.profiles import Profile, load_profiles
@@ -70,8 +70,12 @@ def test_yoast_metadata_comes_from_json_ld_graph() -> None:
         == "Kasachstan tritt den Abraham-Abkommen bei. Was bringt der Schritt Astana – und was Washington?"
     )
     assert a.tags == ("Kasachstan", "Politik", "Abraham-Abkommen", "Israel", "USA")
-    assert a.image == "https://novastan.org/de/files/2025/11/toqaev-washington.jpg"
-    assert a.image_alt == "Qasym-Jomart Toqaev und Donald Trump in Washington"
+    assert a.image == Image(
+        "https://novastan.org/de/files/2025/11/toqaev-washington.jpg",
+        "Qasym-Jomart Toqaev und Donald Trump in Washington",
+        width=1200,
+        height=675,
+    )
     assert a.source_url == "https://novastan.org/de/kasachstan/kasachstan-abraham-abkommen/"
 
 
@@ -99,8 +103,9 @@ def test_yoast_related_links_stand_where_they_were() -> None:
     ]
     second = a.sections[1]
     assert second.heading == "Ein geopolitischer Kurswechsel?"
-    assert [b.kind for b in second.blocks] == ["paragraph", "related", "list"]
+    assert [b.kind for b in second.blocks] == ["paragraph", "related", "list", "video"]
     assert second.blocks[1] == Block("related", related_index=0)
+    assert second.blocks[3] == Block("video", url="https://www.youtube.com/watch?v=abc123")
     assert [b.related_index for b in a.sections[2].blocks if b.kind == "related"] == [1]
     assert "Lest auch" not in all_text(d)
 
@@ -122,6 +127,13 @@ def test_yoast_sections_and_block_kinds() -> None:
     image = a.sections[2].blocks[1]
     assert 'alt="Die Präsidenten beim C5+1-Gipfel"' in image.html
     assert "<figcaption>" in image.html
+    assert image.image == Image(
+        "https://novastan.org/de/files/2025/11/c5-gipfel-1024x576.jpg",
+        "Die Präsidenten beim C5+1-Gipfel",
+        caption="Die Präsidenten beim C5+1-Gipfel in Washington",
+        width=1024,
+        height=576,
+    )
 
 
 def test_yoast_drops_donation_box_footer_share_comments_and_page_furniture() -> None:
@@ -171,8 +183,11 @@ def test_og_and_article_meta_with_microformats() -> None:
     assert d.date == dt.datetime(2025, 10, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert a.summary == "Dans le Karakalpakstan, les habitants réapprennent à vivre avec un désert de sel."
     assert a.tags == ("Ouzbékistan", "Mer d’Aral", "Environnement")
-    assert a.image == "https://novastan.org/fr/files/2025/10/aral-moynaq.jpg"
-    assert a.image_alt == "Des bateaux échoués à Moynaq"
+    assert a.image is not None
+    assert (a.image.url, a.image.alt) == (
+        "https://novastan.org/fr/files/2025/10/aral-moynaq.jpg",
+        "Des bateaux échoués à Moynaq",
+    )
     assert a.source_url == "https://novastan.org/fr/ouzbekistan/mer-d-aral-trente-ans-apres/"
     # article:author is a Facebook URL, not a name; the French byline names the author
     assert [p.name for p in a.authors] == ["Anna Dupont"]
@@ -252,7 +267,10 @@ def test_relative_urls_resolve_against_the_canonical_link() -> None:
         "https://cdn.novastan.org/photos/tram.jpg",
         "mailto:redaktion@novastan.org",
     ]
-    assert srcs(d) == ["https://novastan.org/en/kyrgyzstan/bishkek-tram/images/tram-map.png"]
+    # the page names no image of its own: its first figure with a caption is the lead image
+    assert d.article.image is not None
+    assert d.article.image.url == "https://novastan.org/en/kyrgyzstan/bishkek-tram/images/tram-map.png"
+    assert srcs(d) == []
 
 
 def test_base_url_wins_over_the_canonical_link() -> None:

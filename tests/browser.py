@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +26,7 @@ import pytest
 
 from newsletter.judges.accessibility import CHROMIUM, CHROMIUM_ARGS  # the one launch setting
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def require(condition: bool, what: str) -> None:
@@ -52,9 +55,24 @@ def launch_chromium() -> Iterator[Any]:
 
 
 def artifact(name: str) -> Path:
-    """A path under test-artifacts/ (git-ignored) for screenshots a person can look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS / name
+    """A path for a screenshot a person can look at: under $NEWSLETTER_TEST_ARTIFACTS (relative
+    to the repository; CI keeps artifacts/screenshots), else under the system's temporary folder."""
+    configured = os.environ.get("NEWSLETTER_TEST_ARTIFACTS", "").strip()
+    folder = ROOT / configured if configured else Path(tempfile.gettempdir()) / "newsletter-test-artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def png(width: int, height: int) -> bytes:
+    """A grey PNG of the given size: what a test serves for an image, instead of the network."""
+    row = b"\x00" + b"\x99" * width  # filter byte, then one grey byte per pixel
+    pixels = zlib.compress(row * height, 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 _RGB = re.compile(r"rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)")

@@ -291,6 +291,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                 blocks.append(Block("html", html, _html_text(html)))
             elif html.strip():
                 blocks.append(Block("paragraph", html, _fragment(html)))
+            blocks.extend(_video_blocks(inline_html))  # a player written inside the paragraph
             i += 3
             continue
         if t.type == "html_block":

@@ -121,6 +121,24 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Teaser:
+    """One article a digest issue bundles: its title, standfirst and image, and where it is read.
+
+    `slug` names an issue built here (its page is the link); otherwise `url` is the article's
+    absolute https URL. `language` and `date` are the article's when known ("" and None if not).
+    """
+
+    title: str
+    url: str = ""
+    slug: str = ""
+    summary: str = ""
+    image: Image | None = None
+    language: str = ""
+    date: dt.datetime | None = None
+    source: str = ""  # how the front matter named it: an issue file or slug ("" when given inline)
+
+
+@dataclass(frozen=True)
 class Block:
     """One block of body content.
 
@@ -183,6 +201,11 @@ class Issue:
     updated: dt.datetime | None = None
     source_path: str = ""
     preheader: str = ""
+    articles: tuple[Teaser, ...] = ()  # a digest's articles, shown as teasers after its body
+
+    @property
+    def is_digest(self) -> bool:
+        return bool(self.articles)
 
     @property
     def last_modified(self) -> dt.datetime:
@@ -288,6 +311,10 @@ class Site:
 
     def issue_url(self, issue: Issue) -> str:
         return f"{self.base_url}issues/{issue.slug}/"
+
+    def teaser_url(self, teaser: Teaser) -> str:
+        """Where a digest's teaser leads: its issue's page here, else the article's URL."""
+        return f"{self.base_url}issues/{teaser.slug}/" if teaser.slug else teaser.url
 
     def translation_url(self, translation: Translation) -> str:
         """Where a translation is read: its URL, or its issue's page here."""

@@ -39,6 +39,7 @@ from .content import (
     original_link,
     related_anchor,
     related_heading,
+    teaser_views,
     translation_links,
 )
 from .labels import labels_for
@@ -163,6 +164,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "original": original_link(issue, labels),
         "image": image,
         "sections": body_sections(issue),
+        "teasers": teaser_views(site, issue, labels),
         "related_prefix": related_heading(site, issue, labels),
         "related_links": [Markup(related_anchor(r)) for r in article.related],
         "related_link": _related_link(issue),

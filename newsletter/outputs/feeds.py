@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from .. import __version__
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from .content import article_html, original_html
+from .content import article_html, original_html, teasers_html
 from .feedgen_fixes import (
     AtomLink,
     new_entry,
@@ -96,7 +96,8 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = xml_safe(labels_for(templates_dir, issue.language))
-    body = article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
+    body = article_html(site, issue, labels, related_block=False) + teasers_html(site, issue, labels)
+    body += original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
 
 

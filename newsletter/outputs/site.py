@@ -11,7 +11,14 @@ from markupsafe import Markup
 
 from ..model import Issue, Language, Site
 from . import template_bytecode
-from .content import article_html, body_sections, lead_paragraph, original_link, translation_links
+from .content import (
+    article_html,
+    body_sections,
+    lead_paragraph,
+    original_link,
+    teasers_html,
+    translation_links,
+)
 from .labels import labels_for, language_name, social_label
 
 
@@ -59,6 +66,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             dir=Language(issue.language).direction,
             url=site.issue_url(issue),
             body=article_html(site, issue, labels, related_block=True, sections=body_sections(issue)),
+            teasers=Markup(teasers_html(site, issue, labels)),
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
             translations=translation_links(site, issue, labels),

@@ -26,6 +26,7 @@ renderers show nothing there, the outputs show the link (inline) and the block o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -115,7 +116,7 @@ def read_issue(
     related = related_field(data.get("related"), p)
     sections = parse_body(body, related_count=len(related), path=p, first_line=body_line)
     summary = text_field(data.get("summary"), "summary", p)
-    articles = _articles(data.get("articles"), text, path, issues_dir, resolve, max_bytes, languages)
+    articles = _articles(data.get("articles"), text, path, issues_dir, resolve, max_bytes, languages, date)
     if not summary and articles and not sections:  # a digest without an intro: its titles
         summary = " · ".join(t.title for t in articles)
     if not summary:
@@ -164,6 +165,7 @@ def _articles(
     resolve: bool,
     max_bytes: int,
     languages: Sequence[str],
+    date: dt.datetime,
 ) -> tuple[Teaser, ...]:
     """A digest's `articles:`; unresolved (a teaser per item, named only) when `resolve` is False."""
     if not resolve:
@@ -173,7 +175,7 @@ def _articles(
     def read(target: Path) -> Issue:
         return read_issue(target, max_bytes=max_bytes, languages=languages, issues_dir=folder, resolve=False)
 
-    return articles_field(value, text, str(path), folder, read)
+    return articles_field(value, text, str(path), folder, read, not_after=date)
 
 
 def read_issues(folder: Path, *, max_bytes: int = 5_000_000, languages: Sequence[str] = ()) -> list[Issue]:

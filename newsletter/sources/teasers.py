@@ -15,6 +15,7 @@ other digests: an issue file that has `articles:` itself is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -156,7 +157,9 @@ def _inline(item: _Item, value: dict[Any, Any]) -> Teaser:
     )
 
 
-def _from_issue(item: _Item, name: str, issues_dir: Path, read: IssueReader) -> Teaser:
+def _from_issue(
+    item: _Item, name: str, issues_dir: Path, read: IssueReader, not_after: dt.datetime | None
+) -> Teaser:
     if name.endswith(".md"):
         target = find_issue_file(name, issues_dir)
         what = f"no issue file {name!r} in {issues_dir}"
@@ -172,6 +175,11 @@ def _from_issue(item: _Item, name: str, issues_dir: Path, read: IssueReader) -> 
     issue = read(target)
     if issue.articles:
         raise item.error(f"{target.name} is a digest itself; a digest bundles articles, not other digests")
+    if not_after is not None and issue.date > not_after:
+        raise item.error(
+            f"{target.name} is dated after this digest ({issue.date.isoformat()}); "
+            "its page is not published when the digest is: date the digest later"
+        )
     return Teaser(
         title=issue.article.title,
         slug=issue.slug,
@@ -184,9 +192,15 @@ def _from_issue(item: _Item, name: str, issues_dir: Path, read: IssueReader) -> 
 
 
 def articles_field(
-    value: Any, text: str, path: str, issues_dir: Path, read: IssueReader
+    value: Any,
+    text: str,
+    path: str,
+    issues_dir: Path,
+    read: IssueReader,
+    not_after: dt.datetime | None = None,
 ) -> tuple[Teaser, ...]:
-    """`articles:` of the issue file at `path` (whose text is `text`) as teasers, in order."""
+    """`articles:` of the issue file at `path` (whose text is `text`) as teasers, in order; an
+    issue file dated after `not_after` (the digest's date) is refused."""
     if value is None:
         return ()
     lines = item_lines(text)
@@ -206,7 +220,7 @@ def articles_field(
             url = item.https(v, "url")
             out.append(Teaser(title=url, url=url))
         elif isinstance(v, str) and v.strip():
-            out.append(_from_issue(item, v.strip(), issues_dir, read))
+            out.append(_from_issue(item, v.strip(), issues_dir, read, not_after))
         else:
             raise item.error("write an issue file, an article's https URL or {title: …, url: …}")
     return tuple(out)

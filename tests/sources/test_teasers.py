@@ -82,6 +82,7 @@ def test_a_bare_https_url_is_its_own_title(tmp_path: Path) -> None:
         ("unknown-image-key", 7, "articles: item 1: unknown key 'widht' in 'image'; did you mean 'width'?"),
         ("digest-of-a-digest", 7, "is a digest itself; a digest bundles articles, not other digests"),
         ("not-a-list", 6, "front matter 'articles' must be a list"),
+        ("article-after-the-digest", 7, "2025-11-25-basar-in-bischkek.md is dated after this digest"),
     ],
 )
 def test_a_bad_article_is_one_line_naming_file_and_line(fixture: str, line: int, message: str) -> None:

@@ -87,7 +87,8 @@ def preheader_text(issue: Issue) -> str:
         sentences = _SENTENCE_END.split(summary, maxsplit=1)
         if len(sentences) == 2 and sentences[1].strip():
             return shorten(sentences[1])
-        return shorten(" · ".join(issue.article.headings))
+        # the subheadings; for a digest, the titles of the articles it bundles
+        return shorten(" · ".join(issue.article.headings or [t.title for t in issue.articles]))
     return shorten(summary)
 
 

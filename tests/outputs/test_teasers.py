@@ -23,6 +23,9 @@ from newsletter.judges.accessibility import (
     chromium_path,
     structure_problems,
 )
+from newsletter.judges.files import check_sources
+from newsletter.outputs.email import preheader_text
+from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
 DIGEST = ROOT / "tests" / "data" / "digest"
@@ -79,6 +82,19 @@ def test_the_page_lists_the_teasers_linked_to_the_issue_pages_or_the_article(wee
         'alt="Ein Baumwollfeld im Ferghanatal kurz vor der Ernte" width="536" height="357">'
     ) in page
     assert structure_problems(week / "index.html", page) == []  # "Weiterlesen" is named for its article
+
+
+def test_the_preview_line_names_the_articles_after_a_one_sentence_intro(news: Path) -> None:
+    issue = read_issue(news / "issues" / "2025-11-28-novastan-die-woche.md")
+    assert preheader_text(issue) == (
+        "Steppenwind: Kasachstans Windparks wachsen schneller als geplant · "
+        "Ein Morgen auf dem Osch-Basar in Bischkek…"
+    )
+
+
+def test_check_asks_a_digest_for_no_authors(news: Path) -> None:
+    _, problems = check_sources(load_config(news / "newsletter.toml"))
+    assert [p.message for p in problems if "novastan-die-woche" in p.path] == []
 
 
 def test_the_text_part_lists_title_standfirst_and_url(week: Path) -> None:

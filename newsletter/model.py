@@ -310,14 +310,18 @@ class Site:
         return (e.feed_id if e and e.feed_id else "") or f"{self.feed_id}/{language.lower()}"
 
     def issue_url(self, issue: Issue) -> str:
-        return f"{self.base_url}issues/{issue.slug}/"
+        return self.page_url(issue.slug)
+
+    def page_url(self, slug: str) -> str:
+        """The web page of the issue with `slug`."""
+        return f"{self.base_url}issues/{slug}/"
 
     def teaser_url(self, teaser: Teaser) -> str:
         """Where a digest's teaser leads: its issue's page here, else the article's URL."""
-        return f"{self.base_url}issues/{teaser.slug}/" if teaser.slug else teaser.url
+        return self.page_url(teaser.slug) if teaser.slug else teaser.url
 
     def translation_url(self, translation: Translation) -> str:
         """Where a translation is read: its URL, or its issue's page here."""
         if translation.is_url:
             return translation.target
-        return f"{self.base_url}issues/{translation.target}/"
+        return self.page_url(translation.target)

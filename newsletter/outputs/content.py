@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
-from ..model import Block, Image, Issue, RelatedLink, Section, Site
+from ..model import Block, Image, Issue, Language, RelatedLink, Section, Site
 from .labels import Labels
 
 
@@ -156,6 +156,7 @@ class TeaserView:
     height: int | None  # in proportion, when the source gave both sizes
     more: str  # "Weiterlesen"
     more_label: str  # "Weiterlesen: <title>", the link's accessible name
+    language: str = ""  # the article's language when it is not the digest's (for `lang=`)
 
 
 def teaser_views(site: Site, issue: Issue, labels: Labels) -> list[TeaserView]:
@@ -170,7 +171,9 @@ def teaser_views(site: Site, issue: Issue, labels: Labels) -> list[TeaserView]:
             if image.height:
                 height = max(1, round(image.height * width / image.width))
         label = f"{more}{labels['colon']} {t.title}"
-        out.append(TeaserView(t.title, site.teaser_url(t), t.summary, image, width, height, more, label))
+        other = t.language if t.language and not Language(issue.language).matches(t.language) else ""
+        url = site.teaser_url(t)
+        out.append(TeaserView(t.title, url, t.summary, image, width, height, more, label, other))
     return out
 
 
@@ -179,7 +182,8 @@ def teasers_html(site: Site, issue: Issue, labels: Labels) -> str:
     parts = []
     for t in teaser_views(site, issue, labels):
         url = escape(t.url)
-        html = ['<article class="teaser">']
+        lang = f' lang="{escape(t.language)}"' if t.language else ""
+        html = [f'<article class="teaser"{lang}>']
         if t.image:
             size = f' width="{t.width}"' + (f' height="{t.height}"' if t.height else "")
             html.append(f'<p><img src="{escape(t.image.url)}" alt="{escape(t.image.alt)}"{size}></p>')

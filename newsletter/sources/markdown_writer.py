@@ -202,6 +202,8 @@ def _article_item(teaser: Teaser) -> str:
         lines.append(f"    summary: {_yaml_scalar(teaser.summary)}")
     if teaser.date:
         lines.append(f"    date: {teaser.date.isoformat()}")
+    if teaser.language:
+        lines.append(f"    language: {teaser.language}")
     image = teaser.image
     if image:
         lines.append(f"    image:\n      url: {_yaml_scalar(image.url)}")

@@ -6,7 +6,7 @@ Each item is one of:
   title, summary, lead image, language and date are read from that file, and the teaser links
   to its page here;
 - an article's absolute https URL: nothing is fetched, so the URL is all the teaser shows;
-- a mapping ``{title, url, summary, image, date}``, ``image`` being an https URL or a mapping
+- a mapping ``{title, url, summary, image, date, language}``, ``image`` being an https URL or a mapping
   ``{url, alt, width, height}``.
 
 A mistake is one error naming the file and the item's line. A digest bundles articles, not
@@ -25,10 +25,18 @@ import yaml
 
 from ..errors import NewsletterError, did_you_mean
 from ..model import Image, Issue, Teaser
-from .front_matter import FRONT_MATTER, _Loader, field_line, parse_datetime, slugify, text_field
+from .front_matter import (
+    FRONT_MATTER,
+    _Loader,
+    field_line,
+    language_field,
+    parse_datetime,
+    slugify,
+    text_field,
+)
 
 #: The keys of an inline article, and of its image.
-ARTICLE_KEYS = ("title", "url", "summary", "image", "date")
+ARTICLE_KEYS = ("title", "url", "summary", "image", "date", "language")
 IMAGE_KEYS = ("url", "alt", "width", "height")
 SLUG_FROM_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
 
@@ -153,6 +161,7 @@ def _inline(item: _Item, value: dict[Any, Any]) -> Teaser:
         url=item.https(value.get("url"), "url"),
         summary=text_field(value.get("summary"), "articles: summary", item.path),
         image=item.image(value.get("image")),
+        language=language_field(value.get("language"), "articles: language", item.path, item.line) or "",
         date=when,
     )
 

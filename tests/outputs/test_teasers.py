@@ -12,6 +12,7 @@ import feedparser
 import pytest
 from browser import artifact, launch_chromium
 from conftest import require, tree_digest
+from factories import make_issue
 from reader import make_reader
 
 from newsletter.build import build
@@ -24,7 +25,10 @@ from newsletter.judges.accessibility import (
     structure_problems,
 )
 from newsletter.judges.files import check_sources
-from newsletter.outputs.email import preheader_text
+from newsletter.model import Teaser
+from newsletter.outputs.content import teasers_html
+from newsletter.outputs.email import preheader_text, render_mjml
+from newsletter.outputs.labels import labels_for
 from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +99,18 @@ def test_the_preview_line_names_the_articles_after_a_one_sentence_intro(news: Pa
 def test_check_asks_a_digest_for_no_authors(news: Path) -> None:
     _, problems = check_sources(load_config(news / "newsletter.toml"))
     assert [p.message for p in problems if "novastan-die-woche" in p.path] == []
+
+
+def test_an_article_in_another_language_is_marked_so() -> None:
+    teaser = Teaser("L’Ouzbékistan et l’eau", url="https://novastan.org/fr/ouzbekistan-eau/", language="fr")
+    issue = make_issue(
+        articles=(teaser, Teaser("Auf Deutsch", url="https://novastan.org/de/a/", language="de"))
+    )
+    site = load_config(DIGEST / "newsletter.toml").site
+    html = teasers_html(site, issue, labels_for(ROOT / "templates", "de"))
+    assert html.count(" lang=") == 1 and '<article class="teaser" lang="fr">' in html
+    email = render_mjml(site, issue, ROOT / "templates")
+    assert '<h2 lang="fr" ' in email and email.count(' lang="fr"') == 1  # no summary: the title alone
 
 
 def test_the_text_part_lists_title_standfirst_and_url(week: Path) -> None:

@@ -61,16 +61,19 @@ def test_a_single_article_issue_has_no_teasers() -> None:
     assert issue.articles == () and not issue.is_digest
 
 
-def test_a_bare_https_url_is_its_own_title(tmp_path: Path) -> None:
+def test_a_bare_url_is_its_own_title_and_an_inline_article_may_name_its_language(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "2025-11-28-links.md"
     url = "https://novastan.org/de/kasachstan/artikel/"
     path.write_text(
         f'---\nid: "tag:x,2025:l"\ntitle: "Links"\ndate: 2025-11-28T08:00:00Z\nlanguage: de\n'
-        f"articles:\n  - {url}\n---\n",
+        f"articles:\n  - {url}\n  - {{title: Eau, url: '{url}fr/', language: fr_FR}}\n---\n",
         encoding="utf-8",
     )
-    (teaser,) = read_issue(path).articles
-    assert (teaser.title, teaser.url, teaser.image) == (url, url, None)
+    teaser, french = read_issue(path).articles
+    assert (teaser.title, teaser.url, teaser.image, teaser.language) == (url, url, None, "")
+    assert (french.title, french.language) == ("Eau", "fr-FR")  # one way to write a language
 
 
 @pytest.mark.parametrize(

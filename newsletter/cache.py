@@ -116,8 +116,18 @@ def environment_key(config: Config) -> str:
 
 
 def source_key(path: Path, data: bytes, max_bytes: int) -> str:
-    """The key of one source file's parsed model."""
-    return digest("source", code_version(), str(path), str(max_bytes), data)
+    """The key of one source file's parsed model; a digest's includes the issue files it
+    bundles (their titles, summaries and images are in its model)."""
+    parts: list[bytes | str] = ["source", code_version(), str(path), str(max_bytes), data]
+    if b"articles:" in data:
+        from .sources.teasers import referenced_files
+
+        for ref in referenced_files(data, path.parent):
+            try:
+                parts += [ref.name, ref.read_bytes()[: max_bytes + 1]]
+            except OSError:
+                parts += [ref.name, b""]
+    return digest(*parts)
 
 
 def rendered_key(environment: str, source: str) -> str:

@@ -24,6 +24,7 @@ class ImportConfig:
     profile_dirs: tuple[Path, ...] = ()
     site_index: tuple[str, ...] = ()  # sitemaps or feeds (paths or URLs) to resolve related links
     default_profile: str | None = None
+    site_feed: str = ""  # the magazine's own RSS/Atom feed (path or URL; "{language}"): `digest`
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,7 @@ def config_from_dict(data: dict[str, Any], path: Path) -> Config:
         profile_dirs=tuple(root / p for p in i.strs("profile_dirs")),
         site_index=i.strs("site_index"),
         default_profile=i.string("default_profile", "") or None,
+        site_feed=i.string("site_feed", ""),
     )
     m = top.table("email")
     email = EmailConfig(

@@ -126,6 +126,24 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Teaser:
+    """One article a digest issue bundles: its title, standfirst and image, and where it is read.
+
+    `slug` names an issue built here (its page is the link); otherwise `url` is the article's
+    absolute https URL. `language` and `date` are the article's when known ("" and None if not).
+    """
+
+    title: str
+    url: str = ""
+    slug: str = ""
+    summary: str = ""
+    image: Image | None = None
+    language: str = ""
+    date: dt.datetime | None = None
+    source: str = ""  # how the front matter named it: an issue file or slug ("" when given inline)
+
+
+@dataclass(frozen=True)
 class Block:
     """One block of body content.
 
@@ -191,6 +209,11 @@ class Issue:
     updated: dt.datetime | None = None
     source_path: str = ""
     preheader: str = ""
+    articles: tuple[Teaser, ...] = ()  # a digest's articles, shown as teasers after its body
+
+    @property
+    def is_digest(self) -> bool:
+        return bool(self.articles)
 
     @property
     def last_modified(self) -> dt.datetime:
@@ -295,10 +318,18 @@ class Site:
         return (e.feed_id if e and e.feed_id else "") or f"{self.feed_id}/{language.lower()}"
 
     def issue_url(self, issue: Issue) -> str:
-        return f"{self.base_url}issues/{issue.slug}/"
+        return self.page_url(issue.slug)
+
+    def page_url(self, slug: str) -> str:
+        """The web page of the issue with `slug`."""
+        return f"{self.base_url}issues/{slug}/"
+
+    def teaser_url(self, teaser: Teaser) -> str:
+        """Where a digest's teaser leads: its issue's page here, else the article's URL."""
+        return self.page_url(teaser.slug) if teaser.slug else teaser.url
 
     def translation_url(self, translation: Translation) -> str:
         """Where a translation is read: its URL, or its issue's page here."""
         if translation.is_url:
             return translation.target
-        return f"{self.base_url}issues/{translation.target}/"
+        return self.page_url(translation.target)

@@ -1,6 +1,7 @@
 """The `newsletter` command: one file per command group, each a few lines over the library API.
 
 build.py        import, build, check, preview
+digest.py       digest
 send.py         send (progress.py: its progress line or bar)
 subscribers.py  subscribers import/add/remove/list/export/unsuppress
 publish.py      publish, init
@@ -22,6 +23,7 @@ from ..defaults import DISTRIBUTION
 #: would otherwise slow down every `build`.
 LAZY_COMMANDS = {
     "import": ("newsletter.cli.build", "import_command"),
+    "digest": ("newsletter.cli.digest", "digest_command"),
     "build": ("newsletter.cli.build", "build_command"),
     "check": ("newsletter.cli.build", "check_command"),
     "preview": ("newsletter.cli.build", "preview_command"),

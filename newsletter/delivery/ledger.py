@@ -389,6 +389,11 @@ class SendLedger(Tables):
             ).rowcount
         )
 
+    def delivered_issues(self) -> set[str]:
+        """The ids of the issues of which at least one message was sent (`digest --since last-sent`)."""
+        rows = self.db.execute(text("SELECT DISTINCT issue_id FROM deliveries WHERE status = 'sent'"))
+        return {r[0] for r in rows}
+
     def sent_since(self, since: dt.datetime) -> list[dt.datetime]:
         """When messages (of any issue) were sent after `since`, oldest first: the hourly cap's memory."""
         stamp = since.astimezone(dt.UTC).replace(microsecond=0).isoformat()

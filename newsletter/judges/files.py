@@ -77,7 +77,7 @@ def check_sources(config: Config, read: Sequence[Issue] | None = None) -> tuple[
                         f"related link {r.title!r} has no URL; add its url or a [import] site_index",
                     )
                 )
-        if not issue.article.authors:
+        if not issue.article.authors and not issue.articles:  # a digest's articles have the authors
             problems.append(Problem(str(path), "no authors; add 'authors: [Name]' to the front matter"))
     for key, what in ((lambda i: i.id, "id"), (lambda i: i.slug, "slug")):
         counts = Counter(key(i) for i in issues)

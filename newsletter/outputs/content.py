@@ -9,7 +9,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from ..figures import figure_html
-from ..model import Block, Image, Issue, RelatedLink, Section, Site
+from ..model import Block, Image, Issue, Language, RelatedLink, Section, Site
 from .labels import Labels
 
 #: How an output prints a figure (the feeds: as it is; the page and the email add attributes).
@@ -160,3 +160,62 @@ def article_html(
         items = "".join(f"<li>{related_anchor(r)}</li>" for r in art.related)
         out.append(f'<aside class="related-block"><h2>{escape(prefix)}</h2><ul>{items}</ul></aside>')
     return "\n".join(out)
+
+
+#: The width of the email's text column in pixels (600 less 32 on each side): no image is wider.
+COLUMN_WIDTH = 536
+
+
+@dataclass(frozen=True)
+class TeaserView:
+    """One article of a digest as every output shows it: a title linked to where it is read,
+    its standfirst, an image and a "Weiterlesen" link (named for the article, for screen readers)."""
+
+    title: str
+    url: str
+    summary: str
+    image: Image | None
+    width: int  # the image's width as shown: its own, never wider than the column
+    height: int | None  # in proportion, when the source gave both sizes
+    more: str  # "Weiterlesen"
+    more_label: str  # "Weiterlesen: <title>", the link's accessible name
+    language: str = ""  # the article's language when it is not the digest's (for `lang=`)
+
+
+def teaser_views(site: Site, issue: Issue, labels: Labels) -> list[TeaserView]:
+    """A digest's articles as the email, the text part, the page and the feeds show them."""
+    out = []
+    more = labels["read_more"]
+    for t in issue.articles:
+        image = t.image if t.image and t.image.url.startswith("https://") else None
+        width, height = COLUMN_WIDTH, None
+        if image and image.width:
+            width = min(image.width, COLUMN_WIDTH)
+            if image.height:
+                height = max(1, round(image.height * width / image.width))
+        label = f"{more}{labels['colon']} {t.title}"
+        other = t.language if t.language and not Language(issue.language).matches(t.language) else ""
+        url = site.teaser_url(t)
+        out.append(TeaserView(t.title, url, t.summary, image, width, height, more, label, other))
+    return out
+
+
+def teasers_html(site: Site, issue: Issue, labels: Labels) -> str:
+    """The teasers as HTML, for the web page and the feeds' content: one <article> each."""
+    parts = []
+    for t in teaser_views(site, issue, labels):
+        url = escape(t.url)
+        lang = f' lang="{escape(t.language)}"' if t.language else ""
+        html = [f'<article class="teaser"{lang}>']
+        if t.image:
+            size = f' width="{t.width}"' + (f' height="{t.height}"' if t.height else "")
+            html.append(f'<p><img src="{escape(t.image.url)}" alt="{escape(t.image.alt)}"{size}></p>')
+        html.append(f'<h2><a href="{url}">{escape(t.title)}</a></h2>')
+        if t.summary:
+            html.append(f"<p>{escape(t.summary)}</p>")
+        html.append(
+            f'<p class="more"><a href="{url}" aria-label="{escape(t.more_label)}">{escape(t.more)}</a></p>'
+        )
+        html.append("</article>")
+        parts.append("\n".join(html))
+    return '<section class="teasers">\n' + "\n".join(parts) + "\n</section>" if parts else ""

@@ -40,6 +40,7 @@ from .content import (
     original_link,
     related_anchor,
     related_heading,
+    teaser_views,
     translation_links,
     video_link,
 )
@@ -88,7 +89,8 @@ def preheader_text(issue: Issue) -> str:
         sentences = _SENTENCE_END.split(summary, maxsplit=1)
         if len(sentences) == 2 and sentences[1].strip():
             return shorten(sentences[1])
-        return shorten(" · ".join(issue.article.headings))
+        # the subheadings; for a digest, the titles of the articles it bundles
+        return shorten(" · ".join(issue.article.headings or [t.title for t in issue.articles]))
     return shorten(summary)
 
 
@@ -192,6 +194,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "figure": email_figure,
         "video_link": lambda block: Markup(video_link(block.url, labels)),
         "sections": body_sections(issue),
+        "teasers": teaser_views(site, issue, labels),
         "related_prefix": related_heading(site, issue, labels),
         "related_links": [Markup(related_anchor(r)) for r in article.related],
         "related_link": _related_link(issue),

@@ -26,7 +26,7 @@ from .. import __version__
 from ..figures import figure_html
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from .content import article_html, original_html
+from .content import article_html, original_html, teasers_html
 from .feedgen_fixes import (
     AtomLink,
     new_entry,
@@ -100,7 +100,8 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     labels = xml_safe(labels_for(templates_dir, issue.language))
     image = issue.article.image
     lead = figure_html(image) + "\n" if image and image.shown else ""  # for readers without Media RSS
-    body = lead + article_html(site, issue, labels, related_block=False) + original_html(issue, labels)
+    body = lead + article_html(site, issue, labels, related_block=False) + teasers_html(site, issue, labels)
+    body += original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
 
 

@@ -16,7 +16,14 @@ from pathlib import Path
 
 from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
-from .content import body_sections, lead_paragraph, original_link, related_heading, translation_links
+from .content import (
+    body_sections,
+    lead_paragraph,
+    original_link,
+    related_heading,
+    teaser_views,
+    translation_links,
+)
 from .email import social_label
 from .labels import Labels, labels_for
 from .message import UNSUBSCRIBE_PLACEHOLDER
@@ -319,6 +326,9 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
                 parts.append("\n".join(wrap(f"{labels['watch_video']}{GLUE}[{refs.number(block.url)}]")))
             elif block.image is None or block.image.shown:  # a figure: [alt], then its caption
                 parts.extend(_block(block, issue, prefix + labels["colon"], refs))
+    for teaser in teaser_views(site, issue, labels):  # a digest's articles: title, standfirst, URL
+        summary = wrap(teaser.summary) if teaser.summary else []
+        parts.append("\n".join([heading(teaser.title, "-"), *summary, teaser.url]))
     original = original_link(issue, labels)
     if original:
         parts.append(f"{original.text}{labels['colon']}\n{original.url}")

@@ -17,6 +17,7 @@ from .content import (
     lead_paragraph,
     original_link,
     page_figure,
+    teasers_html,
     translation_links,
 )
 from .labels import labels_for, language_name, social_label
@@ -72,6 +73,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
             image=image,
             figures=image is not None or any(b.image for s in issue.article.sections for b in s.blocks),
             lead_figure=Markup(page_figure(image, lazy=False)) if image else "",
+            teasers=Markup(teasers_html(site, issue, labels)),
             standfirst=Markup(lead.html) if lead else issue.article.summary,
             cta=site.edition(issue.language).call_to_action,
             translations=translation_links(site, issue, labels),

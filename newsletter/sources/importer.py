@@ -327,12 +327,13 @@ def write_issue(issue: Issue, folder: Path, *, max_bytes: int = 5_000_000) -> Pa
     try:
         draft_path = staging / name  # same name, so read_issue sees the same slug
         draft_path.write_text(issue_to_markdown(issue), encoding="utf-8")
-        back = read_issue(draft_path, max_bytes=max_bytes)
-        if (back.id, back.slug, back.article.title, len(back.article.related)) != (
+        back = read_issue(draft_path, max_bytes=max_bytes, issues_dir=folder)
+        if (back.id, back.slug, back.article.title, len(back.article.related), len(back.articles)) != (
             issue.id,
             issue.slug,
             issue.article.title,
             len(issue.article.related),
+            len(issue.articles),
         ):
             raise NewsletterError(
                 "the written issue does not read back the same; please report this", path=str(target)

@@ -29,6 +29,7 @@ the outputs link to. An image is `![alt](https://…)` or a `<figure>` with `<im
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from html import unescape
@@ -42,7 +43,7 @@ from ..errors import NewsletterError, did_you_mean
 from ..figures import EMBEDS, image_block, image_from_html, is_video, video_block, watch_url
 from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
-from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Section
+from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Section, Teaser
 from ..sanitize import clean_html
 from . import unique_newest_first
 from .decode import decode_source, read_limited
@@ -61,20 +62,29 @@ from .front_matter import (
     translations_field,
     url_field,
 )
+from .teasers import articles_field, file_slug
 
 RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
 VIDEO_MARK = re.compile(r"^\s*<!--\s*video:\s*(https?://\S+?)\s*-->\s*$")
 REQUIRED = ("id", "title", "date", "language")
-SLUG_FROM_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}-(.+)$")
 
 #: The one Markdown parser: the reader parses with it, the writer checks what it writes with it.
 PARSER = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
 
 
-def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[str] = ()) -> Issue:
+def read_issue(
+    path: Path,
+    *,
+    max_bytes: int = 5_000_000,
+    languages: Sequence[str] = (),
+    issues_dir: Path | None = None,
+    resolve: bool = True,
+) -> Issue:
     """Read one issue file into the model, or raise one NewsletterError naming the file.
 
-    With `languages` (the newsletter's editions), the issue's language must be one of them."""
+    With `languages` (the newsletter's editions), the issue's language must be one of them.
+    A digest's `articles:` naming issue files are read from `issues_dir` (default: the file's
+    folder); with `resolve` False they are not (then each is a teaser with only its name)."""
     p = str(path)
     text = decode_source(read_limited(path, max_bytes), p, max_bytes=max_bytes)
     fields, body, body_line = split_front_matter(text, p)
@@ -113,12 +123,14 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[st
     related = related_field(data.get("related"), p)
     sections = parse_body(body, related_count=len(related), path=p, first_line=body_line)
     summary = text_field(data.get("summary"), "summary", p)
+    articles = _articles(data.get("articles"), text, path, issues_dir, resolve, max_bytes, languages, date)
+    if not summary and articles and not sections:  # a digest without an intro: its titles
+        summary = " · ".join(t.title for t in articles)
     if not summary:
         summary = next(
             (" ".join(b.text.split()) for s in sections for b in s.blocks if b.kind == "paragraph"), ""
         )
-    m = SLUG_FROM_FILE.match(path.stem)
-    slug = str(data.get("slug") or (m.group(1) if m else path.stem))
+    slug = str(data.get("slug") or file_slug(path))
     if slug != slugify(slug, max_length=200):
         raise NewsletterError(f"slug {slug!r} may hold only a-z, 0-9 and '-'", path=p)
     article = Article(
@@ -147,7 +159,29 @@ def read_issue(path: Path, *, max_bytes: int = 5_000_000, languages: Sequence[st
         article=article,
         source_path=p,
         preheader=preheader,
+        articles=articles,
     )
+
+
+def _articles(
+    value: object,
+    text: str,
+    path: Path,
+    issues_dir: Path | None,
+    resolve: bool,
+    max_bytes: int,
+    languages: Sequence[str],
+    date: dt.datetime,
+) -> tuple[Teaser, ...]:
+    """A digest's `articles:`; unresolved (a teaser per item, named only) when `resolve` is False."""
+    if not resolve:
+        return tuple(Teaser(title=str(v), source=str(v)) for v in value) if isinstance(value, list) else ()
+    folder = issues_dir if issues_dir is not None else path.parent
+
+    def read(target: Path) -> Issue:
+        return read_issue(target, max_bytes=max_bytes, languages=languages, issues_dir=folder, resolve=False)
+
+    return articles_field(value, text, str(path), folder, read, not_after=date)
 
 
 def read_issues(folder: Path, *, max_bytes: int = 5_000_000, languages: Sequence[str] = ()) -> list[Issue]:

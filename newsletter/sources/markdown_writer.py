@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import NewsletterError
-from ..model import Block, Image, Issue, Person
+from ..model import Block, Image, Issue, Person, Teaser
 from .markdown import PARSER, RELATED_MARK, parse_body
 
 if TYPE_CHECKING:
@@ -188,6 +188,9 @@ def issue_to_markdown(issue: Issue) -> str:
         fm.extend(f"  {t.language}: {_yaml_scalar(t.target)}" for t in a.translations)
     if a.image:
         fm.extend(_image_lines(a.image))
+    if issue.articles:
+        fm.append("articles:")
+        fm.extend(_article_item(t) for t in issue.articles)
     fm.append("---")
     body: list[str] = []
     for s in a.sections:
@@ -206,6 +209,26 @@ def issue_to_markdown(issue: Issue) -> str:
                 if md.strip():
                     body.append(md)
     return "\n".join(fm) + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def _article_item(teaser: Teaser) -> str:
+    """One item of a digest's `articles:`: the issue file it names, else the article inline."""
+    if teaser.source:
+        return f"  - {_yaml_scalar(teaser.source)}"
+    lines = [f"  - title: {_yaml_scalar(teaser.title)}", f"    url: {_yaml_scalar(teaser.url)}"]
+    if teaser.summary:
+        lines.append(f"    summary: {_yaml_scalar(teaser.summary)}")
+    if teaser.date:
+        lines.append(f"    date: {teaser.date.isoformat()}")
+    if teaser.language:
+        lines.append(f"    language: {teaser.language}")
+    image = teaser.image
+    if image:
+        lines.append(f"    image:\n      url: {_yaml_scalar(image.url)}")
+        if image.alt:
+            lines.append(f"      alt: {_yaml_scalar(image.alt)}")
+        lines.extend(f"      {k}: {v}" for k, v in (("width", image.width), ("height", image.height)) if v)
+    return "\n".join(lines)
 
 
 def html_paragraph(text: str) -> Block:

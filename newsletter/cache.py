@@ -226,7 +226,7 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     path.unlink()
             elif new[name] != old.get(name) or not path.exists():
-                _atomic_write(path, pickle.dumps(new[name], protocol=5))
+                _write_record(path, pickle.dumps(new[name], protocol=5))
 
     # --- feed documents ----------------------------------------------------------------------
 
@@ -241,7 +241,13 @@ class BuildCache:
             return None
 
     def store_document(self, key: str, data: bytes) -> None:
-        _atomic_write(self.documents_folder / key, data)
+        path = self.documents_folder / key
+        try:  # the key names what the document was made from: most often it is there already
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        _atomic_write(path, data)
 
     # --- housekeeping ------------------------------------------------------------------------
 
@@ -271,10 +277,12 @@ def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
 
 
 def _write_record(path: Path, data: bytes) -> None:
-    """Write a pickle in place: no file is made or removed when it replaces an older one.
+    """Write a pickle in place: no file is made or removed when it replaces an older one
+    (making a file costs far more than writing one on many file systems).
 
     Safe without a rename: the build holds the cache's lock, and a pickle cut short by a
-    killed build fails to load (a miss), never loads as something else.
+    killed build fails to load (a miss), never loads as something else. Parsed issues and
+    manifest shards are written so; a feed document, served as it is, is renamed into place.
     """
     with open(path, "wb") as f:
         f.write(data)

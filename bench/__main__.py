@@ -262,6 +262,12 @@ def report(
                 f"goal 1, full build ÷ fair Hugo: **{full / fair:.2f}×** (target ≤ 1.0; stretch: ≤ Hugo "
                 f"page only, {t['hugo'].median / fair:.2f}× the fair Hugo)"
             )
+            if "cold" in t and "hugo_fair_warm" in t:
+                ratios.append(
+                    f"each from the same start: no output and no cache ÷ the fair Hugo into an empty "
+                    f"public/ **{t['cold'].median / fair:.2f}×**; the full build into its reused folder "
+                    f"÷ the fair Hugo into its last public/ **{full / t['hugo_fair_warm'].median:.2f}×**"
+                )
             ratios.append(
                 f"goal 3, one issue edited (a fresh `newsletter build`) ÷ fair Hugo's full build: "
                 f"**{t['incremental'].median / fair:.2f}** (target ≤ 0.2); nothing changed ÷ fair Hugo: "

@@ -36,6 +36,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -276,12 +277,13 @@ def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
     return shards
 
 
-#: Bytes after each record's pickle: a hash of it, so a record cut short or torn is a miss.
-_CHECK_BYTES = 16
+#: Bytes after each record's pickle: its CRC-32, so a record cut short or torn is a miss (a
+#: check against accidents, fast enough to read every manifest shard on every build).
+_CHECK_BYTES = 4
 
 
 def _check(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=_CHECK_BYTES).digest()
+    return zlib.crc32(data).to_bytes(_CHECK_BYTES, "little")
 
 
 def _read_record(path: Path) -> bytes:
@@ -294,13 +296,13 @@ def _read_record(path: Path) -> bytes:
 
 
 def _write_record(path: Path, data: bytes) -> None:
-    """Write a record (a pickle and its hash) into the file at `path`, unless it holds that
+    """Write a record (a pickle and its CRC-32) into the file at `path`, unless it holds that
     already. On many file systems making a file costs far more than writing into one, and
     truncating a written file to nothing makes the next close wait for the disk: so the
     bytes go over the old ones and the file is cut to their length afterwards.
 
     Safe without a rename: the build holds the cache's lock, and a record cut short or torn
-    by a killed build fails its hash (a miss), never loads as something else. Parsed issues
+    by a killed build fails its check (a miss), never loads as something else. Parsed issues
     and manifest shards are written so; a feed document, served as it is, is renamed into place.
     """
     record = data + _check(data)

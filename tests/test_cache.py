@@ -182,7 +182,7 @@ def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
 
 def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     """A shard is written over its old bytes: a build killed midway leaves new bytes before old
-    ones, at the same length. Its hash makes it a miss, whatever the bytes say."""
+    ones, at the same length. Its check makes it a miss, whatever the bytes say."""
     shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).iterdir())
     data = shards[0].read_bytes()
     in_shard = len(pickle.loads(data))

@@ -166,7 +166,7 @@ def _rewritable(target: str) -> int:
     is written into, and only while a write lease proves no one else has it open (Linux;
     elsewhere every file is replaced)."""
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_NOFOLLOW)
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))  # no O_NOFOLLOW on Windows
     except OSError:  # a folder, a link, no permission: replaced
         return -1
     try:

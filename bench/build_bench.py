@@ -156,6 +156,21 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
     def fresh(folder: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
+    # The full build above reuses the folder its last run replaced (the cache's spare) and
+    # writes into its files; this one starts as Hugo's runs do: no output, no cache.
+    def cold(i: int) -> None:
+        fresh(news / "cold")
+        fresh(news / ".cache")
+
+    t["cold"] = run(
+        "newsletter build --no-cache (no output folder, no cache)",
+        [*ours, "--out", "cold", "--no-cache"],
+        cwd=news,
+        runs=runs,
+        before=cold,
+    )
+    fresh(news / "cold")
+
     pel_default = pel / "pelicanconf-defaults.py"
     pel_default.write_text(
         "\n".join(
@@ -193,6 +208,20 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
             before=lambda i, site=site: fresh(site / "public"),
         )
         result.output_files[key] = _count_files(site / "public")
+    # Hugo writes over the files of an existing public/, as our full build does over its spare.
+    t["hugo_fair_warm"] = run(
+        "hugo, fair, into its last public/",
+        [
+            hugo,
+            "--quiet",
+            "--source",
+            str(paths["hugo-email"]),
+            "--destination",
+            str(paths["hugo-email"] / "public"),
+        ],
+        cwd=paths["hugo-email"],
+        runs=runs,
+    )
     shutil.rmtree(work / f"corpus-{n}", ignore_errors=True)
     return result
 

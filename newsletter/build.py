@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -132,28 +133,71 @@ def _folder_for(target: str, made: set[str] | None) -> None:
 
 
 def _write(root: Path, rel: str, data: bytes, made: set[str] | None = None) -> os.stat_result:
-    """Write a new file at `rel` (replacing, never writing into, one already there): its stat."""
+    """Write the file at `rel`: its stat. A file already there (in a reused folder) is written
+    into only when nothing else can see it (`_rewritable`), else replaced by a new one."""
     target = _target(root, rel)
     _folder_for(target, made)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:  # a file of a reused folder: replaced, never written into
-        _clear(target)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        reused = False
+    except FileExistsError:
+        reused, fd = True, _rewritable(target)
+        if fd < 0:
+            _clear(target)
+            reused, fd = False, os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if reused:
+            os.ftruncate(fd, len(data))
         return os.fstat(fd)  # after the last write: the size and mtime the record keeps
     finally:
         os.close(fd)
+
+
+def _rewritable(target: str) -> int:
+    """A descriptor to write the file at `target` in place, or -1: replace it instead.
+
+    Making a file is among the dearest things a build does on many file systems (a new
+    inode, a directory entry); writing into one is not. But a file of a reused folder may
+    be shared: by hard link with the output being served (the cache links unchanged files),
+    or held open by a reader since it was served. So only a regular file with no other link
+    is written into, and only while a write lease proves no one else has it open (Linux;
+    elsewhere every file is replaced)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))  # no O_NOFOLLOW on Windows
+    except OSError:  # a folder, a link, no permission: replaced
+        return -1
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and _alone(fd):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return -1
+
+
+def _alone(fd: int) -> bool:
+    """Whether no other descriptor has the file open: a write lease is granted only then, and
+    makes anyone who opens it meanwhile wait until it is closed (the lease ends with it)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    except (ImportError, AttributeError):  # no leases here (not Linux)
+        return False
+    except OSError:  # open elsewhere (EAGAIN), or leases unsupported on this file system
+        return False
+    return True
 
 
 def _clear(target: str | Path) -> None:
     """Remove whatever is at `target` (in a reused folder), so a new file takes its name.
 
     Never truncate or write into it: its inode may be shared, by hard link, with the output
-    being served."""
+    being served (`_rewritable` decides when writing into a file is safe)."""
     try:
         os.unlink(target)
     except FileNotFoundError:

@@ -36,6 +36,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,7 +50,7 @@ from .model import Issue
 #: Where the cache lives, relative to the folder of newsletter.toml.
 CACHE_PATH = Path(".cache") / "newsletter"
 #: Bump when the layout of the cache changes.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 # Libraries whose version changes rendered bytes: a new one invalidates every entry.
 _RENDERING_LIBRARIES = (
@@ -193,7 +194,7 @@ class BuildCache:
         if not self.read:
             return None
         try:
-            issue = pickle.loads((self.parsed_folder / f"{key}.pickle").read_bytes())
+            issue = pickle.loads(_read_record(self.parsed_folder / f"{key}.pickle"))
         except Exception:  # a truncated or foreign file is a miss, never an error
             return None
         return issue if isinstance(issue, Issue) else None
@@ -216,7 +217,7 @@ class BuildCache:
             return records
         for path in folder.glob("*.pickle"):
             try:
-                shard = pickle.loads(path.read_bytes())
+                shard = pickle.loads(_read_record(path))
             except Exception:  # truncated or foreign: render those issues again
                 continue
             if isinstance(shard, dict):
@@ -236,7 +237,7 @@ class BuildCache:
                 with contextlib.suppress(OSError):
                     path.unlink()
             elif new[name] != old.get(name) or not path.exists():
-                _atomic_write(path, pickle.dumps(new[name], protocol=5))
+                _write_record(path, pickle.dumps(new[name], protocol=5))
 
     # --- feed documents ----------------------------------------------------------------------
 
@@ -251,7 +252,13 @@ class BuildCache:
             return None
 
     def store_document(self, key: str, data: bytes) -> None:
-        _atomic_write(self.documents_folder / key, data)
+        path = self.documents_folder / key
+        try:  # the key names what the document was made from: most often it is there already
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        except OSError:
+            pass
+        _atomic_write(path, data)
 
     # --- housekeeping ------------------------------------------------------------------------
 
@@ -280,14 +287,42 @@ def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
     return shards
 
 
-def _write_record(path: Path, data: bytes) -> None:
-    """Write a pickle in place: no file is made or removed when it replaces an older one.
+#: Bytes after each record's pickle: its CRC-32, so a record cut short or torn is a miss (a
+#: check against accidents, fast enough to read every manifest shard on every build).
+_CHECK_BYTES = 4
 
-    Safe without a rename: the build holds the cache's lock, and a pickle cut short by a
-    killed build fails to load (a miss), never loads as something else.
+
+def _check(data: bytes) -> bytes:
+    return zlib.crc32(data).to_bytes(_CHECK_BYTES, "little")
+
+
+def _read_record(path: Path) -> bytes:
+    """A record's pickle; ValueError when what is there is not one whole record."""
+    raw = path.read_bytes()
+    data, check = raw[:-_CHECK_BYTES], raw[-_CHECK_BYTES:]
+    if len(raw) <= _CHECK_BYTES or _check(data) != check:
+        raise ValueError(f"{path.name}: not a whole record")
+    return data
+
+
+def _write_record(path: Path, data: bytes) -> None:
+    """Write a record (a pickle and its CRC-32) into the file at `path`, unless it holds that
+    already. On many file systems making a file costs far more than writing into one, and
+    truncating a written file to nothing makes the next close wait for the disk: so the
+    bytes go over the old ones and the file is cut to their length afterwards.
+
+    Safe without a rename: the build holds the cache's lock, and a record cut short or torn
+    by a killed build fails its check (a miss), never loads as something else. Parsed issues
+    and manifest shards are written so; a feed document, served as it is, is renamed into place.
     """
-    with open(path, "wb") as f:
-        f.write(data)
+    record = data + _check(data)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    with os.fdopen(fd, "r+b") as f:
+        if os.fstat(fd).st_size == len(record) and f.read() == record:
+            return
+        f.seek(0)
+        f.write(record)
+        f.truncate()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 from conftest import DATA, ROOT, tree_digest
 
+from newsletter import build as build_module
 from newsletter.build import build
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
@@ -99,6 +102,31 @@ def test_reused_output_folder_is_pruned_and_served_files_never_change(
     assert tree_digest(out) == tree_digest(root / "reference")
     assert not (out / "stray.txt").exists() and not (out / "issues" / "gone-issue").exists()
     assert served.read_bytes() == before
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="elsewhere every file is made anew (no write leases)")
+def test_full_rebuild_writes_into_reused_files_but_never_one_held_open(
+    make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild writes into the files of the output folder it reuses (making a file costs far
+    more than writing one), except a file a reader still holds open since it was served."""
+    root = make_newsletter([FRENCH, *SAMPLES])
+    config = load_config(root)
+    out = root / "public"
+    for _ in range(2):
+        build(config, out, use_cache=False, jobs=1)
+    held = sorted((out / "issues").glob("*/index.html"))[0]
+    replaced: list[str] = []
+    clear = build_module._clear
+    monkeypatch.setattr(build_module, "_clear", lambda target: replaced.append(str(target)) or clear(target))
+    with held.open("rb") as reader:
+        for _ in range(2):  # the second build reuses the folder that was served when it was opened
+            build(config, out, use_cache=False, jobs=1)
+        assert os.fstat(reader.fileno()).st_nlink == 0  # replaced by a new file, never written into
+    rel = held.relative_to(out).as_posix()
+    assert [r.endswith(rel) for r in replaced] == [True]  # only the held file was made anew
+    build(config, root / "reference", use_cache=False, jobs=1)
+    assert tree_digest(out) == tree_digest(root / "reference")
 
 
 def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeNewsletter) -> None:

@@ -180,6 +180,27 @@ def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     assert rebuild(root)[1] == 0
 
 
+def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
+    """A shard is written over its old bytes: a build killed midway leaves new bytes before old
+    ones, at the same length. Its check makes it a miss, whatever the bytes say."""
+    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).iterdir())
+    data = shards[0].read_bytes()
+    in_shard = len(pickle.loads(data))
+    middle = len(data) // 2
+    shards[0].write_bytes(
+        data[:middle] + bytes(b ^ 1 for b in data[middle : middle + 8]) + data[middle + 8 :]
+    )
+    digest, rendered = rebuild(root)
+    assert rendered == in_shard
+    assert digest == full_build(root)
+
+
+def test_unchanged_records_are_not_written_again(root: Path) -> None:
+    parsed = {p: p.stat().st_mtime_ns for p in (root / CACHE_PATH / "parsed").iterdir()}
+    build(load_config(root), root / "public", use_cache=False)
+    assert {p: p.stat().st_mtime_ns for p in (root / CACHE_PATH / "parsed").iterdir()} == parsed
+
+
 def test_a_rebuild_writes_only_the_manifest_shards_that_changed(root: Path) -> None:
     rebuild(root)
     shards = {p: p.stat().st_mtime_ns for p in next((root / CACHE_PATH).glob("manifest-*")).iterdir()}

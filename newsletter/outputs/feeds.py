@@ -37,7 +37,7 @@ from .feedgen_fixes import (
     set_entry_links,
     set_feed_links,
 )
-from .labels import labels_for
+from .labels import Labels, labels_for
 
 ATOM_PATH = "feed.atom"
 RSS_PATH = "feed.rss"
@@ -97,12 +97,18 @@ def without_body(issue: Issue) -> Issue:
 def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> FeedEntry:
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
-    labels = xml_safe(labels_for(templates_dir, issue.language))
+    labels = _feed_labels(templates_dir, issue.language)
     image = issue.article.image
     lead = figure_html(image) + "\n" if image and image.shown else ""  # for readers without Media RSS
     body = lead + article_html(site, issue, labels, related_block=False) + teasers_html(site, issue, labels)
     body += original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
+
+
+@functools.lru_cache(maxsize=64)
+def _feed_labels(templates_dir: Path, language: str) -> Labels:
+    """`labels_for`, XML-safe: cleaned once, not for every entry."""
+    return xml_safe(labels_for(templates_dir, language))
 
 
 def render_feeds(site: Site, issues: Sequence[Issue], templates_dir: Path) -> dict[str, bytes]:

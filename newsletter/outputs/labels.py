@@ -102,8 +102,10 @@ def _catalog(path: Path) -> dict[str, dict[str, str]]:
     return {lang: {k: str(v) for k, v in table.items()} for lang, table in data.items()}
 
 
+@lru_cache(maxsize=64)  # as the catalog it is made from; a build asks once per issue and output
 def labels_for(templates_dir: Path, language: str) -> Labels:
-    """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps."""
+    """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps.
+    Shared: never change the labels returned."""
     catalog = _catalog(templates_dir / "labels.toml")
     base = Language(language).primary
     # "Translated from German by" is no fallback for a German edition's missing

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -185,6 +186,9 @@ def _alone(fd: int) -> bool:
     try:
         import fcntl
 
+        # Someone opening the file breaks the lease with a signal to this process: SIGURG,
+        # which nothing handles, not the default SIGIO, which would end the build.
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
         fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_WRLCK)
     except (ImportError, AttributeError):  # no leases here (not Linux)
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -127,6 +128,52 @@ def test_full_rebuild_writes_into_reused_files_but_never_one_held_open(
     assert [r.endswith(rel) for r in replaced] == [True]  # only the held file was made anew
     build(config, root / "reference", use_cache=False, jobs=1)
     assert tree_digest(out) == tree_digest(root / "reference")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="write leases are Linux's")
+def test_a_reader_opening_a_file_being_written_in_place_waits_and_the_build_lives_on(
+    tmp_path: Path,
+) -> None:
+    """Opening a file under a write lease signals the lease holder; by default (SIGIO) that
+    would end the build. The build holds on, finishes the file, and the reader gets it whole."""
+    target = tmp_path / "index.html"
+    target.write_bytes(b"old")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", LEASE_HOLDER, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None and writer.stdin is not None
+    if writer.stdout.readline().strip() != "leased":  # leases unsupported on this file system
+        writer.kill()
+        pytest.skip("no write lease on this file system")
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; print(open(sys.argv[1]).read())", str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with pytest.raises(subprocess.TimeoutExpired):  # it waits for the lease to end
+        reader.wait(timeout=0.5)
+    writer.stdin.write("go\n")
+    writer.stdin.flush()
+    assert writer.wait(timeout=60) == 0
+    out, _ = reader.communicate(timeout=60)
+    assert out.strip() == "new content"
+
+
+#: Takes a file for writing in place as a build does, waits for a word, then writes it.
+LEASE_HOLDER = """
+import os, sys
+from newsletter.build import _rewritable
+fd = _rewritable(sys.argv[1])
+print("leased" if fd >= 0 else "no lease", flush=True)
+if fd >= 0:
+    sys.stdin.readline()
+    os.write(fd, b"new content")
+    os.ftruncate(fd, len(b"new content"))
+    os.close(fd)
+"""
 
 
 def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeNewsletter) -> None:

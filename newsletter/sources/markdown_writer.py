@@ -222,12 +222,8 @@ def _article_item(teaser: Teaser) -> str:
         lines.append(f"    date: {teaser.date.isoformat()}")
     if teaser.language:
         lines.append(f"    language: {teaser.language}")
-    image = teaser.image
-    if image:
-        lines.append(f"    image:\n      url: {_yaml_scalar(image.url)}")
-        if image.alt:
-            lines.append(f"      alt: {_yaml_scalar(image.alt)}")
-        lines.extend(f"      {k}: {v}" for k, v in (("width", image.width), ("height", image.height)) if v)
+    if teaser.image:
+        lines.extend(f"    {line}" for line in _image_lines(teaser.image))
     return "\n".join(lines)
 
 

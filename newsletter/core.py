@@ -11,8 +11,9 @@ when first used, so `import newsletter` stays quick.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .config import Config, load_config
 from .errors import NewsletterError
@@ -77,13 +78,37 @@ class Newsletter:
         slug: str | None = None,
         profile: str | None = None,
         language: str | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> Path:
         """Import an article (a file or an http(s) URL) as a new issue file; its path
-        (`newsletter import`)."""
+        (`newsletter import`). `warn` hears what was left out (an image that is not https)."""
         from .sources.importer import import_article
 
         return import_article(
-            str(source), config=self.config, date=date, slug=slug, profile=profile, language=language
+            str(source),
+            config=self.config,
+            date=date,
+            slug=slug,
+            profile=profile,
+            language=language,
+            warn=warn,
+        )
+
+    def digest(
+        self,
+        *,
+        language: str | None = None,
+        since: dt.datetime | Literal["last-sent"] = "last-sent",
+        source: Literal["issues", "feed"] | None = None,
+        title: str | None = None,
+        date: dt.datetime | None = None,
+    ) -> Path:
+        """Write a digest issue of an edition's articles since `since` into issues/; its path
+        (`newsletter digest`). Raises `newsletter.sources.digest.NothingNew` when there are none."""
+        from .sources.digest import write_digest
+
+        return write_digest(
+            self.config, language=language, since=since, source=source, title=title, date=date
         )
 
     def build(

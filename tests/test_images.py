@@ -13,13 +13,13 @@ import pytest
 from outputs.test_feeds import check_rfc4287
 from reader import make_reader
 
+from newsletter import open_newsletter
 from newsletter.build import build
 from newsletter.check import run_checks
 from newsletter.config import load_config
 from newsletter.model import Image
 from newsletter.outputs.content import article_html
 from newsletter.outputs.labels import labels_for
-from newsletter.sources.importer import import_article
 from newsletter.sources.markdown import read_issue
 from newsletter.sources.markdown_writer import issue_to_markdown
 
@@ -48,8 +48,7 @@ def make_newsletter(root: Path, *extra: Path) -> tuple[Path, list[str]]:
     for path in extra:
         shutil.copy(path, root / "issues" / path.name)
     warnings: list[str] = []
-    config = load_config(root / "newsletter.toml")
-    issue = import_article(str(PAGE), config=config, warn=warnings.append)
+    issue = open_newsletter(root).import_article(PAGE, warn=warnings.append)  # the Python API
     return issue, warnings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import shutil
 import threading
@@ -12,11 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from newsletter import open_newsletter
 from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.delivery.ledger import SendLedger
 from newsletter.delivery.subscribers import SubscriberList
 from newsletter.model import Image
+from newsletter.sources.digest import NothingNew
 from newsletter.sources.markdown import read_issue
 from tests.state import query, state_url
 
@@ -115,6 +118,17 @@ def test_a_date_and_a_title_of_ones_own(news: Path) -> None:
     issue = read_issue(news / titled.stdout.strip())
     assert issue.article.title == "Zentralasien kompakt" and issue.slug == "zentralasien-kompakt-2025-11-30"
     assert [t.slug for t in issue.articles] == ["seidenstrasse-digital", "basar-in-bischkek"]
+
+
+def test_the_python_api_writes_the_same_digest(news: Path) -> None:
+    when = dt.datetime.fromisoformat("2025-11-30T08:00:00+01:00")
+    path = open_newsletter(news).digest(
+        language="fr", since=dt.datetime.fromisoformat("2025-11-01T00:00:00+00:00"), date=when
+    )
+    issue = read_issue(path)
+    assert [t.slug for t in issue.articles] == ["accords-suite", "kazakhstan-accords-abraham"]
+    with pytest.raises(NothingNew):
+        open_newsletter(news).digest(language="fr", since=when)
 
 
 @pytest.fixture

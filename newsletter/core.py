@@ -102,13 +102,14 @@ class Newsletter:
         source: Literal["issues", "feed"] | None = None,
         title: str | None = None,
         date: dt.datetime | None = None,
+        slug: str | None = None,
     ) -> Path:
         """Write a digest issue of an edition's articles since `since` into issues/; its path
         (`newsletter digest`). Raises `newsletter.sources.digest.NothingNew` when there are none."""
         from .sources.digest import write_digest
 
         return write_digest(
-            self.config, language=language, since=since, source=source, title=title, date=date
+            self.config, language=language, since=since, source=source, title=title, date=date, slug=slug
         )
 
     def build(

@@ -16,11 +16,20 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _moment(value: str, what: str) -> dt.datetime:
     """An ISO 8601 date-time with offset, or a day (its local midnight)."""
+    from ..errors import NewsletterError
     from ..sources.front_matter import parse_datetime
 
     if _DAY.fullmatch(value.strip()):
-        return dt.datetime.fromisoformat(value.strip()).astimezone()
-    return parse_datetime(value, what)
+        try:
+            return dt.datetime.fromisoformat(value.strip()).astimezone()
+        except ValueError:
+            raise NewsletterError(
+                f"{what} {value.strip()!r} is no day of the calendar; write e.g. 2025-11-20"
+            ) from None
+    try:
+        return parse_datetime(value, what)
+    except NewsletterError as error:
+        raise NewsletterError(f"{error.message}, or a day like 2025-11-20") from None
 
 
 @click.command("digest")
@@ -40,6 +49,7 @@ def _moment(value: str, what: str) -> dt.datetime:
 )
 @click.option("--title", help="The digest's title (default: the edition's, e.g. “Novastan – Die Woche”).")
 @click.option("--date", help="The digest's date, ISO 8601 with offset (default: now).")
+@click.option("--slug", help="The digest's slug (default: from the title and the date).")
 @config_option
 @user_errors
 def digest_command(
@@ -48,6 +58,7 @@ def digest_command(
     source: str | None,
     title: str | None,
     date: str | None,
+    slug: str | None,
     config_path: Path,
 ) -> None:
     """Write a digest issue into issues/: every article of the edition since --since.
@@ -71,6 +82,7 @@ def digest_command(
             source=source,  # type: ignore[arg-type]
             title=title,
             date=when,
+            slug=slug,
         )
     except NothingNew as e:
         click.echo(str(e), err=True)

@@ -161,6 +161,7 @@ def write_digest(
     source: Source | None = None,
     title: str | None = None,
     date: dt.datetime | None = None,
+    slug: str | None = None,
 ) -> Path:
     """Write a digest issue of the edition in `language` into issues/; return its path.
 
@@ -199,7 +200,7 @@ def write_digest(
     name = title or labels_for(config.templates_dir, lang)["digest_title"].format(
         site=site.author or site.title
     )
-    slug = slugify(f"{name} {when:%Y-%m-%d}", language=lang)
+    slug = slugify(slug or f"{name} {when:%Y-%m-%d}", language=lang)
     issue = Issue(
         id=mint_id(config.site.base_url, when, slug),
         slug=slug,

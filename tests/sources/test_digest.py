@@ -120,6 +120,33 @@ def test_a_date_and_a_title_of_ones_own(news: Path) -> None:
     assert [t.slug for t in issue.articles] == ["seidenstrasse-digital", "basar-in-bischkek"]
 
 
+def test_a_second_digest_the_same_day_takes_a_slug_of_its_own(news: Path) -> None:
+    args = ("--edition", "fr", "--since", "2025-11-01", "--date", "2025-11-30T08:00:00+01:00")
+    first = digest(*args)
+    again = digest(*args)
+    assert again.exit_code == 1 and "already exists; pass --slug" in again.stderr
+    other = digest(*args, "--slug", "La semaine, édition spéciale")
+    assert other.exit_code == 0
+    assert read_issue(news / other.stdout.strip()).slug == "la-semaine-edition-speciale"
+    assert first.stdout != other.stdout
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("2025-13-45", "error: --since '2025-13-45' is no day of the calendar; write e.g. 2025-11-20\n"),
+        (
+            "gestern",
+            "error: --since 'gestern' is not an ISO 8601 date-time; "
+            "write e.g. 2025-11-20T08:00:00+01:00, or a day like 2025-11-20\n",
+        ),
+    ],
+)
+def test_a_since_that_is_no_date_is_one_line(news: Path, since: str, message: str) -> None:
+    result = digest("--since", since)
+    assert (result.exit_code, result.stderr) == (1, message)
+
+
 def test_the_python_api_writes_the_same_digest(news: Path) -> None:
     when = dt.datetime.fromisoformat("2025-11-30T08:00:00+01:00")
     path = open_newsletter(news).digest(

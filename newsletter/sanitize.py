@@ -36,6 +36,8 @@ _TRACKER_HOSTS = re.compile(
     r"|list-manage\.com/track|mailchimp\.com/track|matomo|piwik)",
     re.I,
 )
+_SIZE = re.compile(r"(\d{1,6})(?:px)?", re.I)
+MAX_IMAGE_SIZE = 20_000  # pixels: any larger width or height is a mistake, not an image
 _PIXEL_SIZE = re.compile(r"""(?:width|height)\s*=\s*["']?\s*[01]\s*(?:px)?\s*["'\s/>]""", re.I)
 
 
@@ -46,6 +48,12 @@ def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
         return None
     if element == "img" and attribute == "src" and _TRACKER_HOSTS.search(value):
         return None
+    if element == "img" and attribute in ("width", "height"):
+        # pixels as HTML means them ("800", "800px" read as 800; 0 and 1 mark a tracking pixel,
+        # dropped below); "100%", "auto" or absurd sizes go: the outputs size an image without
+        # them, never wider than the column
+        size = _SIZE.fullmatch(value.strip())
+        return str(int(size.group(1))) if size and int(size.group(1)) <= MAX_IMAGE_SIZE else None
     return value
 
 

@@ -108,6 +108,23 @@ def canonical_url(soup: BeautifulSoup, base_url: str | None, facts: Iterable[Pag
     return None
 
 
+def largest_candidate(srcset: str) -> str:
+    """The URL of the widest picture a `srcset` offers ("a.jpg 800w, b.jpg 1600w" → b.jpg;
+    "x" descriptors count the same way); "" when it names none."""
+    best, best_size = "", -1.0
+    # candidates are separated by commas; a URL may hold one, but not followed by a space
+    for candidate in re.split(r",\s+", srcset) if re.search(r",\s", srcset) else srcset.split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        number = descriptor.strip()[:-1] if descriptor.strip()[-1:] in ("w", "x") else "1"
+        try:
+            size = float(number)
+        except ValueError:
+            continue
+        if url and size > best_size:
+            best, best_size = url, size
+    return best
+
+
 def resolve_urls(tag: Tag, base: str | None) -> None:
     """Absolute href/src (lazy-loaded images get their real source), no srcset."""
     for el in [tag, *tag.find_all(True)]:
@@ -115,7 +132,10 @@ def resolve_urls(tag: Tag, base: str | None) -> None:
             lazy = el.get("data-lazy-src") or el.get("data-src") or el.get("data-orig-file")
             src = str(el.get("src") or "")
             if isinstance(lazy, str) and (not src.strip() or src.strip().lower().startswith("data:")):
-                el["src"] = lazy
+                el["src"] = src = lazy
+            srcset = el.get("srcset") or el.get("data-srcset")
+            if isinstance(srcset, str) and (not src.strip() or src.strip().lower().startswith("data:")):
+                el["src"] = largest_candidate(srcset)  # only a srcset: its widest picture
         for attr in ("srcset", "data-srcset", "sizes"):
             if attr in el.attrs:
                 del el[attr]

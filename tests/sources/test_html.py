@@ -297,6 +297,22 @@ def test_lazy_loaded_images_get_their_real_source() -> None:
     assert "data:" not in all_html(d) and "srcset" not in all_html(d)
 
 
+@pytest.mark.parametrize(
+    ("srcset", "src"),
+    [
+        ("https://novastan.org/a-800.jpg 800w, https://novastan.org/a-1600.jpg 1600w", "a-1600.jpg"),
+        ("https://novastan.org/b.jpg 2x,https://novastan.org/a.jpg 1x", "b.jpg"),
+        (
+            "https://novastan.org/w_800,h_600/a.jpg 800w, https://novastan.org/w_400,h_300/a.jpg 400w",
+            "w_800,h_600/a.jpg",
+        ),  # commas inside a URL
+    ],
+)
+def test_an_image_with_only_a_srcset_shows_its_widest_picture(srcset: str, src: str) -> None:
+    body = f'<p>Text before the picture.</p><figure><img srcset="{srcset}" alt="Tiles"></figure>'
+    assert srcs(read_html(_page(body), profiles=PROFILES)) == [f"https://novastan.org/{src}"]
+
+
 # --- the profile's text markers -----------------------------------------------------------------
 
 

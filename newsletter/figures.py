@@ -34,6 +34,13 @@ _VIDEO_HOSTS = re.compile(
     re.I,
 )
 _MAX_SIZE = 20_000
+#: Embedded frames that are page furniture, not content: ads, counters, tag managers, buttons.
+_FURNITURE = re.compile(
+    r"//([^/]*\.)?(doubleclick\.net|googlesyndication\.com|googletagmanager\.com|google-analytics\.com"
+    r"|facebook\.com/plugins|platform\.twitter\.com/widgets|addthis\.com|sharethis\.com|disqus\.com)"
+    r"|/recaptcha/",
+    re.I,
+)
 
 
 def _size(value: str | None) -> int | None:
@@ -126,6 +133,20 @@ def image_block(image: Image) -> Block:
 def video_block(url: str) -> Block:
     """Where a player stood: a link to watch the video."""
     return Block("video", url=url)
+
+
+def embed_block(element: str, src: str) -> Block:
+    """Where a video player or other embedded content (a map, a chart) stood: a link to it,
+    to watch a video (its watch page), or to open anything else."""
+    return video_block(watch_url(src)) if is_video(element, src) else Block("embed", url=src)
+
+
+def is_embed(element: str, src: str) -> bool:
+    """Whether an embed is worth a link where it stood: a video, or an <iframe> of https content
+    that is no counter, ad or share button (those are page furniture, not the article's)."""
+    if is_video(element, src):
+        return True
+    return element == "iframe" and src.startswith("https://") and not _FURNITURE.search(src)
 
 
 def is_video(element: str, src: str) -> bool:

@@ -72,7 +72,7 @@ class Language:
         return next(iter(same or [t for t in tags if self.matches(t)]), None)
 
 
-BlockKind = Literal["paragraph", "list", "quote", "code", "image", "video", "html", "related"]
+BlockKind = Literal["paragraph", "list", "quote", "code", "image", "video", "embed", "html", "related"]
 
 
 @dataclass(frozen=True)

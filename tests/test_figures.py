@@ -9,6 +9,7 @@ from newsletter.figures import (
     fitted,
     image_block,
     image_from_html,
+    is_embed,
     is_video,
     secure_url,
     split_credit,
@@ -108,14 +109,35 @@ def test_only_https_images_or_the_pages_own_upgraded(url: str, page: str | None,
     assert secure_url(url, page) == secure
 
 
-def test_markdown_embeds_become_video_links_in_order() -> None:
+def test_markdown_embeds_become_links_in_order() -> None:
     body = (
         '<video controls><source src="https://media.example/clip.mp4" type="video/mp4"></video>\n\n'
         '<iframe src="https://maps.example/embed?q=x"></iframe>\n\n'
-        "<!-- video: https://vimeo.com/1 -->\n"
+        '<iframe src="https://www.googletagmanager.com/ns.html?id=GTM-X"></iframe>\n\n'
+        "<!-- video: https://vimeo.com/1 -->\n\n"
+        "<!-- embed: https://charts.example/c/1 -->\n"
     )
     (section,) = parse_body(body, related_count=0, path="x.md")
     assert [(b.kind, b.url) for b in section.blocks] == [
         ("video", "https://media.example/clip.mp4"),
+        ("embed", "https://maps.example/embed?q=x"),  # a map: a link to open it
         ("video", "https://vimeo.com/1"),
+        ("embed", "https://charts.example/c/1"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("element", "src", "linked"),
+    [
+        ("iframe", "https://datawrapper.dwcdn.net/AbC12/1/", True),  # a chart
+        ("iframe", "https://maps.example/embed?q=x", True),
+        ("iframe", "http://maps.example/embed?q=x", False),  # not https: no link to it
+        ("iframe", "https://googleads.g.doubleclick.net/pagead/ads?x=1", False),
+        ("iframe", "https://www.facebook.com/plugins/like.php?href=x", False),
+        ("iframe", "https://www.google.com/recaptcha/api2/anchor", False),
+        ("embed", "https://maps.example/embed?q=x", False),  # plugins are no content to open
+        ("video", "https://media.example/clip.mp4", True),
+    ],
+)
+def test_which_embeds_leave_a_link(element: str, src: str, linked: bool) -> None:
+    assert is_embed(element, src) is linked

@@ -36,6 +36,7 @@ LEAD = Image(
     900,
 )
 MAP = "https://magazine.example/files/tram-map.png"
+MAP_EMBED = "https://maps.example/embed?q=chuy"  # an <iframe> of a map: no video, but content
 YOUTUBE = "https://www.youtube.com/watch?v=tram2025xyz"
 VIMEO = "https://vimeo.com/76979871"
 
@@ -86,6 +87,7 @@ def test_the_import_keeps_the_lead_image_figures_and_videos(newsletter: tuple[Pa
         1200,
     )
     assert [b.url for b in blocks if b.kind == "video"] == [YOUTUBE, VIMEO]  # not the map <iframe>
+    assert [b.url for b in blocks if b.kind == "embed"] == [MAP_EMBED]
     assert warnings == [
         f"{PAGE}: image 'http://photos.other.example/rails.jpg' has no https address; it was left out"
     ]
@@ -131,6 +133,9 @@ def test_the_email_shows_figures_no_wider_than_its_column(public: Path) -> None:
     assert "The first tram in the new depot. <small>Photo: Aida Sultanova</small></figcaption>" in html
     assert f'<a href="{YOUTUBE}"' in html and f'<a href="{VIMEO}"' in html
     assert html.count(">Watch the video</a>") == 2
+    assert re.search(
+        rf'<a href="{re.escape(MAP_EMBED)}"[^>]*>View the embedded content</a>', html.replace("&amp;", "&")
+    )
     assert "http://" not in " ".join(images) and "<iframe" not in html
 
 
@@ -151,6 +156,9 @@ def test_the_web_page_has_figures_and_link_previews(public: Path) -> None:
     ) in html  # the lead is seen at once: not lazy
     assert re.search(rf'<img src="{MAP}" [^>]*width="800" height="1200" loading="lazy">', html)
     assert html.count(">Watch the video</a>") == 2
+    assert re.search(
+        rf'<a href="{re.escape(MAP_EMBED)}"[^>]*>View the embedded content</a>', html.replace("&amp;", "&")
+    )
 
 
 @pytest.mark.parametrize("name", ["feed.atom", "feed.rss", "en/feed.atom", "en/feed.rss"])
@@ -165,6 +173,7 @@ def test_atom_and_rss_carry_the_lead_image_as_media_content(public: Path, name: 
     assert content.startswith("<figure><img") and LEAD.url in content.split("</figure>")[0]
     assert MAP in content
     assert ">Watch the video</a>" in content
+    assert f'<a href="{MAP_EMBED}">View the embedded content</a>' in content.replace("&amp;", "&")
     if name.endswith(".atom"):
         check_rfc4287((public / name).read_bytes())
 
@@ -201,6 +210,7 @@ def test_the_text_part_links_the_videos_and_shows_the_figure_in_words(public: Pa
     assert "The planned line, as the council voted it. © City of Bishkek" in text
     assert "Watch the video [1]" in text and f"[1] {YOUTUBE}" in text
     assert "Watch the video [2]" in text and f"[2] {VIMEO}" in text
+    assert "View the embedded content [3]" in text and f"[3] {MAP_EMBED}" in text
     assert "tram-depot" not in text  # the lead image is the email's picture, not the text's
 
 

@@ -22,9 +22,16 @@ def page_figure(image: Image, *, lazy: bool = True) -> str:
     return figure_html(image, img_attrs='loading="lazy"' if lazy else "", caption_attrs='class="meta"')
 
 
-def video_link(url: str, labels: Labels) -> str:
-    """ "Video ansehen": where a video player stood, a link to the video's page."""
-    return f'<p class="video"><a href="{escape(url)}">{escape(labels["watch_video"], quote=False)}</a></p>'
+def embed_label(block: Block, labels: Labels) -> str:
+    """What the link where an embed stood says: "Video ansehen", or for a map or a chart
+    "Eingebetteten Inhalt ansehen"."""
+    return labels["watch_video" if block.kind == "video" else "open_embed"]
+
+
+def video_link(block: Block, labels: Labels) -> str:
+    """ "Video ansehen": where a video player (or a map, a chart) stood, a link to it."""
+    url, text = escape(block.url or ""), escape(embed_label(block, labels), quote=False)
+    return f'<p class="{block.kind}"><a href="{url}">{text}</a></p>'
 
 
 def fold_spaces(text: str) -> str:
@@ -152,8 +159,8 @@ def article_html(
             elif block.image is not None:
                 if block.image.shown:
                     out.append(figure(block.image))
-            elif block.kind == "video" and block.url:
-                out.append(video_link(block.url, labels))
+            elif block.kind in ("video", "embed") and block.url:
+                out.append(video_link(block, labels))
             else:
                 out.append(block.html)
     if related_block and art.related:

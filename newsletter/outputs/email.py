@@ -192,7 +192,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "original": original_link(issue, labels),
         "image": image,
         "figure": email_figure,
-        "video_link": lambda block: Markup(video_link(block.url, labels)),
+        "video_link": lambda block: Markup(video_link(block, labels)),
         "sections": body_sections(issue),
         "teasers": teaser_views(site, issue, labels),
         "related_prefix": related_heading(site, issue, labels),

@@ -18,6 +18,7 @@ from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
 from .content import (
     body_sections,
+    embed_label,
     lead_paragraph,
     original_link,
     related_heading,
@@ -322,8 +323,9 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
         if section.heading:
             parts.append(heading(section.heading, "-"))
         for block in section.blocks:
-            if block.kind == "video" and block.url:  # "Watch the video [3]"
-                parts.append("\n".join(wrap(f"{labels['watch_video']}{GLUE}[{refs.number(block.url)}]")))
+            if block.kind in ("video", "embed") and block.url:  # "Watch the video [3]"
+                label = embed_label(block, labels)
+                parts.append("\n".join(wrap(f"{label}{GLUE}[{refs.number(block.url)}]")))
             elif block.image is None or block.image.shown:  # a figure: [alt], then its caption
                 parts.extend(_block(block, issue, prefix + labels["colon"], refs))
     for teaser in teaser_views(site, issue, labels):  # a digest's articles: title, standfirst, URL

@@ -23,7 +23,8 @@ The format (one file per issue in `issues/`)::
 `<!-- related: N -->` marks where the N-th related link stood in the article; Markdown
 renderers show nothing there, the outputs show the link (inline) and the block of all of them.
 `<!-- video: URL -->` (or an `<iframe>`/`<video>` embed, which the sanitizer removes) is a video
-the outputs link to. An image is `![alt](https://…)` or a `<figure>` with `<img>` and
+the outputs link to; `<!-- embed: URL -->` (or an `<iframe>` of a map or a chart) is embedded
+content they link to. An image is `![alt](https://…)` or a `<figure>` with `<img>` and
 `<figcaption>` (a `<small>` or `<cite>` in it, or "Foto:", "Photo :", "©", is the credit).
 """
 
@@ -40,7 +41,7 @@ from markdown_it.token import Token
 
 from ..config import edition_language
 from ..errors import NewsletterError, did_you_mean
-from ..figures import EMBEDS, image_block, image_from_html, is_video, video_block, watch_url
+from ..figures import EMBEDS, embed_block, image_block, image_from_html, is_embed
 from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Section, Teaser
@@ -65,7 +66,7 @@ from .front_matter import (
 from .teasers import articles_field, file_slug
 
 RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
-VIDEO_MARK = re.compile(r"^\s*<!--\s*video:\s*(https?://\S+?)\s*-->\s*$")
+VIDEO_MARK = re.compile(r"^\s*<!--\s*(video|embed):\s*(https?://\S+?)\s*-->\s*$")
 REQUIRED = ("id", "title", "date", "language")
 
 #: The one Markdown parser: the reader parses with it, the writer checks what it writes with it.
@@ -281,10 +282,14 @@ _EMBED = re.compile(
 
 
 def _video_blocks(html: str) -> list[Block]:
-    """The embedded video players of raw HTML (before the sanitizer drops them), as links."""
-    found = [(m.group(1).lower(), unescape(m.group(2))) for m in _EMBED.finditer(html)]
-    urls = [watch_url(src) for name, src in found if is_video("video" if name == "source" else name, src)]
-    return [video_block(url) for url in dict.fromkeys(urls)]
+    """The embedded video players and content frames of raw HTML (before the sanitizer drops
+    them), as links."""
+    found = [
+        ("video" if m.group(1).lower() == "source" else m.group(1).lower(), unescape(m.group(2)))
+        for m in _EMBED.finditer(html)
+    ]
+    blocks = [embed_block(name, src) for name, src in found if is_embed(name, src)]
+    return list({(b.kind, b.url): b for b in blocks}.values())
 
 
 _BLOCK_KINDS: dict[str, BlockKind] = {
@@ -340,7 +345,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                     )
                 blocks.append(Block("related", related_index=n - 1))
             elif video := VIDEO_MARK.match(t.content):
-                blocks.append(video_block(video.group(1)))
+                blocks.append(Block("video" if video.group(1) == "video" else "embed", url=video.group(2)))
             else:
                 html = clean_html(t.content).strip()  # no trailing newline: the same when written back
                 if paragraph := _html_block_as_markdown_block(html) or _figure_block(html):

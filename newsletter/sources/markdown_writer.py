@@ -199,8 +199,8 @@ def issue_to_markdown(issue: Issue) -> str:
         for b in s.blocks:
             if b.kind == "related" and b.related_index is not None:
                 body.append(f"<!-- related: {b.related_index + 1} -->")
-            elif b.kind == "video" and b.url:
-                body.append(f"<!-- video: {b.url} -->")
+            elif b.kind in ("video", "embed") and b.url:
+                body.append(f"<!-- {b.kind}: {b.url} -->")
             else:
                 md = _block_markdown(b)
                 if not _reads_back(md, b):

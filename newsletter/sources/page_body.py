@@ -12,7 +12,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from ..figures import CREDIT_CLASS, image_block, image_from_html, video_block, watch_url
+from ..figures import CREDIT_CLASS, embed_block, image_block, image_from_html
 from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
 from ..model import Block, RelatedLink, Section
@@ -300,14 +300,16 @@ def read_body(content: Tag, soup: BeautifulSoup, rules: LanguageRules, title: st
                 _trim(el)
                 footer_here = True
         videos = [el] if el.name == VIDEO_PLACEHOLDER else el.find_all(VIDEO_PLACEHOLDER)
-        sources = [absolute_url(str(v.get("data-src") or ""), base) for v in videos]
+        sources = [
+            (str(v.get("data-element")), absolute_url(str(v.get("data-src") or ""), base)) for v in videos
+        ]
         for v in videos:
             v.extract()
         if el.get_text().strip() or el.find("img"):
             resolve_urls(el, base)
             _add_block(body, el)
         if not body.in_footer:
-            body.blocks.extend(video_block(watch_url(src)) for src in dict.fromkeys(sources) if src)
+            body.blocks.extend(embed_block(element, src) for element, src in dict.fromkeys(sources) if src)
         # a footer phrase before any text is a promo line, not the end of the article
         body.in_footer = body.in_footer or (footer_here and bool(body.blocks or body.sections))
     return body

@@ -21,7 +21,7 @@ from bs4 import (
 from bs4.element import Doctype, ProcessingInstruction
 
 from ..characters import C0_AND_SPACE
-from ..figures import EMBEDS, is_video
+from ..figures import EMBEDS, is_embed
 from .page_facts import PageFacts
 
 # Deeper elements are unwrapped (their text stays): no later stage meets a 10,000-deep tree.
@@ -197,19 +197,21 @@ def _is_junk(el: Tag) -> bool:
     return bool(words & _JUNK_WORDS)
 
 
-#: What an embedded video player becomes before players are dropped: read_body links to it.
+#: What an embedded video player or frame becomes before embeds are dropped: read_body links to it.
 VIDEO_PLACEHOLDER = "newsletter-video"
 
 
 def _mark_videos(content: Tag) -> None:
-    """Each video player (<iframe>, <video>, <embed>, <object>) as a placeholder with its address."""
+    """Each video player (<iframe>, <video>, <embed>, <object>) and each content frame (a map, a
+    chart) as a placeholder with its address and element; ads, counters and buttons just go."""
     for el in content.find_all(EMBEDS):
         if el.decomposed or el.find_parent(VIDEO_PLACEHOLDER):
             continue
         source = el.find("source", src=True) if el.name == "video" else None
         src = el.get("data" if el.name == "object" else "src") or (source.get("src") if source else None)
-        if isinstance(src, str) and src.strip() and is_video(el.name, src.strip()):
-            el.replace_with(Tag(name=VIDEO_PLACEHOLDER, attrs={"data-src": src.strip()}))
+        if isinstance(src, str) and src.strip() and is_embed(el.name, src.strip()):
+            attrs = {"data-src": src.strip(), "data-element": el.name}
+            el.replace_with(Tag(name=VIDEO_PLACEHOLDER, attrs=attrs))
 
 
 def drop_junk(content: Tag) -> None:

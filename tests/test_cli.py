@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA, tree_digest
+from conftest import DATA, ROOT, tree_digest
 
 from newsletter.cli import main
 
@@ -139,4 +139,21 @@ def test_build_loads_neither_delivery_nor_service() -> None:
         "'newsletter.store', 'flask'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_reading_the_config_loads_no_cryptography() -> None:
+    """Every command reads the whole config, the service's table too: checking its SNS topics
+    must not cost every command the import of the signature checks (tens of milliseconds)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from newsletter.config import load_config; load_config(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m.startswith(('cryptography', 'newsletter.service.sns'))))"
+    )
+    config = str(ROOT / "newsletter.toml")
+    out = subprocess.run(
+        [sys.executable, "-c", code, config], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..config import Config
-from .sns import topic_region
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ def read_service_settings(config: Config) -> ServiceSettings:
             raise t._err("allowed_origins", f"{o!r} is not an http(s) origin like https://example.org")
         allowed.add(origin_of(o))
     for arn in t.strs("sns_topics"):
+        from .sns import topic_region  # only here: every command reads this table, few name topics
+
         if not topic_region(arn):
             raise t._err(
                 "sns_topics",

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from .html_tree import Element, html_tree
 from .inline_text import clean_inline_text
 from .model import Block, Image
-from .sanitize import clean_html
+from .sanitize import clean_html, pixels
 
 #: The elements a sanitizer drops that hold a player; the importer keeps a link to their video.
 EMBEDS = ("iframe", "video", "embed", "object")
@@ -33,7 +33,6 @@ _VIDEO_HOSTS = re.compile(
     r"|rutube\.ru|arte\.tv|ardmediathek\.de|zdf\.de|peertube\.[a-z.]+)$",
     re.I,
 )
-_MAX_SIZE = 20_000
 #: Embedded frames that are page furniture, not content: ads, counters, tag managers, buttons.
 _FURNITURE = re.compile(
     r"//([^/]*\.)?(doubleclick\.net|googlesyndication\.com|googletagmanager\.com|google-analytics\.com"
@@ -41,12 +40,6 @@ _FURNITURE = re.compile(
     r"|/recaptcha/",
     re.I,
 )
-
-
-def _size(value: str | None) -> int | None:
-    """A width or height attribute in pixels ("1200", "1200px"); None for anything else."""
-    text = (value or "").strip().lower().removesuffix("px")
-    return int(text) if text.isdigit() and 0 < int(text) <= _MAX_SIZE else None
 
 
 def split_credit(caption: str) -> tuple[str, str]:
@@ -88,8 +81,8 @@ def image_from_html(html: str) -> Image | None:
         alt=clean_inline_text(img.get("alt") or ""),
         caption=caption,
         credit=credit,
-        width=_size(img.get("width")),
-        height=_size(img.get("height")),
+        width=pixels(img.get("width")),
+        height=pixels(img.get("height")),
     )
 
 

@@ -36,9 +36,20 @@ _TRACKER_HOSTS = re.compile(
     r"|list-manage\.com/track|mailchimp\.com/track|matomo|piwik)",
     re.I,
 )
-_SIZE = re.compile(r"(\d{1,6})(?:px)?", re.I)
-MAX_IMAGE_SIZE = 20_000  # pixels: any larger width or height is a mistake, not an image
+#: The largest width or height an image may say it has: anything more is a mistake.
+MAX_IMAGE_SIZE = 20_000
+_PIXELS = re.compile(r"\s*(\d{1,9})\s*(?:px)?\s*", re.I)
 _PIXEL_SIZE = re.compile(r"""(?:width|height)\s*=\s*["']?\s*[01]\s*(?:px)?\s*["'\s/>]""", re.I)
+
+
+def pixels(value: object) -> int | None:
+    """An image's width or height as HTML, feeds, schema.org and front matter write it (1200,
+    "1200", "1200px"); None for anything else: "100%", "auto", 0, an absurd size."""
+    if isinstance(value, str) and (m := _PIXELS.fullmatch(value)):
+        value = int(m.group(1))
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_IMAGE_SIZE else None
 
 
 def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
@@ -49,11 +60,12 @@ def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
     if element == "img" and attribute == "src" and _TRACKER_HOSTS.search(value):
         return None
     if element == "img" and attribute in ("width", "height"):
-        # pixels as HTML means them ("800", "800px" read as 800; 0 and 1 mark a tracking pixel,
-        # dropped below); "100%", "auto" or absurd sizes go: the outputs size an image without
-        # them, never wider than the column
-        size = _SIZE.fullmatch(value.strip())
-        return str(int(size.group(1))) if size and int(size.group(1)) <= MAX_IMAGE_SIZE else None
+        # pixels as HTML means them ("800px" is 800); "100%", "auto" or absurd sizes go: the
+        # outputs size an image without them, never wider than the column
+        size = pixels(value)
+        if size is None and (m := _PIXELS.fullmatch(value)) and int(m.group(1)) == 0:
+            return "0"  # kept, so that _strip_pixels drops the tracking pixel it marks
+        return str(size) if size else None
     return value
 
 

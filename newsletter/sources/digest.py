@@ -25,6 +25,7 @@ from ..errors import NewsletterError
 from ..html_tree import html_tree
 from ..inline_text import clean_inline_text
 from ..model import Article, Image, Issue, Language, Teaser
+from ..sanitize import pixels
 from .front_matter import slugify
 from .importer import mint_id, write_issue
 from .markdown import read_issues
@@ -93,14 +94,6 @@ def _when(entry: Any) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC)
 
 
-def _size(value: Any) -> int | None:
-    try:
-        number = int(str(value))
-    except ValueError:
-        return None
-    return number if number > 0 else None
-
-
 def _feed_image(entry: Any) -> Image | None:
     """The entry's image (Media RSS content or thumbnail, or an image enclosure), if https."""
     candidates = [*entry.get("media_content", []), *entry.get("media_thumbnail", [])]
@@ -113,7 +106,7 @@ def _feed_image(entry: Any) -> Image | None:
         url = str(c.get("url") or "")
         medium = str(c.get("medium") or c.get("type") or "image")
         if url.startswith("https://") and medium.startswith("image"):
-            return Image(url, width=_size(c.get("width")), height=_size(c.get("height")))
+            return Image(url, width=pixels(c.get("width")), height=pixels(c.get("height")))
     return None
 
 

@@ -18,6 +18,7 @@ from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
 from ..inline_text import clean_inline_text
 from ..model import Image, Language, Person, RelatedLink, Translation
+from ..sanitize import pixels
 from .slug import slugify as slugify
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def image_field(value: Any, legacy_alt: Any, path: str) -> Image | None:
         )
     sizes = [fields.get(k) for k in ("width", "height")]
     for key, size in zip(("width", "height"), sizes, strict=True):
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+        if size is not None and (not isinstance(size, int) or pixels(size) is None):
             raise NewsletterError(
                 f"front matter 'image' {key} must be a number of pixels like 1200", path=path
             )

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from ..inline_text import clean_inline_text
 from ..model import Language, Person
+from ..sanitize import pixels
 
 MAX_JSON_LD_CHARS = 2_000_000
 _TITLE_SEPARATORS = (" – ", " — ", " - ", " | ", " · ", " :: ", " » ", " : ")
@@ -54,11 +55,7 @@ def _text(value: Any) -> str | None:
 
 def _pixels(value: Any) -> int | None:
     """An image size: 1200, "1200" or schema.org's {"value": 1200}; None for anything else."""
-    if isinstance(value, dict):
-        value = value.get("value")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 20_000 else None
+    return pixels(value.get("value") if isinstance(value, dict) else value)
 
 
 def _page_date(value: Any) -> dt.datetime | None:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from .html_tree import Element, html_tree
 from .inline_text import clean_inline_text
 from .model import Block, Image
-from .sanitize import clean_html, pixels
+from .sanitize import TRACKERS, clean_html, pixels
 
 #: The elements a sanitizer drops that hold a player; the importer keeps a link to their video.
 EMBEDS = ("iframe", "video", "embed", "object")
@@ -33,11 +33,11 @@ _VIDEO_HOSTS = re.compile(
     r"|rutube\.ru|arte\.tv|ardmediathek\.de|zdf\.de|peertube\.[a-z.]+)$",
     re.I,
 )
-#: Embedded frames that are page furniture, not content: ads, counters, tag managers, buttons.
+#: Embedded frames that are page furniture, besides the sanitizer's TRACKERS: more ad servers,
+#: tag managers, share buttons, comments and captchas.
 _FURNITURE = re.compile(
-    r"//([^/]*\.)?(doubleclick\.net|googlesyndication\.com|googletagmanager\.com|google-analytics\.com"
-    r"|facebook\.com/plugins|platform\.twitter\.com/widgets|addthis\.com|sharethis\.com|disqus\.com)"
-    r"|/recaptcha/",
+    r"//([^/]*\.)?(googlesyndication\.com|googletagmanager\.com|facebook\.com/plugins"
+    r"|platform\.twitter\.com/widgets|addthis\.com|sharethis\.com|disqus\.com)|/recaptcha/",
     re.I,
 )
 
@@ -139,7 +139,8 @@ def is_embed(element: str, src: str) -> bool:
     that is no counter, ad or share button (those are page furniture, not the article's)."""
     if is_video(element, src):
         return True
-    return element == "iframe" and src.startswith("https://") and not _FURNITURE.search(src)
+    furniture = TRACKERS.search(src) or _FURNITURE.search(src)
+    return element == "iframe" and src.startswith("https://") and not furniture
 
 
 def is_video(element: str, src: str) -> bool:

@@ -163,6 +163,11 @@ class Block:
     image: Image | None = None
     url: str | None = None
 
+    @property
+    def is_embed(self) -> bool:
+        """Whether it stands for a video or other embedded content: shown as a link to `url`."""
+        return self.kind in ("video", "embed") and bool(self.url)
+
 
 @dataclass(frozen=True)
 class Section:

@@ -30,8 +30,8 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
 
-# A 1×1 image or one from a known counter is a tracking pixel, not content.
-_TRACKER_HOSTS = re.compile(
+#: Counters and ad servers: an image from one is a tracking pixel, a frame from one is no content.
+TRACKERS = re.compile(
     r"//([^/]*\.)?(google-analytics\.com|doubleclick\.net|facebook\.com/tr|pixel\.|stats\.wp\.com"
     r"|list-manage\.com/track|mailchimp\.com/track|matomo|piwik)",
     re.I,
@@ -57,7 +57,7 @@ def _drop_trackers(element: str, attribute: str, value: str) -> str | None:
         ("javascript:", "data:", "vbscript:")
     ):
         return None
-    if element == "img" and attribute == "src" and _TRACKER_HOSTS.search(value):
+    if element == "img" and attribute == "src" and TRACKERS.search(value):
         return None
     if element == "img" and attribute in ("width", "height"):
         # pixels as HTML means them ("800px" is 800); "100%", "auto" or absurd sizes go: the

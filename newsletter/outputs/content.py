@@ -28,7 +28,7 @@ def embed_label(block: Block, labels: Labels) -> str:
     return labels["watch_video" if block.kind == "video" else "open_embed"]
 
 
-def video_link(block: Block, labels: Labels) -> str:
+def embed_link(block: Block, labels: Labels) -> str:
     """ "Video ansehen": where a video player (or a map, a chart) stood, a link to it."""
     url, text = escape(block.url or ""), escape(embed_label(block, labels), quote=False)
     return f'<p class="{block.kind}"><a href="{url}">{text}</a></p>'
@@ -159,8 +159,8 @@ def article_html(
             elif block.image is not None:
                 if block.image.shown:
                     out.append(figure(block.image))
-            elif block.kind in ("video", "embed") and block.url:
-                out.append(video_link(block, labels))
+            elif block.is_embed:
+                out.append(embed_link(block, labels))
             else:
                 out.append(block.html)
     if related_block and art.related:

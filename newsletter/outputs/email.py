@@ -34,6 +34,7 @@ from ..xmltext import xml_safe
 from . import template_bytecode
 from .content import (
     body_sections,
+    embed_link,
     first_paragraph,
     fold_spaces,
     lead_paragraph,
@@ -42,7 +43,6 @@ from .content import (
     related_heading,
     teaser_views,
     translation_links,
-    video_link,
 )
 from .labels import labels_for
 from .labels import social_label as social_label
@@ -192,7 +192,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
         "original": original_link(issue, labels),
         "image": image,
         "figure": email_figure,
-        "video_link": lambda block: Markup(video_link(block, labels)),
+        "embed_link": lambda block: Markup(embed_link(block, labels)),
         "sections": body_sections(issue),
         "teasers": teaser_views(site, issue, labels),
         "related_prefix": related_heading(site, issue, labels),

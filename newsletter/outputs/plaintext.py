@@ -323,7 +323,7 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
         if section.heading:
             parts.append(heading(section.heading, "-"))
         for block in section.blocks:
-            if block.kind in ("video", "embed") and block.url:  # "Watch the video [3]"
+            if block.is_embed and block.url:  # "Watch the video [3]" (url: for the type checker)
                 label = embed_label(block, labels)
                 parts.append("\n".join(wrap(f"{label}{GLUE}[{refs.number(block.url)}]")))
             elif block.image is None or block.image.shown:  # a figure: [alt], then its caption

@@ -66,7 +66,7 @@ from .front_matter import (
 from .teasers import articles_field, file_slug
 
 RELATED_MARK = re.compile(r"^\s*<!--\s*related:\s*(\d+)\s*-->\s*$")
-VIDEO_MARK = re.compile(r"^\s*<!--\s*(video|embed):\s*(https?://\S+?)\s*-->\s*$")
+EMBED_MARK = re.compile(r"^\s*<!--\s*(video|embed):\s*(https?://\S+?)\s*-->\s*$")
 REQUIRED = ("id", "title", "date", "language")
 
 #: The one Markdown parser: the reader parses with it, the writer checks what it writes with it.
@@ -281,7 +281,7 @@ _EMBED = re.compile(
 )
 
 
-def _video_blocks(html: str) -> list[Block]:
+def _embed_blocks(html: str) -> list[Block]:
     """The embedded video players and content frames of raw HTML (before the sanitizer drops
     them), as links."""
     found = [
@@ -330,7 +330,7 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                 blocks.append(Block("html", html, _html_text(html)))
             elif html.strip():
                 blocks.append(Block("paragraph", html, _fragment(html)))
-            blocks.extend(_video_blocks(inline_html))  # a player written inside the paragraph
+            blocks.extend(_embed_blocks(inline_html))  # a player written inside the paragraph
             i += 3
             continue
         if t.type == "html_block":
@@ -344,15 +344,15 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
                         line=line,
                     )
                 blocks.append(Block("related", related_index=n - 1))
-            elif video := VIDEO_MARK.match(t.content):
-                blocks.append(Block("video" if video.group(1) == "video" else "embed", url=video.group(2)))
+            elif embed := EMBED_MARK.match(t.content):
+                blocks.append(Block("video" if embed.group(1) == "video" else "embed", url=embed.group(2)))
             else:
                 html = clean_html(t.content).strip()  # no trailing newline: the same when written back
                 if paragraph := _html_block_as_markdown_block(html) or _figure_block(html):
                     blocks.append(paragraph)
                 elif html:
                     blocks.append(Block("html", html, _html_text(html)))
-                blocks.extend(_video_blocks(t.content))
+                blocks.extend(_embed_blocks(t.content))
             i += 1
             continue
         # any other block (list, quote, code, table, h3…): render its token run as one block

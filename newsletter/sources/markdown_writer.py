@@ -199,7 +199,7 @@ def issue_to_markdown(issue: Issue) -> str:
         for b in s.blocks:
             if b.kind == "related" and b.related_index is not None:
                 body.append(f"<!-- related: {b.related_index + 1} -->")
-            elif b.kind in ("video", "embed") and b.url:
+            elif b.is_embed:
                 body.append(f"<!-- {b.kind}: {b.url} -->")
             else:
                 md = _block_markdown(b)

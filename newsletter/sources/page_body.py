@@ -17,7 +17,7 @@ from ..html_tree import hrefs
 from ..inline_text import clean_inline_text
 from ..model import Block, RelatedLink, Section
 from ..sanitize import clean_html
-from .page_cleaning import VIDEO_PLACEHOLDER, absolute_url, parse_html, resolve_urls
+from .page_cleaning import EMBED_PLACEHOLDER, absolute_url, parse_html, resolve_urls
 from .page_facts import inline_text, text_nodes
 from .profiles import (
     LanguageRules,
@@ -299,11 +299,11 @@ def read_body(content: Tag, soup: BeautifulSoup, rules: LanguageRules, title: st
             if rules.footer_starts and _cut_phrases(el, rules.footer_starts, to_end=True):
                 _trim(el)
                 footer_here = True
-        videos = [el] if el.name == VIDEO_PLACEHOLDER else el.find_all(VIDEO_PLACEHOLDER)
+        embeds = [el] if el.name == EMBED_PLACEHOLDER else el.find_all(EMBED_PLACEHOLDER)
         sources = [
-            (str(v.get("data-element")), absolute_url(str(v.get("data-src") or ""), base)) for v in videos
+            (str(v.get("data-element")), absolute_url(str(v.get("data-src") or ""), base)) for v in embeds
         ]
-        for v in videos:
+        for v in embeds:
             v.extract()
         if el.get_text().strip() or el.find("img"):
             resolve_urls(el, base)

@@ -198,27 +198,28 @@ def _is_junk(el: Tag) -> bool:
 
 
 #: What an embedded video player or frame becomes before embeds are dropped: read_body links to it.
-VIDEO_PLACEHOLDER = "newsletter-video"
+EMBED_PLACEHOLDER = "newsletter-embed"
 
 
-def _mark_videos(content: Tag) -> None:
+def _mark_embeds(content: Tag) -> None:
     """Each video player (<iframe>, <video>, <embed>, <object>) and each content frame (a map, a
     chart) as a placeholder with its address and element; ads, counters and buttons just go."""
     for el in content.find_all(EMBEDS):
-        if el.decomposed or el.find_parent(VIDEO_PLACEHOLDER):
+        if el.decomposed or el.find_parent(EMBED_PLACEHOLDER):
             continue
         source = el.find("source", src=True) if el.name == "video" else None
         src = el.get("data" if el.name == "object" else "src") or (source.get("src") if source else None)
         if isinstance(src, str) and src.strip() and is_embed(el.name, src.strip()):
             attrs = {"data-src": src.strip(), "data-element": el.name}
-            el.replace_with(Tag(name=VIDEO_PLACEHOLDER, attrs=attrs))
+            el.replace_with(Tag(name=EMBED_PLACEHOLDER, attrs=attrs))
 
 
 def drop_junk(content: Tag) -> None:
     """Remove furniture inside the content; a junk-looking wrapper around most text stays.
 
-    Video players go too, but each leaves a placeholder (VIDEO_PLACEHOLDER) for a link to it."""
-    _mark_videos(content)
+    Video players and content frames go too, but each leaves a placeholder (EMBED_PLACEHOLDER)
+    for a link to it."""
+    _mark_embeds(content)
     for c in content.find_all(string=lambda s: isinstance(s, Comment | Doctype | ProcessingInstruction)):
         c.extract()
     total = len(content.get_text())

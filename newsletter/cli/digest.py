@@ -26,10 +26,7 @@ def _moment(value: str, what: str) -> dt.datetime:
             raise NewsletterError(
                 f"{what} {value.strip()!r} is no day of the calendar; write e.g. 2025-11-20"
             ) from None
-    try:
-        return parse_datetime(value, what)
-    except NewsletterError as error:
-        raise NewsletterError(f"{error.message}, or a day like 2025-11-20") from None
+    return parse_datetime(value, what, example="2025-11-20T08:00:00+01:00, or a day like 2025-11-20")
 
 
 @click.command("digest")

@@ -95,6 +95,15 @@ def fitted(image: Image, column: int | None) -> tuple[int | None, int | None]:
     return width, height
 
 
+def column_size(image: Image, column: int) -> tuple[int, int | None]:
+    """Width and height to print in a column `column` pixels wide: the image's own, scaled down
+    to fit; the column's width, and no height, when the source gave no width."""
+    if not image.width:
+        return column, None
+    width, height = fitted(image, column)
+    return width or column, height
+
+
 def figure_html(
     image: Image,
     *,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
-from ..figures import figure_html
+from ..figures import column_size, figure_html
 from ..model import Block, Image, Issue, Language, RelatedLink, Section, Site
 from .labels import Labels
 
@@ -169,8 +169,8 @@ def article_html(
     return "\n".join(out)
 
 
-#: The width of the email's text column in pixels (600 less 32 on each side): no image is wider.
-COLUMN_WIDTH = 536
+#: The email's text column: the 600 px body less 32 px padding either side. No image is wider.
+EMAIL_COLUMN = 536
 
 
 @dataclass(frozen=True)
@@ -194,12 +194,8 @@ def teaser_views(site: Site, issue: Issue, labels: Labels) -> list[TeaserView]:
     out = []
     more = labels["read_more"]
     for t in issue.articles:
-        image = t.image if t.image and t.image.url.startswith("https://") else None
-        width, height = COLUMN_WIDTH, None
-        if image and image.width:
-            width = min(image.width, COLUMN_WIDTH)
-            if image.height:
-                height = max(1, round(image.height * width / image.width))
+        image = t.image if t.image and t.image.shown else None
+        width, height = column_size(image, EMAIL_COLUMN) if image else (EMAIL_COLUMN, None)
         label = f"{more}{labels['colon']} {t.title}"
         other = t.language if t.language and not Language(issue.language).matches(t.language) else ""
         url = site.teaser_url(t)

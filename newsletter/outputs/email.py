@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,12 @@ from markupsafe import Markup
 from mjml import mjml2html
 
 from ..errors import NewsletterError
-from ..figures import figure_html
+from ..figures import column_size, figure_html
 from ..model import Block, Image, Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from . import template_bytecode
 from .content import (
+    EMAIL_COLUMN,
     body_sections,
     embed_link,
     first_paragraph,
@@ -140,8 +141,6 @@ def _related_link(issue: Issue) -> Callable[[Block], Markup]:
     return related_link
 
 
-#: The text column: the 600 px body less 32 px padding either side. No image is wider.
-EMAIL_COLUMN = 536
 _CAPTION_STYLE = (
     "margin:8px 0 0;font-family:-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, sans-serif;"
     "font-size:14px;line-height:1.45;color:#55585e;"
@@ -151,13 +150,10 @@ _CAPTION_STYLE = (
 def email_figure(image: Image) -> Markup:
     """A figure as mail clients show it: width and height attributes at most the column wide
     (Outlook sizes by them), and a style that shrinks it with the column on a phone."""
-    if not image.width:
-        image = Image(image.url, image.alt, image.caption, image.credit, EMAIL_COLUMN)
-    width = min(image.width or EMAIL_COLUMN, EMAIL_COLUMN)
+    width, height = column_size(image, EMAIL_COLUMN)
     return Markup(
         figure_html(
-            image,
-            column=EMAIL_COLUMN,
+            replace(image, width=width, height=height),
             figure_attrs='style="margin:0 0 18px;"',
             img_attrs=f'style="display:block;width:100%;max-width:{width}px;height:auto;border:0;"',
             caption_attrs=f'style="{_CAPTION_STYLE}"',

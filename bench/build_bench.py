@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .corpus import write_all
-from .measure import Timing, run
+from .measure import Timing, installed_environment, run
 
 HERE = Path(__file__).parent
 TOOLS = HERE / ".venv-tools"
@@ -104,7 +104,12 @@ def rebuilds_in_process(news: Path, runs: int, *, first: int) -> Timing:
     rebuilds on every save): the rebuild without Python's start and the imports."""
     code = f"from bench.build_bench import _rebuild_child; _rebuild_child({str(news)!r}, {runs}, {first})"
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=HERE.parent, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=installed_environment(),
     ).stdout
     timing = Timing("rebuild in a running process (one issue edited, as `newsletter preview`)", code)
     timing.seconds = list(json.loads(out.strip().splitlines()[-1]))
@@ -124,7 +129,7 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
 
     full = [*ours, "--out", "public", "--no-cache"]
     if serial:  # one warm-up run (page cache, .pyc files), as hyperfine --warmup 1
-        subprocess.run(full, cwd=news, check=True, capture_output=True)
+        subprocess.run(full, cwd=news, check=True, capture_output=True, env=installed_environment())
     t["full"] = run("newsletter build --no-cache", full, cwd=news, runs=runs)
     if serial:
         t["serial"] = run(

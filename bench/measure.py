@@ -67,6 +67,13 @@ def _sample(pid: int, done: threading.Event, peak: list[int]) -> None:
         done.wait(0.02)
 
 
+def installed_environment() -> dict[str, str]:
+    """This environment as an installed tool runs in: with its bytecode. pip compiles a package's
+    modules when it installs them; a shell that sets PYTHONDONTWRITEBYTECODE would otherwise have
+    every run of a Python tool (ours, Pelican) compile its modules again."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(
     label: str,
     argv: Sequence[str | Path],
@@ -89,7 +96,7 @@ def run(
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
+            env={**installed_environment(), **(env or {})},
         )
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(proc.pid, done, peak), daemon=True)

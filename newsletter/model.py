@@ -298,7 +298,22 @@ class Site:
     def for_edition(self, language: str) -> Site:
         """The site as the edition in `language` presents itself: its title, subtitle, masthead,
         logo, imprint and social links where it has them, the site's otherwise. The same site
-        when nothing differs, so a one-edition newsletter renders exactly as before."""
+        when nothing differs, so a one-edition newsletter renders exactly as before. Made once
+        per edition: every issue of it gets the same object (so what is made of the site once,
+        its XML-safe copy, is found again)."""
+        made = self.__dict__.get("_edition_sites")
+        if made is None:
+            made = {}
+            object.__setattr__(self, "_edition_sites", made)  # a cache beside the fields, not one
+        site = made.get(language)
+        if site is None:
+            site = made[language] = self._edition_site(language)
+        return site
+
+    def __getstate__(self) -> dict[str, Any]:  # the cache stays behind
+        return {k: v for k, v in self.__dict__.items() if k != "_edition_sites"}
+
+    def _edition_site(self, language: str) -> Site:
         e = self.editions.get(language)
         if e is None:
             return self

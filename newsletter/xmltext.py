@@ -29,21 +29,28 @@ def xml_safe(value: T) -> T:
 
     Works on the model's frozen dataclasses, tuples, lists and dicts, so a writer can clean
     an `Issue` or `Site` once at its door instead of at every element it writes. A value
-    made only of frozen dataclasses, tuples and scalars is remembered once clean (a build
-    cleans the same `Site` for every issue, and each issue for its email and its feed entry):
-    asked again, it is returned without a walk.
+    made only of frozen dataclasses, tuples and scalars (or a frozen dataclass with a dict
+    inside, as `Site`) is remembered once clean (a build cleans the same `Site` for every issue,
+    and each issue for its email and its feed entry): asked again, it is returned without a walk.
     """
     for known in _RECENT:
         if known is value:
             return value
     walk = _Walk()
     clean = walk.clean(value)
-    if walk.frozen:
+    if walk.frozen or _frozen_dataclass(clean):
         _RECENT.append(clean)
     return clean  # type: ignore[no-any-return]
 
 
 _RECENT: collections.deque[Any] = collections.deque(maxlen=8)
+
+
+def _frozen_dataclass(value: object) -> bool:
+    """A frozen dataclass is remembered even with a dict inside (`Site.editions`): the model's
+    dicts are filled when the config is read and never changed after."""
+    params = getattr(type(value), "__dataclass_params__", None)
+    return bool(params and params.frozen)
 
 
 class _Walk:

@@ -239,8 +239,10 @@ class Fields(dict[str, Any]):
 
 
 def field_line(text: str, key: str) -> int | None:
-    """The line of the front-matter field `key` in the file's `text` (1-based), if it is there."""
-    m = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    """The line of the front-matter field `key` in the file's `text` (1-based), if it is there:
+    looked for in the front matter only (a body line "language: …" is not the field)."""
+    head = FRONT_MATTER.match(text)
+    m = re.compile(rf"^{re.escape(key)}\s*:", re.M).search(text, 0, head.end(1) if head else len(text))
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 

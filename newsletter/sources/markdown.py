@@ -37,6 +37,7 @@ from html import unescape
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
 from ..config import edition_language
@@ -71,6 +72,29 @@ REQUIRED = ("id", "title", "date", "language")
 
 #: The one Markdown parser: the reader parses with it, the writer checks what it writes with it.
 PARSER = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+
+# Text where no inline rule of the parser can start (no emphasis, code, link, image, escape,
+# entity, autolink, HTML or line break): markdown-it makes it one text token.
+_PLAIN_INLINE = re.compile(r"[^\n\\`*_~\[\]!<>&]+")
+
+
+def _parse_inlines(state: StateCore) -> None:
+    """markdown-it's core "inline" rule, with the one token plain text becomes made directly:
+    most of an article's paragraphs are plain, and its inline parser costs a tenth of a
+    millisecond per article to find that out. The tokens are the same either way."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if _PLAIN_INLINE.fullmatch(token.content):
+                text = Token("text", "", 0)
+                text.content = token.content
+                token.children.append(text)
+            else:
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+PARSER.core.ruler.at("inline", _parse_inlines)
 
 
 def read_issue(

@@ -6,15 +6,20 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from newsletter.errors import NewsletterError
 from newsletter.html_tree import hrefs
-from newsletter.sources.front_matter import slugify
-from newsletter.sources.markdown import read_issue, read_issues
+from newsletter.sources.front_matter import field_line, slugify
+from newsletter.sources.markdown import PARSER, read_issue, read_issues
 from newsletter.sources.markdown_writer import issue_to_markdown
 
 DATA = Path(__file__).parents[1] / "data"
 FRENCH = DATA / "issues" / "2025-10-02-ouzbekistan-eau.md"
+SAMPLE_FILE = "2025-11-20-kasachstan-beitritt-zu-den-abraham-abkommen-wird-sich.md"
 
 
 def test_reads_front_matter_and_body() -> None:
@@ -168,3 +173,84 @@ def test_translations_and_the_source_language_read_back_as_written(tmp_path: Pat
     copy = tmp_path / path.name
     copy.write_text(issue_to_markdown(issue), encoding="utf-8")
     assert read_issue(copy).article == issue.article
+
+
+# --- the parser's plain-text shortcut ------------------------------------------------------------
+
+_MARKDOWN_PIECES = st.sampled_from(
+    [
+        "Wort",
+        " ",
+        "ä„ü“",
+        "\n",
+        "\n\n",
+        "*",
+        "_",
+        "`",
+        "~",
+        "[",
+        "]",
+        "(",
+        ")",
+        "!",
+        "<",
+        ">",
+        "&",
+        "&amp;",
+        "\\",
+        "#",
+        "-",
+        ":",
+        "|",
+        "https://a.example/",
+        "<b>",
+        "  \n",
+        "1.",
+        "$",
+        "{",
+        "=",
+        '"',
+    ]
+)
+
+
+def _tokens(tokens: list[Token]) -> list[object]:
+    return [
+        (
+            t.type,
+            t.tag,
+            t.content,
+            t.level,
+            t.map,
+            t.markup,
+            t.info,
+            t.attrs,
+            t.meta,
+            t.block,
+            t.hidden,
+            _tokens(t.children) if t.children is not None else None,
+        )
+        for t in tokens
+    ]
+
+
+_REFERENCE = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+
+
+@given(st.lists(_MARKDOWN_PIECES, max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_plain_inline_text_parses_as_markdown_it_parses_it(text: str) -> None:
+    assert _tokens(PARSER.parse(text)) == _tokens(_REFERENCE.parse(text))
+    assert PARSER.render(text) == _REFERENCE.render(text)
+
+
+def test_plain_inline_text_of_the_sample_parses_as_markdown_it_parses_it() -> None:
+    text = (DATA.parents[1] / "issues" / SAMPLE_FILE).read_text(encoding="utf-8")
+    assert _tokens(PARSER.parse(text)) == _tokens(_REFERENCE.parse(text))
+
+
+def test_a_field_is_looked_for_in_the_front_matter_only() -> None:
+    text = '---\ntitle: "T"\nlanguage: de\n---\nlanguage: fr\n\nsummary: no field\n'
+    assert field_line(text, "language") == 3
+    assert field_line(text, "summary") is None
+    assert field_line("no front matter\nsummary: x\n", "summary") == 2

@@ -43,6 +43,7 @@ class Labels:
 TRANSLATED_FROM = "translated_from_"
 
 
+@lru_cache(maxsize=256)  # asked for every issue's translation links and edition picker
 def language_name_in(code: str, locale: str) -> str:
     """The name of the language `code` in the language of `locale` ("Französisch" in de)."""
     try:
@@ -53,6 +54,7 @@ def language_name_in(code: str, locale: str) -> str:
     return names.get(tag.locale) or names.get(tag.primary) or code
 
 
+@lru_cache(maxsize=256)
 def language_name(code: str) -> str:
     """A language's name in itself ("Deutsch", "Français"), for edition pickers."""
     try:

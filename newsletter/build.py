@@ -17,13 +17,16 @@ Each issue is read and rendered in one go, spread over a process pool when there
 of them to pay for it: a worker gets the source's path, writes the issue's files itself and
 sends back only its summary (the issue without its body, and its feed entry), so no whole
 issue crosses between processes and the build never holds every parsed article at once.
-The output is the same bytes either way.
+The feed documents and listings the cache does not have are then made side by side too, in
+processes forked once every issue is done: they inherit the feed entries, and only the bytes
+come back. The output is the same bytes either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import multiprocessing
 import os
 import pickle
@@ -34,6 +37,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,7 +57,15 @@ from .config import Config
 from .defaults import published, sample_unsubscribe_url
 from .errors import NewsletterError
 from .model import Issue
-from .outputs.feeds import FeedEntry, feed_entry, render_edition_feeds, render_feed_entries, without_body
+from .outputs.feeds import (
+    Document,
+    FeedEntry,
+    edition_documents,
+    feed_documents,
+    feed_entry,
+    made,
+    without_body,
+)
 from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
 from .sources.decode import read_limited
@@ -250,10 +262,60 @@ class _Workers:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method))
         return self._pool
 
+    def make_all(self, makers: list[Callable[[], bytes]]) -> list[bytes]:
+        """Each maker's bytes, in order: the makers split between this process and processes
+        forked from it (which inherit what the makers read, so nothing is sent to them but
+        their share's numbers, and only the bytes come back), else made right here.
+
+        Forking needs this process to have no other threads (so the pool is closed first) and
+        the `fork` start method (Linux; macOS and Windows make them here)."""
+        jobs = min(self.jobs, len(makers))
+        if jobs < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return [make() for make in makers]
+        context = multiprocessing.get_context("fork")
+        shares = [list(range(i, len(makers), jobs)) for i in range(jobs)]  # feed pages are alike
+        children = []
+        gc.freeze()  # the children's collections then leave the inherited objects' pages alone
+        for share in shares[1:]:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_make_share, args=(makers, share, send), daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive, share))
+        out: list[bytes | None] = [None] * len(makers)
+        try:
+            for i in shares[0]:
+                out[i] = makers[i]()
+            for _, receive, share in children:
+                try:
+                    theirs = pickle.loads(receive.recv_bytes())
+                except EOFError:  # the child died (killed, out of memory): made here instead
+                    theirs = None
+                if theirs is None:  # it failed: made here, so its error is raised here, as itself
+                    theirs = [makers[i]() for i in share]
+                for i, data in zip(share, theirs, strict=True):
+                    out[i] = data
+        finally:
+            for child, receive, _ in children:
+                receive.close()
+                child.join()
+            gc.unfreeze()
+        return [data for data in out if data is not None]
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _make_share(makers: list[Callable[[], bytes]], share: list[int], send: Connection) -> None:
+    """In a forked process: the makers of `share`, their bytes sent back (None if one failed)."""
+    try:
+        ours: list[bytes] | None = [makers[i]() for i in share]
+    except BaseException:
+        ours = None
+    send.send_bytes(pickle.dumps(ours, protocol=pickle.HIGHEST_PROTOCOL))
+    send.close()
 
 
 def _cpu_count() -> int:
@@ -492,7 +554,8 @@ def build(
                     later = (i for i in listings if not _due(i, now))
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
                     store = _Documents(cache) if cache else None
-                    for rel, data in _site_files(config, due, store, environment).items():
+                    workers.close()  # every issue is done: its processes are not needed any more
+                    for rel, data in _site_files(config, due, store, environment, workers).items():
                         _write(tmp, rel, data)
                         written.add(rel)
                     if staging.reused:
@@ -524,18 +587,20 @@ def _check_translations(issues: Sequence[Issue]) -> None:
 
 
 def _site_files(
-    config: Config, due: list[_Summary], store: _Documents | None, environment: str
+    config: Config, due: list[_Summary], store: _Documents | None, environment: str, workers: _Workers
 ) -> dict[str, bytes]:
-    """The files made from all due issues together: feeds, listing."""
+    """The files made from all due issues together: feeds, listing. Those not in the cache
+    are made side by side, as the issues were (`_Workers.make_all`)."""
     entries = [s.entry for s in due if s.entry is not None]
-    files = render_feed_entries(config.site, entries, store)
-    files |= render_edition_feeds(config.site, entries, store)
-    files["index.html"] = _index(config, due, store, environment)
+    documents = feed_documents(config.site, entries, store)
+    documents |= edition_documents(config.site, entries, store)
+    documents["index.html"] = _index(config, due, store, environment)
     if config.site.multilingual:  # each edition's own archive
         for language in config.site.languages:
             own = [s for s in due if s.listing.language == language]
             path = config.site.edition_path(language) + "index.html"
-            files[path] = _index(config, own, store, environment, language)
+            documents[path] = _index(config, own, store, environment, language)
+    files = made(documents, store, workers.make_all)
     files[".nojekyll"] = b""
     return files
 
@@ -546,16 +611,15 @@ def _index(
     store: _Documents | None,
     environment: str,
     language: str | None = None,
-) -> bytes:
+) -> Document:
     """The listing of every due issue; taken from the cache when no listed issue changed (an
     edit to an article's body, say) and the templates, config and code are the same."""
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
         key = digest(f"{language or ''}index.html", environment, *(s.listing_key for s in due))
-        cached = store.document(key)
-        if cached is not None:
-            return cached
-    data = render_index(config.site, [s.listing for s in due], config.templates_dir, language).encode()
-    if key and store is not None:
-        store.store_document(key, data)
-    return data
+    listings = [s.listing for s in due]
+
+    def make() -> bytes:
+        return render_index(config.site, listings, config.templates_dir, language).encode()
+
+    return Document(make, key or None, store.document(key) if store is not None and key else None)

@@ -74,7 +74,7 @@ def test_failure_while_writing_cleans_up(
     def explode(*args: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("newsletter.build.render_feed_entries", explode)
+    monkeypatch.setattr("newsletter.build.feed_documents", explode)
     with pytest.raises(RuntimeError):
         build(config, root / "public")
     assert tree_digest(root / "public") == before
@@ -188,3 +188,18 @@ def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeN
         build(config, root / "public")
     assert tree_digest(root / "public") == before
     assert not list(root.glob(".public.old-*"))
+
+
+def test_documents_are_made_side_by_side_in_forked_processes_in_order() -> None:
+    workers = build_module._Workers(jobs=2)
+    pids = workers.make_all([lambda i=i: f"{i}:{os.getpid()}".encode() for i in range(5)])
+    assert [p.split(b":")[0] for p in pids] == [b"0", b"1", b"2", b"3", b"4"]
+    assert len({p.split(b":")[1] for p in pids}) == 2  # this process and one forked from it
+
+
+def test_a_document_failing_in_a_forked_process_raises_its_own_error_here() -> None:
+    def fail() -> bytes:
+        raise NewsletterError("the index template is broken", path="templates/site/index.html")
+
+    with pytest.raises(NewsletterError, match="index template is broken"):
+        build_module._Workers(jobs=2).make_all([lambda: b"fine", fail])

@@ -127,16 +127,23 @@ def render_edition_feeds(
     """Each edition's own feeds ("de/feed.atom", "de/feed.rss", "de/feed.json", its archive
     pages), of its issues only, in its language and under its title; none for a newsletter
     with one edition, whose feeds are the site's."""
+    return made(edition_documents(site, entries, store), store)
+
+
+def edition_documents(
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None
+) -> dict[str, Document]:
+    """`render_edition_feeds`' documents, not yet made (see `feed_documents`)."""
     if not site.multilingual:
         return {}
-    files: dict[str, bytes] = {}
+    documents: dict[str, Document] = {}
     for language in site.languages:
         edition = replace(
             site.for_edition(language), language=language, feed_id=site.edition_feed_id(language)
         )
         own = [e for e in entries if e.issue.language == language]
-        files |= render_feed_entries(edition, own, store, prefix=site.edition_path(language))
-    return files
+        documents |= feed_documents(edition, own, store, prefix=site.edition_path(language))
+    return documents
 
 
 def render_feed_entries(
@@ -149,30 +156,58 @@ def render_feed_entries(
     same entries and links is taken from there: an archive page (RFC 5005: only the newest
     changes) is made once.
     """
+    return made(feed_documents(site, entries, store, prefix), store)
+
+
+@dataclass
+class Document:
+    """One file made from many issues (a feed document, an archive listing): its bytes as
+    found in the store, or how to make them and the key to store them by."""
+
+    make: Callable[[], bytes]
+    key: str | None = None
+    data: bytes | None = None
+
+
+def made(
+    documents: dict[str, Document],
+    store: DocumentStore | None,
+    make_all: Callable[[list[Callable[[], bytes]]], list[bytes]] | None = None,
+) -> dict[str, bytes]:
+    """Every document's bytes, by path: those not found made (by `make_all`, which may spread
+    them over processes, else one after the other) and stored."""
+    todo = [d for d in documents.values() if d.data is None]
+    makers = [d.make for d in todo]
+    for document, data in zip(todo, make_all(makers) if make_all else [m() for m in makers], strict=True):
+        document.data = data
+        if store is not None and document.key:
+            store.store_document(document.key, data)
+    return {path: d.data for path, d in documents.items() if d.data is not None}
+
+
+def feed_documents(
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, prefix: str = ""
+) -> dict[str, Document]:
+    """`render_feed_entries`' documents, each found in `store` or yet to be made (`made`)."""
     site = xml_safe(site)
     items = sorted(entries, key=lambda e: (_aware(e.issue.date), e.issue.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
 
     def document(
         path: str, page: Sequence[FeedEntry], links: list[tuple[str, str]], make: Callable[[], bytes]
-    ) -> bytes:
+    ) -> Document:
         keys = [e.key for e in page]
         key = _document_key(site, path, links, keys) if store is not None and all(keys) else None
-        data = store.document(key) if store is not None and key else None
-        if data is None:
-            data = make()
-            if store is not None and key:
-                store.store_document(key, data)
-        return data
+        return Document(make, key, store.document(key) if store is not None and key else None)
 
-    files: dict[str, bytes] = {}
+    documents: dict[str, Document] = {}
     atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
     newest_page = [("prev-archive", prefix + archive_path(len(pages)))] if pages else []
-    files[atom_path] = document(
+    documents[atom_path] = document(
         atom_path,
         current,
         newest_page,
-        lambda: _atom(site, current, atom_path, newest_page, archive=False, home=prefix),
+        functools.partial(_atom, site, current, atom_path, newest_page, archive=False, home=prefix),
     )
     for number, page in enumerate(pages, start=1):
         links = [("current", atom_path)]
@@ -181,15 +216,17 @@ def render_feed_entries(
         if number < len(pages):
             links.append(("next-archive", prefix + archive_path(number + 1)))
         path = prefix + archive_path(number)
-        files[path] = document(
+        documents[path] = document(
             path,
             page,
             links,
             functools.partial(_atom, site, page, path, links, archive=True, home=prefix),
         )
-    files[rss_path] = document(rss_path, current, [], lambda: _rss(site, current, prefix))
-    files[json_path] = document(json_path, current, [], lambda: _json_feed(site, current, prefix))
-    return files
+    documents[rss_path] = document(rss_path, current, [], functools.partial(_rss, site, current, prefix))
+    documents[json_path] = document(
+        json_path, current, [], functools.partial(_json_feed, site, current, prefix)
+    )
+    return documents
 
 
 def _document_key(site: Site, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-import multiprocessing
 import os
 import pickle
 import shutil
@@ -35,16 +34,15 @@ import signal
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
     BuildCache,
     Record,
+    SourceKeys,
     digest,
     environment_key,
     file_record,
@@ -70,6 +68,10 @@ from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
 from .sources.decode import read_limited
 
+if TYPE_CHECKING:  # the process machinery is imported when a build first needs processes
+    from concurrent.futures import Executor
+    from multiprocessing.connection import Connection
+
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
 # css-inline, the email package); a rebuild that finds every issue in the cache never imports
 # them. `_renderers` loads them before worker processes fork, so the workers share them.
@@ -77,6 +79,8 @@ from .sources.decode import read_limited
 SAMPLE_RECIPIENT = "leserin@example.org"
 #: Below this many issues to parse or render, starting worker processes costs more than it saves.
 MIN_PARALLEL = 24
+#: Documents (feed pages, listings) each process must have to make before another is forked.
+MIN_DOCUMENTS_EACH = 4
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -255,6 +259,9 @@ class _Workers:
 
     def _executor(self) -> Executor:
         if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             methods = multiprocessing.get_all_start_methods()
             method = "fork" if "fork" in methods and threading.active_count() == 1 else None
             if method is None and "forkserver" in methods:
@@ -269,8 +276,12 @@ class _Workers:
 
         Forking needs this process to have no other threads (so the pool is closed first) and
         the `fork` start method (Linux; macOS and Windows make them here)."""
-        jobs = min(self.jobs, len(makers))
-        if jobs < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        jobs = min(self.jobs, len(makers) // MIN_DOCUMENTS_EACH)
+        if jobs < 2 or threading.active_count() > 1:
+            return [make() for make in makers]
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
             return [make() for make in makers]
         context = multiprocessing.get_context("fork")
         shares = [list(range(i, len(makers), jobs)) for i in range(jobs)]  # feed pages are alike
@@ -518,9 +529,10 @@ def build(
                     todo: list[_Job] = []
                     made: set[str] = set()
                     last = cache.manifest(out) if cache else {}
+                    sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     for path in paths:
-                        key = source_key(path, read_limited(path, max_bytes), max_bytes)
+                        key = sources.key(path)
                         keys.append(key)
                         job = _Job(path, key, rendered_key(environment, key))
                         found = _cached(last.get(job.rendered), out, staging, made, now)
@@ -564,6 +576,7 @@ def build(
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
                 cache.store_manifest(out, records, last)
+                sources.save()
                 cache.prune(keys, store.used if store else ())
     finally:
         workers.close()

@@ -14,6 +14,8 @@ output folder, so deleting the cache is always safe):
   and a rebuild links them into the new one. The key hashes the parsed entry's key and the
   *environment*: code version, config and every file under templates/. A change to any of
   them changes every key, so nothing stale is reused.
+- `sources.pickle`: each source file's key by its stat (size, mtime, ctime, inode), so a
+  rebuild reads only the files that changed (`SourceKeys`).
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
   `atomic.atomic_folder`), so its folders need not be made again.
 - `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
@@ -36,6 +38,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .model import Issue
+from .sources.decode import read_limited
 
 #: Where the cache lives, relative to the folder of newsletter.toml.
 CACHE_PATH = Path(".cache") / "newsletter"
@@ -129,6 +133,62 @@ def source_key(path: Path, data: bytes, max_bytes: int) -> str:
             except OSError:
                 parts += [ref.name, b""]
     return digest(*parts)
+
+
+#: A file changed this recently may change again within its clock's resolution without its
+#: stat showing it: its key is not remembered by its stat (it is read again next time).
+RACY_NS = 2_000_000_000
+
+
+class SourceKeys:
+    """Each source file's key (`source_key`), remembered by the file's stat between builds, so
+    a rebuild reads and hashes only the files that changed (as make and git decide).
+
+    A remembered key is used only while the file's size, mtime, ctime and inode are all as
+    they were, under the same code and size limit. The ctime changes with any write or
+    rename (no tool sets it back), and a file changed less than `RACY_NS` before it was read
+    is never remembered, so a second change within the clock's resolution is not missed.
+    A digest's key also covers the issues it bundles, so it is always read again.
+    """
+
+    def __init__(self, cache: BuildCache | None, max_bytes: int):
+        self.cache, self.max_bytes = cache, max_bytes
+        self.version = digest(code_version(), str(max_bytes))
+        self.known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self.seen: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        if cache is not None and cache.read:
+            try:
+                version, known = pickle.loads(_read_record(cache.folder / "sources.pickle"))
+                if version == self.version and isinstance(known, dict):
+                    self.known = known
+            except Exception:  # missing, torn or foreign: every file is read
+                pass
+
+    def key(self, path: Path) -> str:
+        name = str(path)
+        try:
+            st = os.stat(path)
+            stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        except OSError:  # read_limited names the problem
+            stamp = None
+        remembered = self.known.get(name)
+        if stamp is not None and remembered is not None and remembered[0] == stamp:
+            self.seen[name] = remembered
+            return remembered[1]
+        data = read_limited(path, self.max_bytes)
+        key = source_key(path, data, self.max_bytes)
+        settled = stamp is not None and time.time_ns() - max(stamp[1], stamp[2]) > RACY_NS
+        if stamp is not None and settled and len(data) == stamp[0] and b"articles:" not in data:
+            self.seen[name] = (stamp, key)
+        return key
+
+    def save(self) -> None:
+        """Remember this build's files (those read now, and those found unchanged)."""
+        if self.cache is not None and self.seen != self.known:
+            with contextlib.suppress(OSError):
+                _write_record(
+                    self.cache.folder / "sources.pickle", pickle.dumps((self.version, self.seen), protocol=5)
+                )
 
 
 def rendered_key(environment: str, source: str) -> str:

@@ -192,14 +192,15 @@ def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeN
 
 def test_documents_are_made_side_by_side_in_forked_processes_in_order() -> None:
     workers = build_module._Workers(jobs=2)
-    pids = workers.make_all([lambda i=i: f"{i}:{os.getpid()}".encode() for i in range(5)])
-    assert [p.split(b":")[0] for p in pids] == [b"0", b"1", b"2", b"3", b"4"]
+    pids = workers.make_all([lambda i=i: f"{i}:{os.getpid()}".encode() for i in range(9)])
+    assert [p.split(b":")[0] for p in pids] == [str(i).encode() for i in range(9)]
     assert len({p.split(b":")[1] for p in pids}) == 2  # this process and one forked from it
 
 
 def test_a_document_failing_in_a_forked_process_raises_its_own_error_here() -> None:
+    # Eight documents on two processes: the fourth is the forked process's to make.
     def fail() -> bytes:
         raise NewsletterError("the index template is broken", path="templates/site/index.html")
 
     with pytest.raises(NewsletterError, match="index template is broken"):
-        build_module._Workers(jobs=2).make_all([lambda: b"fine", fail])
+        build_module._Workers(jobs=2).make_all([*[lambda: b"fine"] * 3, fail, *[lambda: b"fine"] * 4])

@@ -13,7 +13,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from . import build_bench, render_bench, smtp_ceiling, store_bench
 from .build_bench import SizeResult
-from .measure import Timing, load_average
+from .measure import load_average
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "BENCHMARKS.md"
@@ -56,17 +55,6 @@ def _v(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "-"
-
-
-def _cpu_seconds(timing: Timing) -> str:
-    """Median CPU seconds of all the command's processes, in user space / in the kernel."""
-    if not timing.cpu_user:
-        return "–"
-    return f"{statistics.median(timing.cpu_user):.2f} / {statistics.median(timing.cpu_system):.2f}"
-
-
-def _mib(values: list[float]) -> str:
-    return f"{max(values):.0f}" if values and max(values) else "–"
 
 
 def send_figures(message_bytes: int, messages: int) -> tuple[list[str], dict[int, float], str]:
@@ -235,83 +223,7 @@ def report(
         "last public/* keeps it, and Hugo writes over its files."
     )
     add("")
-    for size in sizes:
-        t = size.timings
-        full = t["full"].median
-        add(f"### {size.issues:,} issues")
-        add("")
-        add(
-            "| command | median s | min–max s | runs | CPU user / system s | peak RSS tree / main MiB "
-            "| files | ÷ our full |"
-        )
-        add("|---|---:|---:|---:|---:|---:|---:|---:|")
-        files = {"full": "newsletter", "pelican": "pelican", "hugo": "hugo", "hugo_fair": "hugo_fair"}
-        for key, timing in t.items():
-            count = size.output_files.get(files.get(key, ""), "")
-            add(
-                f"| {timing.label} | {timing.median:.2f} | {timing.spread()} | {len(timing.seconds)} | "
-                f"{_cpu_seconds(timing)} | {_mib(timing.peak_tree_mib)} / {_mib(timing.peak_main_mib)} | "
-                f"{count} | {timing.median / full:.2f} |"
-            )
-        add("")
-        ratios = [
-            f"Pelican ÷ newsletter: **{t['pelican'].median / full:.2f}×** (target ≥ 5×; with Pelican's "
-            f"default pages {t['pelican_defaults'].median / full:.2f}×)",
-            f"Hugo (page only) ÷ newsletter: {t['hugo'].median / full:.2f}×",
-            f"incremental (one issue edited) ÷ full: **{t['incremental'].median / full:.1%}** (target ≤ 5%); "
-            f"nothing changed ÷ full: {t['nochange'].median / full:.1%}; incremental output byte-identical "
-            f"to a full build: **{'yes' if size.incremental_identical else 'NO'}**",
-        ]
-        if "hugo_fair" in t:
-            fair = t["hugo_fair"].median
-            ratios.append(
-                f"goal 1, full build ÷ fair Hugo: **{full / fair:.2f}×** (target ≤ 1.0; stretch: ≤ Hugo "
-                f"page only, {t['hugo'].median / fair:.2f}× the fair Hugo)"
-            )
-            if "cold" in t and "hugo_fair_warm" in t:
-                ratios.append(
-                    f"each from the same start: no output and no cache ÷ the fair Hugo into an empty "
-                    f"public/ **{t['cold'].median / fair:.2f}×**; the full build into its reused folder "
-                    f"÷ the fair Hugo into its last public/ **{full / t['hugo_fair_warm'].median:.2f}×**"
-                )
-            ratios.append(
-                f"goal 3, one issue edited (a fresh `newsletter build`) ÷ fair Hugo's full build: "
-                f"**{t['incremental'].median / fair:.2f}** (target ≤ 0.2); nothing changed ÷ fair Hugo: "
-                f"{t['nochange'].median / fair:.2f}"
-            )
-        if "in_process" in t:
-            ratios.append(
-                f"one issue edited, rebuilt in a running process (`newsletter preview`) ÷ full: "
-                f"**{t['in_process'].median / full:.1%}**"
-            )
-        if "serial" in t:
-            ratios.append(f"serial (`--jobs 1`) ÷ parallel: {t['serial'].median / full:.2f}×")
-        for r in ratios:
-            add(f"- {r}")
-        add("")
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        ms, ml = max(small.timings["full"].peak_tree_mib), max(large.timings["full"].peak_tree_mib)
-        mms, mml = max(small.timings["full"].peak_main_mib), max(large.timings["full"].peak_main_mib)
-        k = large.issues / small.issues
-        growth = large.timings["full"].median / small.timings["full"].median
-        add("### Memory")
-        add("")
-        add(
-            f"Peak RSS of a full build: {ms:.0f} MiB at {small.issues:,} issues, {ml:.0f} MiB at "
-            f"{large.issues:,} (all processes; main process {mms:.0f} → {mml:.0f} MiB). "
-            f"{k:.0f}× the issues took {ml / ms:.1f}× the memory (target: under 1 GiB at 10,000 and "
-            f"no faster than linear). Time: {growth:.1f}× "
-            f"for {k:.0f}× the issues."
-        )
-        add("")
-        add(
-            f"- goal 4, {large.issues:,} issues against {small.issues:,}: time **{growth:.1f}×**, peak RSS "
-            f"**{ml / ms:.1f}×** for {k:.0f}× the issues (no faster than linear: "
-            f"{'yes' if growth <= k and ml / ms <= k else 'NO'}); peak RSS {ml:.0f} MiB "
-            f"(< 1 GiB: {'yes' if ml < 1024 else 'NO'})"
-        )
-        add("")
+    lines += build_bench.figures(sizes)
     add("## Rendering, per issue")
     add("")
     add(

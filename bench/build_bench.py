@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .corpus import write_all
-from .measure import Timing, installed_environment, run
+from .measure import Timing, cpu_seconds, installed_environment, mib, run
 
 HERE = Path(__file__).parent
 TOOLS = HERE / ".venv-tools"
@@ -231,11 +231,103 @@ def bench_size(n: int, runs: int, work: Path, pelican: Path, hugo: Path, *, seri
     return result
 
 
+def figures(sizes: list[SizeResult]) -> list[str]:
+    """The Markdown tables and ratios of each corpus size, and the memory growth between the
+    smallest and the largest (BENCHMARKS.md's Build section)."""
+    lines: list[str] = []
+    add = lines.append
+    for size in sizes:
+        t = size.timings
+        full = t["full"].median
+        add(f"### {size.issues:,} issues")
+        add("")
+        add(
+            "| command | median s | min–max s | runs | CPU user / system s | peak RSS tree / main MiB "
+            "| files | ÷ our full |"
+        )
+        add("|---|---:|---:|---:|---:|---:|---:|---:|")
+        files = {"full": "newsletter", "pelican": "pelican", "hugo": "hugo", "hugo_fair": "hugo_fair"}
+        for key, timing in t.items():
+            count = size.output_files.get(files.get(key, ""), "")
+            add(
+                f"| {timing.label} | {timing.median:.2f} | {timing.spread()} | {len(timing.seconds)} | "
+                f"{cpu_seconds(timing)} | {mib(timing.peak_tree_mib)} / {mib(timing.peak_main_mib)} | "
+                f"{count} | {timing.median / full:.2f} |"
+            )
+        add("")
+        ratios = [
+            f"Pelican ÷ newsletter: **{t['pelican'].median / full:.2f}×** (target ≥ 5×; with Pelican's "
+            f"default pages {t['pelican_defaults'].median / full:.2f}×)",
+            f"Hugo (page only) ÷ newsletter: {t['hugo'].median / full:.2f}×",
+            f"incremental (one issue edited) ÷ full: **{t['incremental'].median / full:.1%}** (target ≤ 5%); "
+            f"nothing changed ÷ full: {t['nochange'].median / full:.1%}; incremental output byte-identical "
+            f"to a full build: **{'yes' if size.incremental_identical else 'NO'}**",
+        ]
+        if "hugo_fair" in t:
+            fair = t["hugo_fair"].median
+            ratios.append(
+                f"goal 1, full build ÷ fair Hugo: **{full / fair:.2f}×** (target ≤ 1.0; stretch: ≤ Hugo "
+                f"page only, {t['hugo'].median / fair:.2f}× the fair Hugo)"
+            )
+            if "cold" in t and "hugo_fair_warm" in t:
+                ratios.append(
+                    f"each from the same start: no output and no cache ÷ the fair Hugo into an empty "
+                    f"public/ **{t['cold'].median / fair:.2f}×**; the full build into its reused folder "
+                    f"÷ the fair Hugo into its last public/ **{full / t['hugo_fair_warm'].median:.2f}×**"
+                )
+            ratios.append(
+                f"goal 3, one issue edited (a fresh `newsletter build`) ÷ fair Hugo's full build: "
+                f"**{t['incremental'].median / fair:.2f}** (target ≤ 0.2); nothing changed ÷ fair Hugo: "
+                f"{t['nochange'].median / fair:.2f}"
+            )
+        if "in_process" in t:
+            ratios.append(
+                f"one issue edited, rebuilt in a running process (`newsletter preview`) ÷ full: "
+                f"**{t['in_process'].median / full:.1%}**"
+            )
+        if "serial" in t:
+            ratios.append(f"serial (`--jobs 1`) ÷ parallel: {t['serial'].median / full:.2f}×")
+        for r in ratios:
+            add(f"- {r}")
+        add("")
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        ms, ml = max(small.timings["full"].peak_tree_mib), max(large.timings["full"].peak_tree_mib)
+        mms, mml = max(small.timings["full"].peak_main_mib), max(large.timings["full"].peak_main_mib)
+        k = large.issues / small.issues
+        # Time from the same start at both sizes: the smallest size's full runs follow a warm-up
+        # (they write into the folder their last run left), the others' do not.
+        row = "cold" if "cold" in small.timings and "cold" in large.timings else "full"
+        growth = large.timings[row].median / small.timings[row].median
+        start = "no output folder and no cache at either size" if row == "cold" else "full builds"
+        add("### Memory")
+        add("")
+        add(
+            f"Peak RSS of a full build: {ms:.0f} MiB at {small.issues:,} issues, {ml:.0f} MiB at "
+            f"{large.issues:,} (all processes; main process {mms:.0f} → {mml:.0f} MiB). "
+            f"{k:.0f}× the issues took {ml / ms:.1f}× the memory (target: under 1 GiB at 10,000 and "
+            f"no faster than linear). Time: {growth:.1f}× "
+            f"for {k:.0f}× the issues ({start}). "
+            "A forked process's RSS counts the pages it still shares with its parent, so the sum "
+            "over processes overstates what the build holds."
+        )
+        add("")
+        add(
+            f"- goal 4, {large.issues:,} issues against {small.issues:,}: time **{growth:.1f}×**, peak RSS "
+            f"**{ml / ms:.1f}×** for {k:.0f}× the issues (no faster than linear: "
+            f"{'yes' if growth <= k and ml / ms <= k else 'NO'}); peak RSS {ml:.0f} MiB "
+            f"(< 1 GiB: {'yes' if ml < 1024 else 'NO'})"
+        )
+        add("")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> list[SizeResult]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--issues", type=int, nargs="+", default=[1000, 10_000])
     ap.add_argument("--runs", type=int, default=5, help="runs at the smallest size (fewer at larger)")
     ap.add_argument("--json", type=Path, help="write the figures here")
+    ap.add_argument("--markdown", type=Path, help="write the tables here (BENCHMARKS.md's Build section)")
     args = ap.parse_args(argv)
     pelican, hugo = ensure_tools()
     results = []
@@ -245,6 +337,8 @@ def main(argv: list[str] | None = None) -> list[SizeResult]:
             results.append(bench_size(n, runs, Path(tmp), pelican, hugo, serial=k == 0))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1), encoding="utf-8")
+    if args.markdown:
+        args.markdown.write_text("\n".join(figures(results)) + "\n", encoding="utf-8")
     return results
 
 

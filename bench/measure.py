@@ -139,3 +139,14 @@ def stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def cpu_seconds(timing: Timing) -> str:
+    """Median CPU seconds of all the command's processes, in user space / in the kernel."""
+    if not timing.cpu_user:
+        return "–"
+    return f"{statistics.median(timing.cpu_user):.2f} / {statistics.median(timing.cpu_system):.2f}"
+
+
+def mib(values: list[float]) -> str:
+    return f"{max(values):.0f}" if values and max(values) else "–"

@@ -18,12 +18,14 @@ of them to pay for it: a worker gets the source's path, writes the issue's files
 sends back only its summary (the issue without its body, and its feed entry), so no whole
 issue crosses between processes and the build never holds every parsed article at once.
 The feed documents and listings the cache does not have are then made side by side too, in
-processes forked once every issue is done: they inherit the feed entries, and only the bytes
-come back. The output is the same bytes either way.
+processes forked once every issue is done: they inherit the feed entries and write what they
+make, so nothing crosses between processes but the numbers of their share. The output is the
+same bytes either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -61,7 +63,6 @@ from .outputs.feeds import (
     edition_documents,
     feed_documents,
     feed_entry,
-    made,
     without_body,
 )
 from .outputs.site import render_index, render_issue_page
@@ -79,8 +80,8 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
 SAMPLE_RECIPIENT = "leserin@example.org"
 #: Below this many issues to parse or render, starting worker processes costs more than it saves.
 MIN_PARALLEL = 24
-#: Documents (feed pages, listings) each process must have to make before another is forked.
-MIN_DOCUMENTS_EACH = 4
+#: Tasks (feed pages, listings to make) each process must have before another is forked.
+MIN_TASKS_EACH = 4
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -269,49 +270,49 @@ class _Workers:
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method))
         return self._pool
 
-    def make_all(self, makers: list[Callable[[], bytes]]) -> list[bytes]:
-        """Each maker's bytes, in order: the makers split between this process and processes
-        forked from it (which inherit what the makers read, so nothing is sent to them but
-        their share's numbers, and only the bytes come back), else made right here.
+    def run_all(self, tasks: list[Callable[[], object]]) -> list[object]:
+        """Each task's result, in order: the tasks split between this process and processes
+        forked from it (which inherit everything the tasks read, so nothing is sent to them but
+        the numbers of their share, and only the results come back), else run right here.
 
         Forking needs this process to have no other threads (so the pool is closed first) and
-        the `fork` start method (Linux; macOS and Windows make them here)."""
-        jobs = min(self.jobs, len(makers) // MIN_DOCUMENTS_EACH)
+        the `fork` start method (Linux; elsewhere they run here)."""
+        jobs = min(self.jobs, len(tasks) // MIN_TASKS_EACH)
         if jobs < 2 or threading.active_count() > 1:
-            return [make() for make in makers]
+            return [task() for task in tasks]
         import multiprocessing
 
         if "fork" not in multiprocessing.get_all_start_methods():
-            return [make() for make in makers]
+            return [task() for task in tasks]
         context = multiprocessing.get_context("fork")
-        shares = [list(range(i, len(makers), jobs)) for i in range(jobs)]  # feed pages are alike
+        shares = [list(range(i, len(tasks), jobs)) for i in range(jobs)]  # feed pages are alike
         children = []
         gc.freeze()  # the children's collections then leave the inherited objects' pages alone
         for share in shares[1:]:
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_make_share, args=(makers, share, send), daemon=True)
+            child = context.Process(target=_run_share, args=(tasks, share, send), daemon=True)
             child.start()
             send.close()
             children.append((child, receive, share))
-        out: list[bytes | None] = [None] * len(makers)
+        out: list[object] = [None] * len(tasks)
         try:
             for i in shares[0]:
-                out[i] = makers[i]()
+                out[i] = tasks[i]()
             for _, receive, share in children:
                 try:
                     theirs = pickle.loads(receive.recv_bytes())
-                except EOFError:  # the child died (killed, out of memory): made here instead
+                except EOFError:  # the child died (killed, out of memory): run here instead
                     theirs = None
-                if theirs is None:  # it failed: made here, so its error is raised here, as itself
-                    theirs = [makers[i]() for i in share]
-                for i, data in zip(share, theirs, strict=True):
-                    out[i] = data
+                if theirs is None:  # it failed: run here, so its error is raised here, as itself
+                    theirs = [tasks[i]() for i in share]
+                for i, result in zip(share, theirs, strict=True):
+                    out[i] = result
         finally:
             for child, receive, _ in children:
                 receive.close()
                 child.join()
             gc.unfreeze()
-        return [data for data in out if data is not None]
+        return out
 
     def close(self) -> None:
         if self._pool is not None:
@@ -319,14 +320,15 @@ class _Workers:
             self._pool = None
 
 
-def _make_share(makers: list[Callable[[], bytes]], share: list[int], send: Connection) -> None:
-    """In a forked process: the makers of `share`, their bytes sent back (None if one failed)."""
+def _run_share(tasks: list[Callable[[], object]], share: list[int], send: Connection) -> None:
+    """In a forked process: the tasks of `share`, their results sent back (None if one failed)."""
     try:
-        ours: list[bytes] | None = [makers[i]() for i in share]
-    except BaseException:
+        ours: list[object] | None = [tasks[i]() for i in share]
+    except BaseException:  # an error (or Ctrl-C): the parent runs them again, and says why
         ours = None
-    send.send_bytes(pickle.dumps(ours, protocol=pickle.HIGHEST_PROTOCOL))
-    send.close()
+    with contextlib.suppress(OSError):  # the build stopped meanwhile: no one reads this any more
+        send.send_bytes(pickle.dumps(ours, protocol=pickle.HIGHEST_PROTOCOL))
+        send.close()
 
 
 def _cpu_count() -> int:
@@ -567,9 +569,7 @@ def build(
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
                     store = _Documents(cache) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
-                    for rel, data in _site_files(config, due, store, environment, workers).items():
-                        _write(tmp, rel, data)
-                        written.add(rel)
+                    written.update(_site_files(config, due, store, environment, workers, tmp))
                     if staging.reused:
                         prune_tree(tmp, {os.path.normpath(rel) for rel in written})
                 finally:
@@ -600,10 +600,16 @@ def _check_translations(issues: Sequence[Issue]) -> None:
 
 
 def _site_files(
-    config: Config, due: list[_Summary], store: _Documents | None, environment: str, workers: _Workers
-) -> dict[str, bytes]:
-    """The files made from all due issues together: feeds, listing. Those not in the cache
-    are made side by side, as the issues were (`_Workers.make_all`)."""
+    config: Config,
+    due: list[_Summary],
+    store: _Documents | None,
+    environment: str,
+    workers: _Workers,
+    root: Path,
+) -> list[str]:
+    """Write the files made from all due issues together (feeds, listings) into `root`: their
+    paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),
+    each written by the process that made it: no document is sent between processes."""
     entries = [s.entry for s in due if s.entry is not None]
     documents = feed_documents(config.site, entries, store)
     documents |= edition_documents(config.site, entries, store)
@@ -613,9 +619,22 @@ def _site_files(
             own = [s for s in due if s.listing.language == language]
             path = config.site.edition_path(language) + "index.html"
             documents[path] = _index(config, own, store, environment, language)
-    files = made(documents, store, workers.make_all)
-    files[".nojekyll"] = b""
-    return files
+    documents[".nojekyll"] = Document(bytes, data=b"")
+    todo: list[Callable[[], object]] = []
+    for rel, document in documents.items():
+        if document.data is not None:
+            _write(root, rel, document.data)
+        else:
+            todo.append(functools.partial(_make_document, root, rel, document, store))
+    workers.run_all(todo)
+    return list(documents)
+
+
+def _make_document(root: Path, rel: str, document: Document, store: _Documents | None) -> None:
+    data = document.make()
+    _write(root, rel, data)
+    if store is not None and document.key:
+        store.store_document(document.key, data)
 
 
 def _index(

@@ -190,17 +190,17 @@ def test_output_moved_aside_by_a_killed_build_is_put_back(make_newsletter: MakeN
     assert not list(root.glob(".public.old-*"))
 
 
-def test_documents_are_made_side_by_side_in_forked_processes_in_order() -> None:
+def test_tasks_run_side_by_side_in_forked_processes_and_answer_in_order() -> None:
     workers = build_module._Workers(jobs=2)
-    pids = workers.make_all([lambda i=i: f"{i}:{os.getpid()}".encode() for i in range(9)])
-    assert [p.split(b":")[0] for p in pids] == [str(i).encode() for i in range(9)]
-    assert len({p.split(b":")[1] for p in pids}) == 2  # this process and one forked from it
+    results = workers.run_all([lambda i=i: f"{i} {os.getpid()}" for i in range(9)])
+    assert [str(r).split()[0] for r in results] == [str(i) for i in range(9)]
+    assert len({str(r).split()[1] for r in results}) == 2  # this process and one forked from it
 
 
-def test_a_document_failing_in_a_forked_process_raises_its_own_error_here() -> None:
-    # Eight documents on two processes: the fourth is the forked process's to make.
+def test_a_task_failing_in_a_forked_process_raises_its_own_error_here() -> None:
+    # Eight tasks on two processes: the fourth is the forked process's.
     def fail() -> bytes:
         raise NewsletterError("the index template is broken", path="templates/site/index.html")
 
     with pytest.raises(NewsletterError, match="index template is broken"):
-        build_module._Workers(jobs=2).make_all([*[lambda: b"fine"] * 3, fail, *[lambda: b"fine"] * 4])
+        build_module._Workers(jobs=2).run_all([*[lambda: b"fine"] * 3, fail, *[lambda: b"fine"] * 4])

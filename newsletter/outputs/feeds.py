@@ -169,19 +169,13 @@ class Document:
     data: bytes | None = None
 
 
-def made(
-    documents: dict[str, Document],
-    store: DocumentStore | None,
-    make_all: Callable[[list[Callable[[], bytes]]], list[bytes]] | None = None,
-) -> dict[str, bytes]:
-    """Every document's bytes, by path: those not found made (by `make_all`, which may spread
-    them over processes, else one after the other) and stored."""
-    todo = [d for d in documents.values() if d.data is None]
-    makers = [d.make for d in todo]
-    for document, data in zip(todo, make_all(makers) if make_all else [m() for m in makers], strict=True):
-        document.data = data
-        if store is not None and document.key:
-            store.store_document(document.key, data)
+def made(documents: dict[str, Document], store: DocumentStore | None) -> dict[str, bytes]:
+    """Every document's bytes, by path: those not found made, and stored."""
+    for document in documents.values():
+        if document.data is None:
+            document.data = document.make()
+            if store is not None and document.key:
+                store.store_document(document.key, document.data)
     return {path: d.data for path, d in documents.items() if d.data is not None}
 
 

@@ -45,6 +45,19 @@ def make_newsletter(tmp_path: Path) -> Callable[[Iterable[Path]], Path]:
     return make
 
 
+def start_interruptible(args: list[str], **popen: object) -> subprocess.Popen[str]:
+    """`subprocess.Popen(args)` of a command the test stops with Ctrl-C (SIGINT), however the test
+    run was started: a background job's SIGINT is ignored, children inherit that, and Python
+    then raises no KeyboardInterrupt. A handled signal is reset to its default in the child."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, text=True, **popen)  # type: ignore[call-overload, no-any-return]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under `folder`."""
     return {

@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, copy_of_the_repository, require
+from conftest import DATA, ROOT, copy_of_the_repository, require, start_interruptible
 
 from bench.measure import free_port
 
@@ -50,9 +50,9 @@ class Editor:
         return self.run(str(BIN / "newsletter"), *args, ok=ok)
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        return start_interruptible(
             [str(BIN / "newsletter"), *args], cwd=self.root, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
 
     def stop(self, proc: subprocess.Popen[str]) -> None:

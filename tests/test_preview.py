@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, start_interruptible
 
 from bench.measure import free_port
 from newsletter.preview import serve, watch
@@ -72,9 +72,9 @@ def test_plain_preview_rebuilds_an_edited_issue(make_newsletter: Callable[[Itera
     root = make_newsletter(sorted((ROOT / "issues").glob("*.md")))
     (issue,) = (root / "issues").glob("*.md")
     port = free_port()
-    proc = subprocess.Popen(
+    proc = start_interruptible(
         [str(BIN / "newsletter"), "preview", "--port", str(port)],
-        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
         assert proc.stdout is not None

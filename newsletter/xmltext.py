@@ -38,7 +38,7 @@ def xml_safe(value: T) -> T:
             return value
     walk = _Walk()
     clean = walk.clean(value)
-    if walk.frozen or _frozen_dataclass(clean):
+    if walk.frozen and (not walk.dicts or _frozen_dataclass(clean)):
         _RECENT.append(clean)
     return clean  # type: ignore[no-any-return]
 
@@ -47,15 +47,17 @@ _RECENT: collections.deque[Any] = collections.deque(maxlen=8)
 
 
 def _frozen_dataclass(value: object) -> bool:
-    """A frozen dataclass is remembered even with a dict inside (`Site.editions`): the model's
-    dicts are filled when the config is read and never changed after."""
+    """A frozen dataclass is remembered even with a dict inside (`Site.editions`, `Labels.words`):
+    the model's dicts are filled when the config is read and never changed after. A list
+    anywhere, or a bare dict, is never remembered."""
     params = getattr(type(value), "__dataclass_params__", None)
     return bool(params and params.frozen)
 
 
 class _Walk:
     def __init__(self) -> None:
-        self.frozen = True  # nothing met so far could change after the walk
+        self.frozen = True  # nothing met so far could change after the walk (but a dict)
+        self.dicts = False  # a dict met: remembered only inside a frozen dataclass
 
     def clean(self, value: Any) -> Any:
         # Returns `value` itself when nothing inside it changes: the common case copies nothing.
@@ -68,7 +70,7 @@ class _Walk:
                 return value
             return items if isinstance(value, list) else tuple(items)
         if isinstance(value, dict):
-            self.frozen = False
+            self.dicts = True
             pairs = [(self.clean(k), self.clean(v)) for k, v in value.items()]
             if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items(), strict=True)):
                 return value

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from factories import make_article, make_issue
+import dataclasses
+
+from factories import email_site, make_article, make_issue
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from newsletter.model import Person, Section
+from newsletter.model import Edition, Person, Section
 from newsletter.xmltext import xml_safe, xml_text
 
 
@@ -83,3 +85,16 @@ def test_a_value_cleaned_again_is_the_same_and_a_mutable_one_is_walked_again() -
     assert xml_safe(words) is words
     words["b"] = "bad\x01"  # a dict may change between calls: never taken as known clean
     assert xml_safe(words) == {"a": "ok", "b": "bad"}
+
+
+def test_a_site_is_cleaned_once_and_a_list_inside_a_value_is_walked_again() -> None:
+    site = dataclasses.replace(
+        email_site(), title="Novastan\x07", editions={"fr": Edition("fr", title="Novastan FR")}
+    )
+    clean = xml_safe(site)
+    assert clean.title == "Novastan" and xml_safe(clean) is clean  # the editions dict is config
+    labels = [Person("Leserin")]
+    holder = Section("Titel", labels)  # type: ignore[arg-type]  # a list where a tuple goes
+    assert xml_safe(holder) is holder
+    labels.append(Person("Bad\x01"))  # a list may change between calls: never taken as known clean
+    assert xml_safe(holder).blocks[1].name == "Bad"  # type: ignore[attr-defined]

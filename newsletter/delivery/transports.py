@@ -95,8 +95,10 @@ class Transport(Protocol):
 class OutboxTransport:
     """Writes each message as a `.eml` file into a Maildir (tmp/ then rename into new/).
 
-    File names are a hash of recipient and message, so sending the same message twice (after a
-    crash) overwrites rather than duplicates: the outbox holds exactly one copy each.
+    File names are a hash of recipient and message, so writing the same message twice (after a
+    crash) overwrites rather than duplicates. The Date header is the time of sending: a message
+    sent again a second later is another file, as a mail server would take it twice (the
+    service's reminder of a pending confirmation is one such message, meant to arrive again).
     """
 
     name = "outbox"

@@ -18,6 +18,7 @@ import pytest
 from click.testing import Result
 
 from newsletter.config import load_config
+from newsletter.delivery.personalize import Personalizer
 from newsletter.delivery.send import SendOptions, find_issue, send_issue
 from newsletter.delivery.tokens import verify_token
 from newsletter.delivery.transports import (
@@ -29,6 +30,7 @@ from newsletter.delivery.transports import (
 )
 from newsletter.errors import NewsletterError
 from newsletter.outputs.built import built_email
+from newsletter.outputs.mime import date_header
 from tests.state import query
 
 from .conftest import DATA, SECRET, add_subscribers
@@ -197,7 +199,10 @@ def test_outbox_is_the_default_transport(news: Path, cli: Cli) -> None:
     assert {parse(f)["To"] for f in files} == {"a@example.org", "b@example.org"}
 
 
-def test_outbox_resend_overwrites_instead_of_duplicating(news: Path) -> None:
+def test_outbox_resend_overwrites_instead_of_duplicating(news: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both sends in the same second (the Date header is the time of sending): the same message.
+    sent_at = date_header(dt.datetime(2026, 12, 6, 22, 0, tzinfo=dt.UTC))
+    monkeypatch.setattr(Personalizer, "_date", lambda self: sent_at)
     config = load_config(news / "newsletter.toml")
     issue = find_issue(config, "sample-issue", news / "public")
     html, text = built_email(news / "public", issue)

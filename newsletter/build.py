@@ -263,9 +263,8 @@ class _Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            methods = multiprocessing.get_all_start_methods()
-            method = "fork" if "fork" in methods and threading.active_count() == 1 else None
-            if method is None and "forkserver" in methods:
+            method = "fork" if _can_fork() else None
+            if method is None and "forkserver" in multiprocessing.get_all_start_methods():
                 method = "forkserver"
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method))
         return self._pool
@@ -278,12 +277,10 @@ class _Workers:
         Forking needs this process to have no other threads (so the pool is closed first) and
         the `fork` start method (Linux; elsewhere they run here)."""
         jobs = min(self.jobs, len(tasks) // MIN_TASKS_EACH)
-        if jobs < 2 or threading.active_count() > 1:
+        if jobs < 2 or not _can_fork():
             return [task() for task in tasks]
         import multiprocessing
 
-        if "fork" not in multiprocessing.get_all_start_methods():
-            return [task() for task in tasks]
         context = multiprocessing.get_context("fork")
         shares = [list(range(i, len(tasks), jobs)) for i in range(jobs)]  # feed pages are alike
         children = []
@@ -300,7 +297,7 @@ class _Workers:
                 out[i] = tasks[i]()
             for _, receive, share in children:
                 try:
-                    theirs = pickle.loads(receive.recv_bytes())
+                    theirs = receive.recv()
                 except EOFError:  # the child died (killed, out of memory): run here instead
                     theirs = None
                 if theirs is None:  # it failed: run here, so its error is raised here, as itself
@@ -320,6 +317,14 @@ class _Workers:
             self._pool = None
 
 
+def _can_fork() -> bool:
+    """Whether worker processes may be forked from this one: `fork` exists (not on Windows) and
+    no other thread runs (forking a threaded process can copy a lock in its locked state)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _run_share(tasks: list[Callable[[], object]], share: list[int], send: Connection) -> None:
     """In a forked process: the tasks of `share`, their results sent back (None if one failed)."""
     try:
@@ -327,7 +332,7 @@ def _run_share(tasks: list[Callable[[], object]], share: list[int], send: Connec
     except BaseException:  # an error (or Ctrl-C): the parent runs them again, and says why
         ours = None
     with contextlib.suppress(OSError):  # the build stopped meanwhile: no one reads this any more
-        send.send_bytes(pickle.dumps(ours, protocol=pickle.HIGHEST_PROTOCOL))
+        send.send(ours)
         send.close()
 
 
@@ -631,10 +636,7 @@ def _site_files(
 
 
 def _make_document(root: Path, rel: str, document: Document, store: _Documents | None) -> None:
-    data = document.make()
-    _write(root, rel, data)
-    if store is not None and document.key:
-        store.store_document(document.key, data)
+    _write(root, rel, document.made(store))
 
 
 def _index(

@@ -120,11 +120,16 @@ def environment_key(config: Config) -> str:
     return digest(code_version(), repr(config), folder_digest(config.templates_dir))
 
 
+def _bundles_issues(data: bytes) -> bool:
+    """Whether a source may be a digest: its key then covers the issue files it names."""
+    return b"articles:" in data
+
+
 def source_key(path: Path, data: bytes, max_bytes: int) -> str:
     """The key of one source file's parsed model; a digest's includes the issue files it
     bundles (their titles, summaries and images are in its model)."""
     parts: list[bytes | str] = ["source", code_version(), str(path), str(max_bytes), data]
-    if b"articles:" in data:
+    if _bundles_issues(data):
         from .sources.teasers import referenced_files
 
         for ref in referenced_files(data, path.parent):
@@ -178,7 +183,7 @@ class SourceKeys:
         data = read_limited(path, self.max_bytes)
         key = source_key(path, data, self.max_bytes)
         settled = stamp is not None and time.time_ns() - max(stamp[1], stamp[2]) > RACY_NS
-        if stamp is not None and settled and len(data) == stamp[0] and b"articles:" not in data:
+        if stamp is not None and settled and len(data) == stamp[0] and not _bundles_issues(data):
             self.seen[name] = (stamp, key)
         return key
 

@@ -125,6 +125,11 @@ class Image:
         return self.url.startswith("https://")
 
 
+def shown(image: Image | None) -> Image | None:
+    """`image` if the outputs show it (`Image.shown`), else None."""
+    return image if image is not None and image.shown else None
+
+
 @dataclass(frozen=True)
 class Teaser:
     """One article a digest issue bundles: its title, standfirst and image, and where it is read.
@@ -196,6 +201,11 @@ class Article:
     @property
     def headings(self) -> tuple[str, ...]:
         return tuple(s.heading for s in self.sections if s.heading)
+
+    @property
+    def lead_image(self) -> Image | None:
+        """The lead image as every output shows it: None when there is none to show."""
+        return shown(self.image)
 
 
 @dataclass(frozen=True)

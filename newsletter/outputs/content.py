@@ -9,7 +9,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from ..figures import column_size, figure_html
-from ..model import Block, Image, Issue, Language, RelatedLink, Section, Site
+from ..model import Block, Image, Issue, Language, RelatedLink, Section, Site, shown
 from .labels import Labels
 
 #: How an output prints a figure (the feeds: as it is; the page and the email add attributes).
@@ -194,7 +194,7 @@ def teaser_views(site: Site, issue: Issue, labels: Labels) -> list[TeaserView]:
     out = []
     more = labels["read_more"]
     for t in issue.articles:
-        image = t.image if t.image and t.image.shown else None
+        image = shown(t.image)
         width, height = column_size(image, EMAIL_COLUMN) if image else (EMAIL_COLUMN, None)
         label = f"{more}{labels['colon']} {t.title}"
         other = t.language if t.language and not Language(issue.language).matches(t.language) else ""

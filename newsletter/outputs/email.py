@@ -168,7 +168,7 @@ def email_context(site: Site, issue: Issue, templates_dir: Path) -> dict[str, An
     article = issue.article
     direction = Language(issue.language).direction
     lead = lead_paragraph(issue)
-    image = article.image if article.image and article.image.shown else None
+    image = article.lead_image
     return {
         "site": site,
         "issue": issue,

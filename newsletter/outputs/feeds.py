@@ -98,8 +98,8 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = _feed_labels(templates_dir, issue.language)
-    image = issue.article.image
-    lead = figure_html(image) + "\n" if image and image.shown else ""  # for readers without Media RSS
+    image = issue.article.lead_image
+    lead = figure_html(image) + "\n" if image else ""  # for readers without Media RSS
     body = lead + article_html(site, issue, labels, related_block=False) + teasers_html(site, issue, labels)
     body += original_html(issue, labels)
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
@@ -168,15 +168,18 @@ class Document:
     key: str | None = None
     data: bytes | None = None
 
+    def made(self, store: DocumentStore | None) -> bytes:
+        """Its bytes: as found, or made now and stored by its key."""
+        if self.data is None:
+            self.data = self.make()
+            if store is not None and self.key:
+                store.store_document(self.key, self.data)
+        return self.data
+
 
 def made(documents: dict[str, Document], store: DocumentStore | None) -> dict[str, bytes]:
     """Every document's bytes, by path: those not found made, and stored."""
-    for document in documents.values():
-        if document.data is None:
-            document.data = document.make()
-            if store is not None and document.key:
-                store.store_document(document.key, document.data)
-    return {path: d.data for path, d in documents.items() if d.data is not None}
+    return {path: document.made(store) for path, document in documents.items()}
 
 
 def feed_documents(
@@ -330,8 +333,8 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     set_entry_links(entry, links)
     if not _same_language(issue.language, site.language):
         set_entry_language(entry, issue.language)
-    if article.image and article.image.shown:
-        set_entry_image(entry, article.image)
+    if article.lead_image:
+        set_entry_image(entry, article.lead_image)
 
 
 # --- RSS 2.0 ------------------------------------------------------------------------------
@@ -369,8 +372,8 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
             entry.dc.dc_language(issue.language)
         for tag in article.tags:
             entry.category(term=tag)
-        if article.image and article.image.shown:
-            set_entry_image(entry, article.image)
+        if article.lead_image:
+            set_entry_image(entry, article.lead_image)
     return rss_bytes(fg)
 
 
@@ -414,8 +417,8 @@ def _json_item(site: Site, item: FeedEntry) -> dict[str, Any]:
         out["external_url"] = article.source_url
     if article.summary:
         out["summary"] = article.summary
-    if article.image and article.image.shown:
-        out["image"] = article.image.url
+    if article.lead_image:
+        out["image"] = article.lead_image.url
     out["date_published"] = item.published.isoformat()
     out["date_modified"] = item.updated.isoformat()
     if article.authors:

@@ -56,7 +56,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
     site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     lead = lead_paragraph(issue)
-    image = issue.article.image if issue.article.image and issue.article.image.shown else None
+    image = issue.article.lead_image
     return (
         _environment(templates_dir)
         .get_template("issue.html")

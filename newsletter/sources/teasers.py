@@ -95,12 +95,6 @@ def referenced_files(data: bytes, issues_dir: Path) -> list[Path]:
     return [p for p in found if p is not None]
 
 
-def _lead_image(issue: Issue) -> Image | None:
-    """The lead image of an issue, as a teaser shows it."""
-    image = issue.article.image
-    return image if image is not None and image.shown else None
-
-
 class _Item:
     """One item of `articles:` being read: its errors name the file and the item's line."""
 
@@ -180,7 +174,7 @@ def _from_issue(
         title=issue.article.title,
         slug=issue.slug,
         summary=issue.article.summary,
-        image=_lead_image(issue),
+        image=issue.article.lead_image,
         language=issue.language,
         date=issue.date,
         source=name,

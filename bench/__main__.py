@@ -191,7 +191,7 @@ def report(
     add("")
     add(
         "- **newsletter**: `newsletter build --no-cache` (full) writes per issue the web page, the "
-        "email (MJML → HTML, CSS inlined), its text part, a complete `message.eml` and `issue.json`, plus "
+        "email (MJML → HTML, CSS inlined), its text part and `issue.json`, plus "
         "the index, Atom (current + RFC 5005 archive pages: full content of all N), RSS and JSON Feed "
         "(newest 50). Its runs follow one warm-up run, so each starts, as a user's rebuild does, with the "
         "output its last run replaced kept in the cache (the spare folder) and writes into that folder's "
@@ -256,8 +256,8 @@ def report(
         "entry) and its files' records; the sanitizer is configured once (`nh3.Cleaner`) and the "
         "text and links of sanitized HTML are read with one regular expression, BeautifulSoup only "
         "for odd HTML blocks (and not even imported otherwise); the text part wraps without textwrap; "
-        "`message.eml` is written by the same encoder delivery uses (outputs/mime.py: headers folded "
-        "once per build, bodies quoted-printable by binascii) instead of the `email` package; the "
+        "the build writes no sample message: `check` makes it from the built email as `send` does "
+        "(outputs/mime.py: headers folded once per process, bodies quoted-printable by binascii); the "
         "XML-safe pass walks a frozen value once. The cache is one manifest per output folder "
         "(records of each issue's files: size, mtime, inode) plus the parsed models: an unchanged "
         "issue's files are linked from the last output, and a reused folder that already holds "
@@ -302,7 +302,7 @@ def report(
         c0 = ceilings[0]
         add(
             f"Ceiling: Postfix `smtp-source` → `smtp-sink` on 127.0.0.1, {c0.messages:,} messages of "
-            f"{c0.message_bytes:,} bytes (the median `message.eml` of the corpus):"
+            f"{c0.message_bytes:,} bytes (the median message `send` makes of the corpus):"
         )
         add("")
         add("| connections | smtp-source msg/s | newsletter send ÷ ceiling |")

@@ -54,7 +54,7 @@ from .cache import (
     source_key,
 )
 from .config import Config
-from .defaults import published, sample_unsubscribe_url
+from .defaults import published
 from .errors import NewsletterError
 from .model import Issue
 from .outputs.feeds import (
@@ -74,10 +74,9 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
     from multiprocessing.connection import Connection
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
-# css-inline, the email package); a rebuild that finds every issue in the cache never imports
+# css-inline); a rebuild that finds every issue in the cache never imports
 # them. `_renderers` loads them before worker processes fork, so the workers share them.
 
-SAMPLE_RECIPIENT = "leserin@example.org"
 #: Below this many issues to parse or render, starting worker processes costs more than it saves.
 MIN_PARALLEL = 24
 #: Tasks (feed pages, listings to make) each process must have before another is forked.
@@ -107,20 +106,11 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     """Every file of one issue, by path relative to the output folder."""
     from .outputs.built import ISSUE_JSON, BuiltIssue, issue_json
     from .outputs.email import render_email
-    from .outputs.mime import sample_message
     from .outputs.plaintext import render_text
 
     site, templates = config.site, config.templates_dir
     html = render_email(site, issue, templates)
     text = render_text(site, issue, templates)
-    message = sample_message(
-        config,
-        issue,
-        html,
-        text,
-        to_address=SAMPLE_RECIPIENT,
-        unsubscribe_url=sample_unsubscribe_url(config, "sample"),
-    )
     names = BuiltIssue.of(issue)
     base = f"issues/{issue.slug}/"
     return {
@@ -128,7 +118,6 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
         # The web copy of the email: no placeholder, a link that works for whoever reads it.
         base + names.html: published(config, html, html=True).encode(),
         base + names.text: published(config, text, html=False).encode(),
-        base + names.message: message,
         base + ISSUE_JSON: issue_json(issue),  # what delivery reads of the issue
     }
 
@@ -398,7 +387,7 @@ class _Done:
 
 def _renderers() -> None:
     """Import what reading and rendering issues needs (see the imports at the top)."""
-    from .outputs import email, mime, plaintext  # noqa: F401
+    from .outputs import email, plaintext  # noqa: F401
     from .sources import markdown  # noqa: F401
 
 

@@ -2,7 +2,8 @@
 
 The sources, feeds and built files are checked by judges/files.py; every built issue then goes
 before the other judges (newsletter/judges/): the provider rules and document structure always,
-SpamAssassin and axe-core in Chromium unless `fast`.
+SpamAssassin and axe-core in Chromium unless `fast`. The message judged is the one `send` makes of
+the built email.html and email.txt (outputs/mime.py `built_message`), to a sample recipient.
 """
 
 from __future__ import annotations
@@ -32,22 +33,38 @@ from .judges.report import CheckResult, IssueReport
 from .judges.settings import CheckSettings, check_settings
 from .judges.spam import SPAMASSASSIN, SpamVerdict, score_message, spamassassin_path
 from .model import Issue
+from .outputs.built import ISSUE_JSON, read_built_issue
+from .outputs.mime import built_message
 
 __all__ = ["CheckResult", "Problem", "check", "run_checks"]
 
 
-def _judge_provider(config: Config, folder: Path, settings: CheckSettings, report: IssueReport) -> None:
-    html_path, message_path, text_path = folder / "email.html", folder / "message.eml", folder / "email.txt"
+def _message(config: Config, out: Path, folder: Path, report: IssueReport) -> bytes | None:
+    """The message `send` would make of the issue built in `folder`, or None when it cannot be
+    made (a missing built file is named by check_email; anything else is a problem here)."""
+    if not all((folder / name).exists() for name in ("email.html", "email.txt", ISSUE_JSON)):
+        return None
+    try:
+        return built_message(config, out, read_built_issue(folder))
+    except NewsletterError as e:
+        report.problems.append(Problem(e.path or str(folder), e.message))
+        return None
+
+
+def _judge_provider(
+    config: Config, folder: Path, message: bytes | None, settings: CheckSettings, report: IssueReport
+) -> None:
+    html_path, text_path = folder / "email.html", folder / "email.txt"
     if html_path.exists():
         html = for_delivery(config, html_path.read_text(encoding="utf-8", errors="replace"), html=True)
         url = sample_unsubscribe_url(config, "T" * TOKEN_LENGTH)
         verdict = judge_html(html_path, html, unsubscribe_url=url, max_bytes=config.limits.max_email_bytes)
         report.problems += verdict.problems + structure_problems(html_path, html)
         report.sizes.update(verdict.sizes)
-    if message_path.exists():
+    if message is not None:
         verdict = judge_message(
-            message_path,
-            message_path.read_bytes(),
+            folder,
+            message,
             subject_warn_length=settings.subject_warn_length,
             one_click=bool(config.site.unsubscribe_url),
         )
@@ -71,29 +88,30 @@ def _missing_tool(result: CheckResult, settings: CheckSettings, what: str, how: 
     (result.problems if settings.require_tools else result.warnings).append(problem)
 
 
-_Pending = list[tuple[IssueReport, Path, "Future[SpamVerdict]"]]
+_Pending = list[tuple[IssueReport, "Future[SpamVerdict]"]]
 
 
-def _start_spam(result: CheckResult, settings: CheckSettings, pool: ThreadPoolExecutor) -> _Pending:
+def _start_spam(
+    result: CheckResult, messages: dict[str, bytes], settings: CheckSettings, pool: ThreadPoolExecutor
+) -> _Pending:
     """Start SpamAssassin on every message (it runs while the browser judges the pages)."""
     exe = spamassassin_path()
     if not exe:
         _missing_tool(result, settings, SPAMASSASSIN, "apt-get install spamassassin")
         return []
-    pending: _Pending = []
-    for report in result.issues:
-        path = Path(report.folder) / "message.eml"
-        if path.exists():
-            pending.append((report, path, pool.submit(score_message, path.read_bytes(), executable=exe)))
-    return pending
+    return [
+        (report, pool.submit(score_message, messages[report.folder], executable=exe))
+        for report in result.issues
+        if report.folder in messages
+    ]
 
 
 def _finish_spam(result: CheckResult, settings: CheckSettings, pending: _Pending) -> None:
-    for report, path, future in pending:
+    for report, future in pending:
         try:
             verdict = future.result()
         except NewsletterError as e:
-            report.problems.append(Problem(str(path), e.message))
+            report.problems.append(Problem(report.folder, e.message))
             continue
         report.spam = verdict
         result.tools["spamassassin"] = verdict.version or "?"
@@ -101,7 +119,7 @@ def _finish_spam(result: CheckResult, settings: CheckSettings, pending: _Pending
             rules = ", ".join(f"{r.name} {r.points:+.1f}" for r in verdict.rules if r.points > 0)
             report.problems.append(
                 Problem(
-                    str(path),
+                    report.folder,
                     f"SpamAssassin score {verdict.score:.1f} is above the limit {settings.spam_limit:.1f} "
                     f"([check] spam_limit): {rules}",
                 )
@@ -175,6 +193,7 @@ def run_checks(
         problems += check_atom(archive, bool(config.site.author))
     result.problems += problems
     result.warnings += image_warnings(issues)
+    messages: dict[str, bytes] = {}  # by the issue's folder: the message `send` would make
     for issue in issues:
         folder = out / "issues" / issue.slug
         if now is not None and issue.date > now:
@@ -184,7 +203,10 @@ def run_checks(
             continue
         report = IssueReport(slug=issue.slug, folder=str(folder))
         report.problems += check_email(folder, config.limits.max_email_bytes)
-        _judge_provider(config, folder, settings, report)
+        message = _message(config, out, folder, report)
+        if message is not None:
+            messages[report.folder] = message
+        _judge_provider(config, folder, message, settings, report)
         result.issues.append(report)
     site_index = out / "index.html"
     if site_index.exists():
@@ -192,7 +214,7 @@ def run_checks(
     if not fast:
         # Each SpamAssassin process spends seconds loading its rules: a few at a time, meanwhile.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            pending = _start_spam(result, settings, pool)
+            pending = _start_spam(result, messages, settings, pool)
             _judge_pages(config, out, result, settings)
             _finish_spam(result, settings, pending)
     for report in result.issues:

@@ -56,6 +56,10 @@ def web_unsubscribe_link(config: Config) -> str:
     return unsubscribe_mailto_link(config) or f"{site.subscribe_url or site.base_url}#unsubscribe"
 
 
+#: The recipient of the message `newsletter check` judges (a reserved example address).
+SAMPLE_RECIPIENT = "leserin@example.org"
+
+
 def sample_unsubscribe_url(config: Config, token: str) -> str:
     """A recipient's unsubscribe URL with `token`: the configured `[site] unsubscribe_url`, or,
     when none is set (an unsubscribe by email only), the web link."""

@@ -58,6 +58,17 @@ def start_interruptible(args: list[str], **popen: object) -> subprocess.Popen[st
         signal.signal(signal.SIGINT, previous)
 
 
+def built_message_of(folder: Path) -> bytes:
+    """The message `send` would make (for a sample recipient) of the issue built in `folder`,
+    `public/issues/<slug>` of a newsletter whose newsletter.toml is beside `public/`."""
+    from newsletter.config import load_config
+    from newsletter.outputs.built import read_built_issue
+    from newsletter.outputs.mime import built_message
+
+    public = folder.parents[1]
+    return built_message(load_config(public.parent / "newsletter.toml"), public, read_built_issue(folder))
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under `folder`."""
     return {

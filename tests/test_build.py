@@ -31,8 +31,16 @@ def test_build_writes_every_output(make_newsletter: MakeNewsletter) -> None:
     for name in ("feed.atom", "feed.rss", "feed.json", "index.html"):
         assert (out / name).stat().st_size > 0
     for issue in result.issues:
-        for name in ("index.html", "email.html", "email.txt", "message.eml"):
-            assert (out / "issues" / issue.slug / name).stat().st_size > 0
+        folder = out / "issues" / issue.slug
+        for name in ("index.html", "email.html", "email.txt", "issue.json"):
+            assert (folder / name).stat().st_size > 0
+        # a sample message is no page for the web: `check` makes it from the built email
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "email.html",
+            "email.txt",
+            "index.html",
+            "issue.json",
+        ]
     assert len(result.issues) == 1 + len(SAMPLES)
 
 

@@ -96,7 +96,8 @@ def test_a_low_spam_limit_fails_with_the_rules(make_newsletter: MakeNewsletter) 
         f.write("\n[check]\nspam_limit = -5\n")
     result = run_checks(load_config(root / "newsletter.toml"), root / "public")
     (problem,) = [p for p in result.problems if "SpamAssassin" in p.message]
-    assert problem.path.endswith("message.eml")
+    (folder,) = (root / "public" / "issues").iterdir()
+    assert problem.path == str(folder)  # the message is made from the issue's built files
     assert "is above the limit -5.0 ([check] spam_limit)" in problem.message
 
 
@@ -137,14 +138,26 @@ def test_an_inaccessible_template_is_reported(make_newsletter: MakeNewsletter) -
     assert all(p.message.startswith("no dir on <html>") for p in problems)
 
 
-def test_a_missing_message_is_reported(make_newsletter: MakeNewsletter) -> None:
+def test_a_missing_email_is_reported_once(make_newsletter: MakeNewsletter) -> None:
     root = built(make_newsletter)
     (folder,) = (root / "public" / "issues").iterdir()
-    (folder / "message.eml").unlink()
+    (folder / "email.html").unlink()
     shutil.rmtree(root / "public" / "archive", ignore_errors=True)
     code, out, _ = run(root, "--fast")
     assert code == 1
-    assert out.splitlines() == [f"{folder / 'message.eml'}: missing; run `newsletter build`"]
+    # no second line for the message that cannot be made without it
+    assert out.splitlines() == [f"{folder / 'email.html'}: missing; run `newsletter build`"]
+
+
+def test_an_unreadable_issue_json_is_one_problem(make_newsletter: MakeNewsletter) -> None:
+    root = built(make_newsletter)
+    (folder,) = (root / "public" / "issues").iterdir()
+    (folder / "issue.json").write_text("{", encoding="utf-8")
+    code, out, _ = run(root, "--fast")
+    assert code == 1
+    (line,) = out.splitlines()
+    assert line.startswith(f"{folder / 'issue.json'}: cannot read the built issue: ")
+    assert line.endswith("run `newsletter build` again")
 
 
 def test_a_placeholder_unsubscribe_url_fails_check() -> None:

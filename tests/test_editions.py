@@ -10,6 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import built_message_of
 from reader import make_reader
 
 from newsletter.build import build
@@ -118,10 +119,10 @@ def test_the_email_has_its_editions_masthead_footer_and_sender(public: Path) -> 
     assert "Novastan France · Mentions légales" in html
     text = (fr / "email.txt").read_text()
     assert text.startswith("Novastan France\n") and "Novastan France · Mentions légales" in text
-    message = email.message_from_bytes((fr / "message.eml").read_bytes(), policy=policy.default)
+    message = email.message_from_bytes(built_message_of(fr), policy=policy.default)
     assert message["From"] == "Novastan France <newsletter@novastan.org>"
     de = public / "issues" / "kasachstan-abraham-abkommen"
-    german = email.message_from_bytes((de / "message.eml").read_bytes(), policy=policy.default)
+    german = email.message_from_bytes(built_message_of(de), policy=policy.default)
     assert german["From"] == "Novastan <newsletter@novastan.org>"
     assert "https://twitter.com/NovastanDE" in (de / "email.html").read_text()
 

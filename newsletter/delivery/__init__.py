@@ -4,5 +4,5 @@ subscribers.py (the list) · ledger.py (who got which issue) · tokens.py (signe
 links) · transports.py (outbox, SMTP) · ses.py (Amazon SES) · signing.py (DKIM) · send.py
 (find the built issue, send it) · run.py (the dispatcher and its workers) · pacing.py (rate and
 hourly cap) · personalize.py (each recipient's message, from `newsletter.outputs.mime`, the
-encoder the build's message.eml uses too). The commands are in newsletter/cli/.
+encoder `check` judges a sample message with too). The commands are in newsletter/cli/.
 """

@@ -127,7 +127,7 @@ def check_email(folder: Path, max_bytes: int) -> list[Problem]:
     """The built email files of one issue exist, and the plain-text part is not empty."""
     html_path, text_path = folder / "email.html", folder / "email.txt"
     problems: list[Problem] = []
-    for path in (html_path, folder / "message.eml", folder / ISSUE_JSON):
+    for path in (html_path, folder / ISSUE_JSON):
         if not path.exists():
             problems.append(Problem(str(path), "missing; run `newsletter build`"))
     if not text_path.exists() or not text_path.read_text(encoding="utf-8").strip():

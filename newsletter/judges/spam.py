@@ -1,4 +1,4 @@
-"""The spam score a receiving server would give: Debian's SpamAssassin on each `message.eml`.
+"""The spam score a receiving server would give: Debian's SpamAssassin on each issue's message.
 
 Only local tests run (`-L`): no DNS blocklists, no Razor/Pyzor, nothing leaves the machine.
 Bayes and user preferences are switched off and HOME points at a throwaway folder, so the

@@ -38,7 +38,6 @@ class BuiltIssue:
     source: str = ""  # the source's file name, e.g. "2025-11-20-title.md"
     html: str = "email.html"
     text: str = "email.txt"
-    message: str = "message.eml"
     page: str = "index.html"
 
     @classmethod
@@ -65,7 +64,7 @@ def issue_json(issue: Issue) -> bytes:
         "subject": built.subject,
         "date": built.date.isoformat(),
         "source": built.source,
-        "files": {"html": built.html, "text": built.text, "message": built.message, "page": built.page},
+        "files": {"html": built.html, "text": built.text, "page": built.page},
     }
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
 
@@ -123,7 +122,6 @@ def read_built_issue(folder: Path) -> BuiltIssue:
             source=str(data["source"]),
             html=_file_name(files["html"]),
             text=_file_name(files["text"]),
-            message=_file_name(files["message"]),
             page=_file_name(files["page"]),
         )
     except (KeyError, TypeError, ValueError) as e:

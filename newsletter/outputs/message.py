@@ -1,7 +1,7 @@
 """A complete email message for one issue and one recipient (RFC 5322, 2047, 2369, 8058).
 
-The build writes one with a sample recipient as `message.eml`; delivery composes the same
-message per subscriber from the built HTML and text, substituting only the personal parts.
+Delivery composes the message per subscriber from the built HTML and text, substituting only
+the personal parts; `check` judges it made for a sample recipient (outputs/mime.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An issue's complete email message, encoded once: the build's `message.eml` and every delivery.
+"""An issue's complete email message, encoded once: every delivery, and the message `check` judges.
 
 `compose_message` (outputs/message.py) is the reference for what a message says; this module
 writes the same message, parsed back, in a fraction of the time. The stdlib email machinery
@@ -25,10 +25,13 @@ from dataclasses import dataclass
 from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
+from pathlib import Path
 
 from ..config import Config
+from ..defaults import SAMPLE_RECIPIENT, for_delivery, sample_unsubscribe_url
 from ..errors import NewsletterError
 from ..model import Issue
+from .built import BuiltIssue, built_email
 from .headers import address_header, fold_words
 from .message import (
     MAX_HEADER_LINE,
@@ -303,12 +306,29 @@ class MessageTemplate:
 
 
 def sample_message(
-    config: Config, issue: Issue, html: str, text: str, *, to_address: str, unsubscribe_url: str
+    config: Config, issue: Issue | BuiltIssue, html: str, text: str, *, to_address: str, unsubscribe_url: str
 ) -> bytes:
-    """The issue's message for a sample recipient (the build's `message.eml`), as SMTP bytes.
+    """The issue's message for a sample recipient, as SMTP bytes, dated with the issue's date.
 
     Reads back like compose_message's for the same inputs; unlike delivery it accepts an http://
     URL and a body without the unsubscribe placeholder, as compose_message does.
     """
     template = MessageTemplate(envelope_for(config, issue), html=html, text=text, require_link=False)
     return template.compose(to_address, "", unsubscribe_url)
+
+
+def built_message(config: Config, public: Path, issue: BuiltIssue) -> bytes:
+    """The message `send` makes of the built `issue`, for a sample recipient and dated with the
+    issue's date: what `check` judges. It is made from the built email.html and email.txt as
+    delivery makes it (their web link turned back into each recipient's own), not kept as a file:
+    a sample message is no page for the web, and it would be a third of the published bytes.
+    """
+    html, text = built_email(public, issue)
+    return sample_message(
+        config,
+        issue,
+        for_delivery(config, html, html=True),
+        for_delivery(config, text, html=False),
+        to_address=SAMPLE_RECIPIENT,
+        unsubscribe_url=sample_unsubscribe_url(config, "sample"),
+    )

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import built_message_of
 
 from newsletter.build import build
 from newsletter.config import load_config
@@ -43,9 +44,15 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_folder(sample_root: Path) -> Path:
-    """The built folder of the sample issue (email.html, email.txt, message.eml, index.html)."""
+    """The built folder of the sample issue (email.html, email.txt, index.html, issue.json)."""
     (folder,) = (sample_root / "public" / "issues").iterdir()
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample_message(sample_folder: Path) -> bytes:
+    """The message `send` would make of the sample issue, for a sample recipient."""
+    return built_message_of(sample_folder)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from pathlib import Path
 
 import dkim
 import pytest
@@ -42,9 +41,9 @@ def dns(record: bytes) -> Callable[..., bytes]:
     return lookup
 
 
-def test_a_signed_built_message_verifies(sample_folder: Path, key_pair: tuple[bytes, bytes]) -> None:
+def test_a_signed_built_message_verifies(sample_message: bytes, key_pair: tuple[bytes, bytes]) -> None:
     private, record = key_pair
-    message = (sample_folder / "message.eml").read_bytes()
+    message = sample_message
     signed = DkimSigner(private, SELECTOR, DOMAIN).sign(message)
     assert signed.startswith(b"DKIM-Signature:") and signed.endswith(message)
     header = signed[: len(signed) - len(message)].decode()
@@ -54,9 +53,9 @@ def test_a_signed_built_message_verifies(sample_folder: Path, key_pair: tuple[by
     assert dkim.verify(signed, dnsfunc=dns(record))
 
 
-def test_a_tampered_message_fails(sample_folder: Path, key_pair: tuple[bytes, bytes]) -> None:
+def test_a_tampered_message_fails(sample_message: bytes, key_pair: tuple[bytes, bytes]) -> None:
     private, record = key_pair
-    signed = DkimSigner(private, SELECTOR, DOMAIN).sign((sample_folder / "message.eml").read_bytes())
+    signed = DkimSigner(private, SELECTOR, DOMAIN).sign(sample_message)
     head, body = signed.split(b"\r\n\r\n", 1)
     body_changed = head + b"\r\n\r\n" + body.replace(b"Novastan", b"N0vastan", 1)
     assert body_changed != signed
@@ -66,11 +65,11 @@ def test_a_tampered_message_fails(sample_folder: Path, key_pair: tuple[bytes, by
     assert not dkim.verify(subject_changed, dnsfunc=dns(record))
 
 
-def test_another_key_fails(sample_folder: Path, key_pair: tuple[bytes, bytes]) -> None:
+def test_another_key_fails(sample_message: bytes, key_pair: tuple[bytes, bytes]) -> None:
     private, _ = key_pair
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(
         other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-    signed = DkimSigner(private, SELECTOR, DOMAIN).sign((sample_folder / "message.eml").read_bytes())
+    signed = DkimSigner(private, SELECTOR, DOMAIN).sign(sample_message)
     assert not dkim.verify(signed, dnsfunc=dns(record))

@@ -117,7 +117,6 @@ def test_a_subject_of_78_characters_is_a_warning_not_a_problem() -> None:
     assert message_verdict("subject-77-characters.eml", length=60)[1] != []
 
 
-def test_the_built_sample_message_passes(sample_folder: Path) -> None:
-    path = sample_folder / "message.eml"
-    verdict = judge_message(path, path.read_bytes(), subject_warn_length=78)
+def test_the_built_sample_message_passes(sample_folder: Path, sample_message: bytes) -> None:
+    verdict = judge_message(sample_folder, sample_message, subject_warn_length=78)
     assert verdict.problems == []

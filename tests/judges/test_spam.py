@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import require
+from conftest import built_message_of, require
 
 from newsletter.judges.spam import parse_report, score_message, spamassassin_path
 
@@ -30,8 +30,8 @@ def test_the_test_mode_report_is_parsed() -> None:
     assert round(sum(r.points for r in verdict.rules), 1) == verdict.score
 
 
-def test_the_sample_issue_scores_at_most_1(sample_folder: Path) -> None:
-    verdict = score_message((sample_folder / "message.eml").read_bytes(), executable=spamassassin())
+def test_the_sample_issue_scores_at_most_1(sample_message: bytes) -> None:
+    verdict = score_message(sample_message, executable=spamassassin())
     assert verdict.score <= 1.0, verdict.rules
     assert verdict.rules  # the rules hit are reported, even those worth nothing
     # the hidden preheader has no text colour: nothing "similar or identical to background"
@@ -40,9 +40,9 @@ def test_the_sample_issue_scores_at_most_1(sample_folder: Path) -> None:
 
 def test_other_issues_stay_under_the_default_limit(other_root: Path) -> None:
     exe = spamassassin()
-    for message in sorted((other_root / "public" / "issues").glob("*/message.eml")):
-        verdict = score_message(message.read_bytes(), executable=exe)
-        assert verdict.score <= 1.0, (message.parent.name, verdict.rules)
+    for folder in sorted((other_root / "public" / "issues").iterdir()):
+        verdict = score_message(built_message_of(folder), executable=exe)
+        assert verdict.score <= 1.0, (folder.name, verdict.rules)
 
 
 def test_spam_scores_as_spam() -> None:
@@ -51,10 +51,10 @@ def test_spam_scores_as_spam() -> None:
     assert {"GUARANTEED_100_PERCENT", "SUBJ_ALL_CAPS", "MIME_HTML_ONLY"} <= {r.name for r in verdict.rules}
 
 
-def test_scoring_is_repeatable(sample_folder: Path) -> None:
+def test_scoring_is_repeatable(sample_message: bytes) -> None:
     """No Bayes, no auto-welcomelist: a second run must not learn from the first."""
     exe = spamassassin()
-    message = (sample_folder / "message.eml").read_bytes()
+    message = sample_message
     assert score_message(message, executable=exe) == score_message(message, executable=exe)
 
 

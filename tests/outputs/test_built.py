@@ -46,6 +46,17 @@ def test_an_issue_json_this_version_did_not_write_is_one_line(fixture: str, mess
     assert "\n" not in str(e.value)
 
 
+def test_an_issue_json_of_an_earlier_build_naming_its_message_eml_still_reads() -> None:
+    """Builds before this one also wrote a sample message.eml; its name in files is ignored."""
+    built = read_built_issue(BUILT / "earlier-build")
+    assert (built.slug, built.html, built.text, built.page) == (
+        "sample-issue",
+        "email.html",
+        "email.txt",
+        "index.html",
+    )
+
+
 def test_a_folder_without_issue_json_is_not_built(tmp_path: Path) -> None:
     with pytest.raises(
         NewsletterError, match=r"is not built \(issue.json is missing\); run `newsletter build`"

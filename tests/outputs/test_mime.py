@@ -9,6 +9,7 @@ import datetime as dt
 import email
 import itertools
 import re
+from collections.abc import Callable, Iterable
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
@@ -18,11 +19,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsletter.build import build
 from newsletter.config import Config, load_config
+from newsletter.defaults import SAMPLE_RECIPIENT, sample_unsubscribe_url
 from newsletter.errors import NewsletterError
 from newsletter.model import Issue
+from newsletter.outputs.built import read_built_issue
+from newsletter.outputs.email import render_email
 from newsletter.outputs.message import UNSUBSCRIBE_PLACEHOLDER, Envelope, compose_message, envelope_for
-from newsletter.outputs.mime import MessageTemplate, date_header, sample_message, subject_header, to_header
+from newsletter.outputs.mime import (
+    MessageTemplate,
+    built_message,
+    date_header,
+    sample_message,
+    subject_header,
+    to_header,
+)
+from newsletter.outputs.plaintext import render_text
 from newsletter.sources.markdown import read_issue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,7 +262,7 @@ def test_built_email_without_unsubscribe_link_is_refused() -> None:
         MessageTemplate(ENV, html=fixture("html-without-unsubscribe-link.html"), text=TEXT)
 
 
-# --- sample_message: the build's message.eml ---------------------------------------------------
+# --- sample_message: the message `check` judges -------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -369,6 +382,32 @@ def test_from_at_a_line_start_is_encoded_for_mbox_safety(config: Config, issue: 
 def test_sample_message_of_the_sample_issue_reads_back(config: Config, issue: Issue) -> None:
     data = same_as_compose_message(config, issue, HTML, TEXT, URL)
     assert data.startswith(b"From: Testpost <newsletter@example.org>\r\nTo: leserin@example.org\r\n")
+
+
+def test_the_message_made_from_the_built_files_is_the_one_made_from_the_model(
+    make_newsletter: Callable[[Iterable[Path]], Path],
+) -> None:
+    """`check` judges the message made from the published email.html and email.txt (their web
+    unsubscribe link put back as the placeholder, as `send` does): byte for byte the message
+    made from the email as rendered, before it was published."""
+    root = make_newsletter([ROOT / "tests" / "data" / "issues" / "2025-10-02-ouzbekistan-eau.md"])
+    config = load_config(root / "newsletter.toml")
+    result = build(config, root / "public")
+    (issue,) = result.issues
+    full = read_issue(Path(issue.source_path), languages=config.site.languages)
+    html = render_email(config.site, full, config.templates_dir)
+    text = render_text(config.site, full, config.templates_dir)
+    assert UNSUBSCRIBE_PLACEHOLDER in html and UNSUBSCRIBE_PLACEHOLDER in text
+    from_model = sample_message(
+        config,
+        full,
+        html,
+        text,
+        to_address=SAMPLE_RECIPIENT,
+        unsubscribe_url=sample_unsubscribe_url(config, "sample"),
+    )
+    built = read_built_issue(root / "public" / "issues" / issue.slug)
+    assert built_message(config, root / "public", built) == from_model
 
 
 # --- headers, property-based against the stdlib --------------------------------------------------

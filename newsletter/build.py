@@ -512,7 +512,7 @@ def build(
     max_bytes = config.limits.max_source_bytes
     try:
         with open_cache(config, read=use_cache) as cache:
-            environment = environment_key(config) if cache else ""
+            environment = environment_key(config, cache) if cache else ""
             spare = cache.spare_folder if cache else None
             with atomic_folder(out, spare) as staging:
                 tmp = staging.path

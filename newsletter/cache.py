@@ -16,6 +16,8 @@ output folder, so deleting the cache is always safe):
   them changes every key, so nothing stale is reused.
 - `sources.pickle`: each source file's key by its stat (size, mtime, ctime, inode), so a
   rebuild reads only the files that changed (`SourceKeys`).
+- `code.pickle`: the code version by the stat of this package's files and the names of the
+  rendering libraries' installed metadata, so a rebuild hashes the code only after a change.
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
   `atomic.atomic_folder`), so its folders need not be made again.
 - `documents/<key>`: a feed document (an RFC 5005 archive page, say) by a key naming the
@@ -42,8 +44,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -82,27 +82,93 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "-"
+def _normalized(name: str) -> str:
+    return "-".join(name.replace("_", "-").replace(".", "-").lower().split("-"))
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
+def _library_versions() -> list[str]:
+    """`name=version` of each rendering library, from the names of the installed metadata
+    folders (`jinja2-3.1.4.dist-info`): one listing per folder of sys.path, the first found
+    winning, as importlib.metadata decides; importing that costs more than a rebuild's work.
+    A library found no such way is asked of importlib.metadata."""
+    wanted = {_normalized(name): name for name in _RENDERING_LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, _, kind = name.rpartition(".")
+            project, _, version = stem.partition("-")
+            library = wanted.get(_normalized(project))
+            if kind in ("dist-info", "egg-info") and version and library and library not in found:
+                found[library] = version
+    for library in _RENDERING_LIBRARIES:
+        if library not in found:
+            from importlib import metadata
+
+            try:
+                found[library] = metadata.version(library)
+            except metadata.PackageNotFoundError:
+                found[library] = "-"
+    return [f"{name}={found[name]}" for name in _RENDERING_LIBRARIES]
+
+
+def _code_files() -> list[tuple[str, str]]:
+    """(path relative to the package, path) of each of this package's modules and data files."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    files = []
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".toml")):
+                path = os.path.join(folder, name)
+                files.append((os.path.relpath(path, package).replace(os.sep, "/"), path))
+    return sorted(files)
+
+
+_code_version: list[str] = []  # this process's, once known
+
+
+def code_version(memo: Path | None = None) -> str:
     """A hash of this package's source, the rendering libraries' versions and Python's.
 
     Editing any module of `newsletter` (a fix in the email renderer, say) invalidates the
-    cache, so a developer never sees output from code that no longer exists.
+    cache, so a developer never sees output from code that no longer exists. With `memo` (a
+    file in the cache folder), the hash is remembered by every file's stat (size, mtime, ctime,
+    inode) and the libraries' versions, and made again only when one of them changed, as
+    `SourceKeys` decides for sources.
     """
-    package = Path(__file__).parent
-    parts: list[bytes | str] = [str(CACHE_FORMAT), __version__, sys.version]
-    parts += [f"{name}={_version(name)}" for name in _RENDERING_LIBRARIES]
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".toml") and path.is_file() and "__pycache__" not in path.parts:
-            parts += [path.relative_to(package).as_posix(), path.read_bytes()]
-    return digest(*parts)
+    if _code_version:
+        return _code_version[0]
+    files = _code_files()
+    fixed = (str(CACHE_FORMAT), __version__, sys.version, *_library_versions())
+    stamps: list[tuple[str, int, int, int, int]] = []
+    try:
+        for rel, path in files:
+            st = os.stat(path)
+            stamps.append((rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    except OSError:
+        memo = None
+    remembered = None
+    if memo is not None:
+        with contextlib.suppress(Exception):  # missing, torn or foreign: hash the code
+            remembered = pickle.loads(_read_record(memo))
+    if isinstance(remembered, tuple) and len(remembered) == 3 and remembered[:2] == (fixed, stamps):
+        version = str(remembered[2])
+    else:
+        parts: list[bytes | str] = list(fixed)
+        for rel, path in files:
+            with open(path, "rb") as f:
+                parts += [rel, f.read()]
+        version = digest(*parts)
+        settled = all(time.time_ns() - max(s[2], s[3]) > RACY_NS for s in stamps)
+        if memo is not None and settled:
+            with contextlib.suppress(OSError):
+                _write_record(memo, pickle.dumps((fixed, stamps, version), protocol=5))
+    _code_version.append(version)
+    return version
 
 
 def folder_digest(folder: Path) -> str:
@@ -115,9 +181,10 @@ def folder_digest(folder: Path) -> str:
     return digest(*parts)
 
 
-def environment_key(config: Config) -> str:
+def environment_key(config: Config, cache: BuildCache | None = None) -> str:
     """What every issue's rendering depends on besides the issue: code, config, templates."""
-    return digest(code_version(), repr(config), folder_digest(config.templates_dir))
+    memo = cache.folder / "code.pickle" if cache is not None else None
+    return digest(code_version(memo), repr(config), folder_digest(config.templates_dir))
 
 
 def _bundles_issues(data: bytes) -> bool:

@@ -330,3 +330,60 @@ def test_a_digest_is_always_read_again(tmp_path: Path, monkeypatch: pytest.Monke
     keys = cache_module.SourceKeys(None, 1_000_000)
     keys.key(digest_file), keys.key(plain)
     assert list(keys.seen) == [str(plain)]  # the issues a digest bundles may change without it
+
+
+# --- the code version, remembered by stat -----------------------------------------------------
+
+
+@pytest.fixture
+def code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A package of two modules standing in for this one, and no code version known yet."""
+    package = tmp_path / "package"
+    package.mkdir()
+    for name in ("a.py", "b.py"):
+        (package / name).write_text(f"# {name}\n", encoding="utf-8")
+    monkeypatch.setattr(
+        cache_module, "_code_files", lambda: [(p.name, str(p)) for p in sorted(package.glob("*.py"))]
+    )
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)
+    return package
+
+
+def _fresh_code_version(memo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(cache_module, "_code_version", [])  # as a new process
+    return cache_module.code_version(memo)
+
+
+def test_the_code_version_is_remembered_until_a_file_changes(
+    code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo = tmp_path / "code.pickle"
+    first = _fresh_code_version(memo, monkeypatch)
+    assert first == _fresh_code_version(tmp_path / "elsewhere.pickle", monkeypatch)  # made, not remembered
+    fixed, stamps, made = pickle.loads(cache_module._read_record(memo))
+    assert made == first
+    cache_module._write_record(memo, pickle.dumps((fixed, stamps, "remembered"), protocol=5))
+    assert _fresh_code_version(memo, monkeypatch) == "remembered"  # nothing read while nothing changed
+    module = code / "b.py"
+    before = module.stat()
+    module.write_text("# b.pz\n", encoding="utf-8")  # same size
+    os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))  # and mtime: the ctime moved
+    changed = _fresh_code_version(memo, monkeypatch)
+    assert changed not in (first, "remembered")
+    assert changed == _fresh_code_version(tmp_path / "elsewhere-too.pickle", monkeypatch)
+
+
+def test_a_module_changed_just_now_is_hashed_again_next_time(
+    code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "RACY_NS", 3600 * 10**9)  # "just now", however slow the machine
+    memo = tmp_path / "code.pickle"
+    _fresh_code_version(memo, monkeypatch)
+    assert not memo.exists()  # within the clock's resolution a second change could hide
+
+
+def test_the_libraries_versions_are_importlib_metadatas() -> None:
+    from importlib import metadata
+
+    expected = [f"{name}={metadata.version(name)}" for name in cache_module._RENDERING_LIBRARIES]
+    assert cache_module._library_versions() == expected

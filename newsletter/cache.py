@@ -131,14 +131,15 @@ def _code_files() -> list[tuple[str, str]]:
 _code_version: list[str] = []  # this process's, once known
 
 
-def code_version(memo: Path | None = None) -> str:
+def code_version(memo: Path | None = None, *, read: bool = True) -> str:
     """A hash of this package's source, the rendering libraries' versions and Python's.
 
     Editing any module of `newsletter` (a fix in the email renderer, say) invalidates the
     cache, so a developer never sees output from code that no longer exists. With `memo` (a
     file in the cache folder), the hash is remembered by every file's stat (size, mtime, ctime,
     inode) and the libraries' versions, and made again only when one of them changed, as
-    `SourceKeys` decides for sources.
+    `SourceKeys` decides for sources. Without `read` (`--no-cache`) it is made and remembered
+    anew.
     """
     if _code_version:
         return _code_version[0]
@@ -152,7 +153,7 @@ def code_version(memo: Path | None = None) -> str:
     except OSError:
         memo = None
     remembered = None
-    if memo is not None:
+    if memo is not None and read:
         with contextlib.suppress(Exception):  # missing, torn or foreign: hash the code
             remembered = pickle.loads(_read_record(memo))
     if isinstance(remembered, tuple) and len(remembered) == 3 and remembered[:2] == (fixed, stamps):
@@ -184,7 +185,8 @@ def folder_digest(folder: Path) -> str:
 def environment_key(config: Config, cache: BuildCache | None = None) -> str:
     """What every issue's rendering depends on besides the issue: code, config, templates."""
     memo = cache.folder / "code.pickle" if cache is not None else None
-    return digest(code_version(memo), repr(config), folder_digest(config.templates_dir))
+    version = code_version(memo, read=cache.read if cache is not None else False)
+    return digest(version, repr(config), folder_digest(config.templates_dir))
 
 
 def _bundles_issues(data: bytes) -> bool:

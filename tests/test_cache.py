@@ -387,3 +387,13 @@ def test_the_libraries_versions_are_importlib_metadatas() -> None:
 
     expected = [f"{name}={metadata.version(name)}" for name in cache_module._RENDERING_LIBRARIES]
     assert cache_module._library_versions() == expected
+
+
+def test_no_cache_hashes_the_code_again(code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    memo = tmp_path / "code.pickle"
+    first = _fresh_code_version(memo, monkeypatch)
+    fixed, stamps, _ = pickle.loads(cache_module._read_record(memo))
+    cache_module._write_record(memo, pickle.dumps((fixed, stamps, "stale"), protocol=5))
+    monkeypatch.setattr(cache_module, "_code_version", [])
+    assert cache_module.code_version(memo, read=False) == first  # `--no-cache` trusts nothing kept
+    assert pickle.loads(cache_module._read_record(memo))[2] == first  # and keeps what it made

@@ -65,12 +65,20 @@ class FeedEntry:
     `issue` is the issue without its body (`sections` empty) and with text XML cannot carry
     dropped; the body is `content_html`. `key` names what the entry was made from (the build
     cache's rendered key): a feed document made of the same entries is the same bytes.
+
+    The body is kept as UTF-8 (`content`) and decoded when a feed document is made: a build
+    holds every issue's entry, mostly to make nothing of it (its documents are in the cache),
+    and a str of text beyond Latin-1 („quotes“ – dashes) takes two or four bytes a character.
     """
 
     issue: Issue
     url: str
-    content_html: str
+    content: bytes
     key: str = ""
+
+    @property
+    def content_html(self) -> str:
+        return self.content.decode()
 
     @property
     def published(self) -> dt.datetime:
@@ -102,7 +110,7 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     lead = figure_html(image) + "\n" if image else ""  # for readers without Media RSS
     body = lead + article_html(site, issue, labels, related_block=False) + teasers_html(site, issue, labels)
     body += original_html(issue, labels)
-    return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content_html=body, key=key)
+    return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content=body.encode(), key=key)
 
 
 @functools.lru_cache(maxsize=64)

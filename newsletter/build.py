@@ -65,6 +65,7 @@ from .outputs.feeds import (
     feed_entry,
     without_body,
 )
+from .outputs.labels import Question, answers_made, known_answers, remember_answers
 from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
 from .sources.decode import read_limited
@@ -383,6 +384,7 @@ class _Done:
     summary: bytes
     parsed: bool
     files: dict[str, tuple[int, int, int]]  # written by this job: path -> its record; none if not due
+    answers: dict[Question, str]  # Babel's, made for this job (outputs/labels.py)
 
 
 def _renderers() -> None:
@@ -421,7 +423,7 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         issue, parsed = _parse(context, job)
         listing = without_body(issue)
         if not _due(issue, context.now):
-            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, files={}))
+            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, {}, answers_made()))
             continue
         files = issue_files(config, issue)
         written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
@@ -429,7 +431,7 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
         summary = _Summary(listing, entry, _listing_key(listing))
-        out.append(_Done(_summary_bytes(summary), parsed, files=written))
+        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made()))
     return out
 
 
@@ -525,6 +527,8 @@ def build(
                     todo: list[_Job] = []
                     made: set[str] = set()
                     last = cache.manifest(out) if cache else {}
+                    known = cache.answers() if cache else {}
+                    remember_answers(known)  # before workers fork: they know them too
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     for path in paths:
@@ -552,6 +556,7 @@ def build(
                         rendered += bool(result.files)
                         parsed += result.parsed
                         written.update(result.files)
+                        remember_answers(result.answers)  # for the listings made here, and the cache
                         if result.files:
                             records[job.rendered] = (result.files, result.summary)
                     ordered = [summaries[p] for p in paths]
@@ -571,6 +576,9 @@ def build(
             if cache:  # after the new output is in place: the records name its files
                 cache.store_manifest(out, records, last)
                 sources.save()
+                answers = known_answers()
+                if answers != known:
+                    cache.store_answers(answers)
                 cache.prune(keys, store.used if store else ())
     finally:
         workers.close()

@@ -16,6 +16,8 @@ output folder, so deleting the cache is always safe):
   them changes every key, so nothing stale is reused.
 - `sources.pickle`: each source file's key by its stat (size, mtime, ctime, inode), so a
   rebuild reads only the files that changed (`SourceKeys`).
+- `answers.pickle`: Babel's answers (dates in each language, languages' names), so a rebuild
+  need not load Babel's locale data (outputs/labels.py).
 - `code.pickle`: the code version by the stat of this package's files and the names of the
   rendering libraries' installed metadata, so a rebuild hashes the code only after a change.
 - `spare/`: the output folder the last build replaced; the next build starts from it (see
@@ -393,6 +395,23 @@ class BuildCache:
         except OSError:
             pass
         _atomic_write(path, data)
+
+    # --- Babel's answers ---------------------------------------------------------------------
+
+    def answers(self) -> dict[tuple[str, ...], str]:
+        """Babel's answers the last build made and found (outputs/labels.py), or {}: none, another
+        code version's (Babel's is in it), unreadable, or `read` False."""
+        if not self.read:
+            return {}
+        try:
+            version, answers = pickle.loads(_read_record(self.folder / "answers.pickle"))
+        except Exception:  # missing, torn or foreign: Babel answers again
+            return {}
+        return answers if version == code_version() and isinstance(answers, dict) else {}
+
+    def store_answers(self, answers: dict[tuple[str, ...], str]) -> None:
+        with contextlib.suppress(OSError):
+            _write_record(self.folder / "answers.pickle", pickle.dumps((code_version(), answers), protocol=5))
 
     # --- housekeeping ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from newsletter.cache import CACHE_PATH
 from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
+from newsletter.outputs import labels as labels_module
 
 sys.path.insert(0, str(ROOT))  # the corpus generator lives in bench/
 from bench.corpus import corpus, newsletter_source, write_newsletter
@@ -397,3 +398,49 @@ def test_no_cache_hashes_the_code_again(code: Path, tmp_path: Path, monkeypatch:
     monkeypatch.setattr(cache_module, "_code_version", [])
     assert cache_module.code_version(memo, read=False) == first  # `--no-cache` trusts nothing kept
     assert pickle.loads(cache_module._read_record(memo))[2] == first  # and keeps what it made
+
+
+# --- Babel's answers, remembered between builds -------------------------------------------------
+
+
+def _as_a_new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(labels_module, "_answers", {})
+    monkeypatch.setattr(labels_module, "_made", {})
+
+
+def test_babels_answers_from_worker_processes_serve_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_newsletter(corpus(MIN_PARALLEL + 2), tmp_path / "news")
+    build(load_config(root), root / "public", jobs=2)  # every issue rendered by a worker process
+    _as_a_new_process(monkeypatch)
+
+    def no_babel(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Babel was asked again")
+
+    monkeypatch.setattr("babel.dates.format_date", no_babel)
+    monkeypatch.setattr(labels_module, "_locale", no_babel)
+    path = issue_paths(root)[3]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    digest, rendered = rebuild(root)  # its dates and the editions' names, without Babel
+    assert rendered == 1
+    monkeypatch.undo()
+    assert digest == full_build(root)
+
+
+def test_babels_answers_of_another_code_version_are_not_used(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = root / CACHE_PATH / "answers.pickle"
+    version, answers = pickle.loads(cache_module._read_record(stored))
+    bogus = {question: "BOGUS" for question in answers}
+    cache_module._write_record(stored, pickle.dumps(("another version", bogus), protocol=5))
+    _as_a_new_process(monkeypatch)
+    path = issue_paths(root)[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    digest, _ = rebuild(root)
+    assert all(b"BOGUS" not in (root / "public" / rel).read_bytes() for rel in digest)
+    version_now, answers_now = pickle.loads(cache_module._read_record(stored))
+    assert version_now == version
+    assert answers_now and "BOGUS" not in answers_now.values()  # made again by Babel
+    assert all(answers[question] == answer for question, answer in answers_now.items() if question in answers)

@@ -1,18 +1,65 @@
-"""Localized labels and dates for every output, from templates/labels.toml and Babel."""
+"""Localized labels and dates for every output, from templates/labels.toml and Babel.
+
+Babel's answers (a date in a language, a language's name) are remembered by question in this
+process, and between builds by the build cache (`known_answers`, `remember_answers`; a worker
+process sends back its `answers_made`): Babel reads
+a locale's data on first use, which costs a rebuild more than rendering the issue it edits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from typing import TYPE_CHECKING
 
 from ..errors import NewsletterError, toml_error
 from ..model import Language
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+#: A question put to Babel: what it asks, then its arguments, all strings.
+Question = tuple[str, ...]
+
+_answers: dict[Question, str] = {}  # every answer known to this process
+_made: dict[Question, str] = {}  # those Babel made here since `answers_made` was last asked
+
+
+def _answer(question: Question, make: Callable[[], str]) -> str:
+    found = _answers.get(question)
+    if found is None:
+        found = _answers[question] = _made[question] = make()
+    return found
+
+
+def answers_made() -> dict[Question, str]:
+    """The answers Babel made in this process since this was last asked (then forgotten here)."""
+    made = dict(_made)
+    _made.clear()
+    return made
+
+
+def remember_answers(answers: dict[Question, str]) -> None:
+    """Answers made before (by the last build, or by a worker process) for this process to use."""
+    _answers.update(answers)
+
+
+def known_answers() -> dict[Question, str]:
+    """Every answer this process knows: made here, by its workers, or remembered."""
+    return dict(_answers)
+
+
+def _locale(tag: str) -> Locale | None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(tag)
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -43,26 +90,35 @@ class Labels:
 TRANSLATED_FROM = "translated_from_"
 
 
-@lru_cache(maxsize=256)  # asked for every issue's translation links and edition picker
 def language_name_in(code: str, locale: str) -> str:
     """The name of the language `code` in the language of `locale` ("Französisch" in de)."""
-    try:
-        names = Locale.parse(locale).languages
-    except (ValueError, UnknownLocaleError):
-        return code
-    tag = Language(code)
-    return names.get(tag.locale) or names.get(tag.primary) or code
+
+    def make() -> str:
+        babel_locale = _locale(locale)
+        if babel_locale is None:
+            return code
+        names = babel_locale.languages
+        tag = Language(code)
+        return names.get(tag.locale) or names.get(tag.primary) or code
+
+    return _answer(("language_name_in", code, locale), make)
 
 
-@lru_cache(maxsize=256)
 def language_name(code: str) -> str:
     """A language's name in itself ("Deutsch", "Français"), for edition pickers."""
-    try:
-        locale = Language(code).locale
-        name = Locale.parse(locale).get_display_name(locale) or code
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:]
+
+    def make() -> str:
+        try:
+            tag = Language(code).locale
+        except ValueError:
+            return code
+        babel_locale = _locale(tag)
+        if babel_locale is None:
+            return code
+        name = babel_locale.get_display_name(tag) or code
+        return name[:1].upper() + name[1:]
+
+    return _answer(("language_name", code), make)
 
 
 # How social networks spell themselves; anything else is shown capitalized.
@@ -83,12 +139,16 @@ def social_label(name: str, labels: Labels) -> str:
     return labels.words.get(f"social_{key}") or SOCIAL_NAMES.get(key) or name.strip().capitalize()
 
 
-@lru_cache(maxsize=1 << 16)  # an archive of many issues names many days (decades of daily issues)
 def _format_date(day: dt.date, fmt: str, language: str) -> str:
-    try:
-        return format_date(day, format=fmt, locale=language)
-    except Exception:  # an unknown locale: fall back to ISO, never fail a build on a date
-        return day.isoformat()
+    def make() -> str:
+        from babel.dates import format_date
+
+        try:
+            return format_date(day, format=fmt, locale=language)
+        except Exception:  # an unknown locale: fall back to ISO, never fail a build on a date
+            return day.isoformat()
+
+    return _answer(("date", day.isoformat(), fmt, language), make)
 
 
 @lru_cache(maxsize=16)

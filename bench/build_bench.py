@@ -305,6 +305,7 @@ def figures(sizes: list[SizeResult]) -> list[str]:
         small, large = sizes[0], sizes[-1]
         ms, ml = max(small.timings["full"].peak_tree_mib), max(large.timings["full"].peak_tree_mib)
         mms, mml = max(small.timings["full"].peak_main_mib), max(large.timings["full"].peak_main_mib)
+        pss = max(large.timings["full"].peak_pss_mib, default=0)
         k = large.issues / small.issues
         # Time from the same start at both sizes: the smallest size's full runs follow a warm-up
         # (they write into the folder their last run left), the others' do not.
@@ -320,7 +321,13 @@ def figures(sizes: list[SizeResult]) -> list[str]:
             f"no faster than linear). Time: {growth:.1f}× "
             f"for {k:.0f}× the issues ({start}). "
             "A forked process's RSS counts the pages it still shares with its parent, so the sum "
-            "over processes overstates what the build holds."
+            "over processes overstates what the build holds"
+            + (
+                f": their PSS, which counts a page shared by n processes 1/n in each, peaked at "
+                f"{pss:.0f} MiB at {large.issues:,} issues."
+                if pss
+                else "."
+            )
         )
         add("")
         add(

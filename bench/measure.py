@@ -30,6 +30,9 @@ class Timing:
     seconds: list[float] = field(default_factory=list)
     peak_tree_mib: list[float] = field(default_factory=list)  # all processes of the run, summed
     peak_main_mib: list[float] = field(default_factory=list)  # the command's own process
+    # All processes' PSS summed: a page shared by n processes (a forked worker's inherited
+    # memory) counts 1/n in each, so the sum is what the run holds; the RSS sum counts it n times.
+    peak_pss_mib: list[float] = field(default_factory=list)
     cpu_user: list[float] = field(default_factory=list)  # CPU seconds of all its processes
     cpu_system: list[float] = field(default_factory=list)  # … in the kernel (files, folders)
 
@@ -41,20 +44,25 @@ class Timing:
         return f"{min(self.seconds):.2f}–{max(self.seconds):.2f}"
 
 
-def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
+def _tree_memory(proc: psutil.Process) -> tuple[int, int, int]:
+    """(RSS of `proc`, RSS summed over it and its children, PSS summed likewise; 0 where the
+    system does not tell PSS)."""
     try:
         main = proc.memory_info().rss
-        total = main
-        for child in proc.children(recursive=True):
+        total, pss = main, 0
+        for p in [proc, *proc.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
-        return main, total
+                if p is not proc:
+                    total += p.memory_info().rss
+                pss += getattr(p.memory_full_info(), "pss", 0)
+        return main, total, pss
     except psutil.Error:
-        return 0, 0
+        return 0, 0, 0
 
 
 def _sample(pid: int, done: threading.Event, peak: list[int]) -> None:
-    """Until `done`: the largest RSS of `pid` (peak[0]) and of it with its children (peak[1])."""
+    """Until `done`: the largest RSS of `pid` (peak[0]), of it with its children (peak[1]) and
+    their PSS (peak[2])."""
     if psutil is None:
         return
     try:
@@ -62,8 +70,8 @@ def _sample(pid: int, done: threading.Event, peak: list[int]) -> None:
     except psutil.Error:
         return
     while not done.is_set():
-        main, total = _tree_rss(proc)
-        peak[0], peak[1] = max(peak[0], main), max(peak[1], total)
+        main, total, pss = _tree_memory(proc)
+        peak[0], peak[1], peak[2] = max(peak[0], main), max(peak[1], total), max(peak[2], pss)
         done.wait(0.02)
 
 
@@ -88,7 +96,7 @@ def run(
     for i in range(runs):
         if before:
             before(i)
-        peak = [0, 0]
+        peak = [0, 0, 0]
         before_usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -113,6 +121,7 @@ def run(
         timing.cpu_system.append(usage.ru_stime - before_usage.ru_stime)
         timing.peak_main_mib.append(peak[0] / 2**20)
         timing.peak_tree_mib.append(peak[1] / 2**20)
+        timing.peak_pss_mib.append(peak[2] / 2**20)
         print(f"  {label}: run {i + 1}/{runs}: {elapsed:.2f} s", flush=True)
     return timing
 

@@ -117,6 +117,44 @@ def _library_versions() -> list[str]:
     return [f"{name}={found[name]}" for name in _RENDERING_LIBRARIES]
 
 
+#: A file changed this recently may change again within its clock's resolution without its
+#: stat showing it: its key is not remembered by its stat (it is read again next time).
+RACY_NS = 2_000_000_000
+
+
+#: What a file's stat says of its content: size, mtime, ctime and inode. The ctime changes with
+#: any write or rename (no tool sets it back), so an edit that keeps size and mtime still shows.
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(path: str | Path) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _settled(stamp: Stamp) -> bool:
+    """Whether a file with `stamp` may be remembered by it: not changed within `RACY_NS`."""
+    return time.time_ns() - max(stamp[1], stamp[2]) > RACY_NS
+
+
+def _load_kept(path: Path, version: object) -> object | None:
+    """What `_keep` kept at `path` under `version`; None when missing, torn, foreign or kept
+    under another version."""
+    with contextlib.suppress(Exception):
+        kept, value = pickle.loads(_read_record(path))
+        if kept == version:
+            return value
+    return None
+
+
+def _keep(path: Path, version: object, value: object) -> None:
+    with contextlib.suppress(OSError):
+        _write_record(path, pickle.dumps((version, value), protocol=5))
+
+
 def _code_files() -> list[tuple[str, str]]:
     """(path relative to the package, path) of each of this package's modules and data files."""
     package = os.path.dirname(os.path.abspath(__file__))
@@ -147,29 +185,18 @@ def code_version(memo: Path | None = None, *, read: bool = True) -> str:
         return _code_version[0]
     files = _code_files()
     fixed = (str(CACHE_FORMAT), __version__, sys.version, *_library_versions())
-    stamps: list[tuple[str, int, int, int, int]] = []
-    try:
-        for rel, path in files:
-            st = os.stat(path)
-            stamps.append((rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    except OSError:
-        memo = None
-    remembered = None
-    if memo is not None and read:
-        with contextlib.suppress(Exception):  # missing, torn or foreign: hash the code
-            remembered = pickle.loads(_read_record(memo))
-    if isinstance(remembered, tuple) and len(remembered) == 3 and remembered[:2] == (fixed, stamps):
-        version = str(remembered[2])
-    else:
+    stamps = [(rel, _stamp(path)) for rel, path in files]
+    if any(stamp is None for _, stamp in stamps):
+        memo = None  # a file that cannot be stat'ed is no file to remember the hash by
+    version = _load_kept(memo, (fixed, stamps)) if memo is not None and read else None
+    if not isinstance(version, str):
         parts: list[bytes | str] = list(fixed)
         for rel, path in files:
             with open(path, "rb") as f:
                 parts += [rel, f.read()]
         version = digest(*parts)
-        settled = all(time.time_ns() - max(s[2], s[3]) > RACY_NS for s in stamps)
-        if memo is not None and settled:
-            with contextlib.suppress(OSError):
-                _write_record(memo, pickle.dumps((fixed, stamps, version), protocol=5))
+        if memo is not None and all(stamp is not None and _settled(stamp) for _, stamp in stamps):
+            _keep(memo, (fixed, stamps), version)
     _code_version.append(version)
     return version
 
@@ -211,60 +238,42 @@ def source_key(path: Path, data: bytes, max_bytes: int) -> str:
     return digest(*parts)
 
 
-#: A file changed this recently may change again within its clock's resolution without its
-#: stat showing it: its key is not remembered by its stat (it is read again next time).
-RACY_NS = 2_000_000_000
-
-
 class SourceKeys:
     """Each source file's key (`source_key`), remembered by the file's stat between builds, so
     a rebuild reads and hashes only the files that changed (as make and git decide).
 
-    A remembered key is used only while the file's size, mtime, ctime and inode are all as
-    they were, under the same code and size limit. The ctime changes with any write or
-    rename (no tool sets it back), and a file changed less than `RACY_NS` before it was read
-    is never remembered, so a second change within the clock's resolution is not missed.
-    A digest's key also covers the issues it bundles, so it is always read again.
+    A remembered key is used only while the file's `Stamp` is as it was, under the same code
+    and size limit; a file changed less than `RACY_NS` before it was read is never remembered,
+    so a second change within the clock's resolution is not missed. A digest's key also
+    covers the issues it bundles, so it is always read again.
     """
 
     def __init__(self, cache: BuildCache | None, max_bytes: int):
         self.cache, self.max_bytes = cache, max_bytes
         self.version = digest(code_version(), str(max_bytes))
-        self.known: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        self.seen: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self.known: dict[str, tuple[Stamp, str]] = {}
+        self.seen: dict[str, tuple[Stamp, str]] = {}
         if cache is not None and cache.read:
-            try:
-                version, known = pickle.loads(_read_record(cache.folder / "sources.pickle"))
-                if version == self.version and isinstance(known, dict):
-                    self.known = known
-            except Exception:  # missing, torn or foreign: every file is read
-                pass
+            known = _load_kept(cache.folder / "sources.pickle", self.version)
+            self.known = known if isinstance(known, dict) else {}  # else every file is read
 
     def key(self, path: Path) -> str:
         name = str(path)
-        try:
-            st = os.stat(path)
-            stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        except OSError:  # read_limited names the problem
-            stamp = None
+        stamp = _stamp(path)  # None: read_limited names the problem
         remembered = self.known.get(name)
         if stamp is not None and remembered is not None and remembered[0] == stamp:
             self.seen[name] = remembered
             return remembered[1]
         data = read_limited(path, self.max_bytes)
         key = source_key(path, data, self.max_bytes)
-        settled = stamp is not None and time.time_ns() - max(stamp[1], stamp[2]) > RACY_NS
-        if stamp is not None and settled and len(data) == stamp[0] and not _bundles_issues(data):
+        if stamp is not None and _settled(stamp) and len(data) == stamp[0] and not _bundles_issues(data):
             self.seen[name] = (stamp, key)
         return key
 
     def save(self) -> None:
         """Remember this build's files (those read now, and those found unchanged)."""
         if self.cache is not None and self.seen != self.known:
-            with contextlib.suppress(OSError):
-                _write_record(
-                    self.cache.folder / "sources.pickle", pickle.dumps((self.version, self.seen), protocol=5)
-                )
+            _keep(self.cache.folder / "sources.pickle", self.version, self.seen)
 
 
 def rendered_key(environment: str, source: str) -> str:
@@ -401,17 +410,11 @@ class BuildCache:
     def answers(self) -> dict[tuple[str, ...], str]:
         """Babel's answers the last build made and found (outputs/labels.py), or {}: none, another
         code version's (Babel's is in it), unreadable, or `read` False."""
-        if not self.read:
-            return {}
-        try:
-            version, answers = pickle.loads(_read_record(self.folder / "answers.pickle"))
-        except Exception:  # missing, torn or foreign: Babel answers again
-            return {}
-        return answers if version == code_version() and isinstance(answers, dict) else {}
+        answers = _load_kept(self.folder / "answers.pickle", code_version()) if self.read else None
+        return answers if isinstance(answers, dict) else {}  # else Babel answers again
 
     def store_answers(self, answers: dict[tuple[str, ...], str]) -> None:
-        with contextlib.suppress(OSError):
-            _write_record(self.folder / "answers.pickle", pickle.dumps((code_version(), answers), protocol=5))
+        _keep(self.folder / "answers.pickle", code_version(), answers)
 
     # --- housekeeping ------------------------------------------------------------------------
 

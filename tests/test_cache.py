@@ -361,9 +361,9 @@ def test_the_code_version_is_remembered_until_a_file_changes(
     memo = tmp_path / "code.pickle"
     first = _fresh_code_version(memo, monkeypatch)
     assert first == _fresh_code_version(tmp_path / "elsewhere.pickle", monkeypatch)  # made, not remembered
-    fixed, stamps, made = pickle.loads(cache_module._read_record(memo))
+    stamps, made = pickle.loads(cache_module._read_record(memo))
     assert made == first
-    cache_module._write_record(memo, pickle.dumps((fixed, stamps, "remembered"), protocol=5))
+    cache_module._write_record(memo, pickle.dumps((stamps, "remembered"), protocol=5))
     assert _fresh_code_version(memo, monkeypatch) == "remembered"  # nothing read while nothing changed
     module = code / "b.py"
     before = module.stat()
@@ -393,11 +393,11 @@ def test_the_libraries_versions_are_importlib_metadatas() -> None:
 def test_no_cache_hashes_the_code_again(code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     memo = tmp_path / "code.pickle"
     first = _fresh_code_version(memo, monkeypatch)
-    fixed, stamps, _ = pickle.loads(cache_module._read_record(memo))
-    cache_module._write_record(memo, pickle.dumps((fixed, stamps, "stale"), protocol=5))
+    stamps, _ = pickle.loads(cache_module._read_record(memo))
+    cache_module._write_record(memo, pickle.dumps((stamps, "stale"), protocol=5))
     monkeypatch.setattr(cache_module, "_code_version", [])
     assert cache_module.code_version(memo, read=False) == first  # `--no-cache` trusts nothing kept
-    assert pickle.loads(cache_module._read_record(memo))[2] == first  # and keeps what it made
+    assert pickle.loads(cache_module._read_record(memo))[1] == first  # and keeps what it made
 
 
 # --- Babel's answers, remembered between builds -------------------------------------------------

@@ -6,11 +6,9 @@ import datetime as dt
 import time
 
 from ..config import Config
-from ..defaults import for_delivery
 from ..errors import NewsletterError
 from ..outputs.built import BuiltIssue
-from ..outputs.message import envelope_for
-from ..outputs.mime import MessageTemplate, date_header
+from ..outputs.mime import MessageTemplate, built_template, date_header
 from .signing import DkimSigner, signer_for
 from .tokens import make_token
 
@@ -54,12 +52,7 @@ def personalizer_for(
 ) -> Personalizer:
     """The personalizer of `issue`'s built HTML and text, as configured (unsubscribe URL, DKIM)."""
     return Personalizer(
-        MessageTemplate(
-            envelope_for(config, issue),
-            html=for_delivery(config, html, html=True),
-            text=for_delivery(config, text, html=False),
-            subject_prefix=subject_prefix,
-        ),
+        built_template(config, issue, html, text, subject_prefix=subject_prefix),
         config.site.unsubscribe_url,
         secret,
         signer_for(config),

@@ -317,18 +317,30 @@ def sample_message(
     return template.compose(to_address, "", unsubscribe_url)
 
 
+def built_template(
+    config: Config,
+    issue: BuiltIssue,
+    html: str,
+    text: str,
+    *,
+    subject_prefix: str = "",
+    require_link: bool = True,
+) -> MessageTemplate:
+    """The message of a built issue, from its published email.html and email.txt: their web
+    unsubscribe link turned back into the placeholder each recipient's own URL takes."""
+    return MessageTemplate(
+        envelope_for(config, issue),
+        html=for_delivery(config, html, html=True),
+        text=for_delivery(config, text, html=False),
+        subject_prefix=subject_prefix,
+        require_link=require_link,
+    )
+
+
 def built_message(config: Config, public: Path, issue: BuiltIssue) -> bytes:
     """The message `send` makes of the built `issue`, for a sample recipient and dated with the
-    issue's date: what `check` judges. It is made from the built email.html and email.txt as
-    delivery makes it (their web link turned back into each recipient's own), not kept as a file:
-    a sample message is no page for the web, and it would be a third of the published bytes.
+    issue's date: what `check` judges. It is not kept as a file: a sample message is no page
+    for the web, and it would be a third of the published bytes.
     """
-    html, text = built_email(public, issue)
-    return sample_message(
-        config,
-        issue,
-        for_delivery(config, html, html=True),
-        for_delivery(config, text, html=False),
-        to_address=SAMPLE_RECIPIENT,
-        unsubscribe_url=sample_unsubscribe_url(config, "sample"),
-    )
+    template = built_template(config, issue, *built_email(public, issue), require_link=False)
+    return template.compose(SAMPLE_RECIPIENT, "", sample_unsubscribe_url(config, "sample"))

@@ -10,8 +10,9 @@ from the last output into the new folder (a reused folder often holds those very
 already, and then nothing is written at all), and what the feeds and the index need of it
 comes from its summary in the cache's manifest. Of the files made from all issues together,
 a feed document whose entries did not change (an RFC 5005 archive page, often the current
-feeds too) and the index, when no listed title, summary or date changed, are taken from the
-cache as well.
+feeds too) and the index, when no listed title, summary or date changed, are not made again:
+the manifest records them too, so the last output's file is placed as an issue's is (kept or
+linked, neither read nor written), else their bytes are taken from the cache.
 
 Each issue is read and rendered in one go, spread over a process pool when there are enough
 of them to pay for it: a worker gets the source's path, writes the issue's files itself and
@@ -38,7 +39,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
@@ -460,27 +461,77 @@ def _place(files: dict[str, tuple[str, int]], root: Path, made: set[str], reused
     return linked
 
 
+#: Before a document's key in the manifest: its records share one shard ("do"; an issue's keys
+#: are hex), so an edit that changes the feeds rewrites that shard, not one per document.
+_DOCUMENT = "document:"
+
+
 @dataclass
 class _Documents:
-    """The cache's feed documents, remembering which this build used (the rest is pruned)."""
+    """The cache's feed documents and listings, and the last output's records of them.
+
+    A document made from the same entries as the last output's (the same key) is placed as the
+    issues' files are: kept where it is (a reused folder holding it as recorded) or linked from
+    the last output, and then neither read from the cache nor written. Its record goes into this
+    build's manifest (`records`), under its key; the keys used are remembered (the rest is pruned).
+    """
 
     cache: BuildCache
+    last: dict[str, Record]
+    out: Path
+    staging: Staging
+    made: set[str]
+    records: dict[str, Record]
     used: list[str] = field(default_factory=list)
 
     def document(self, key: str) -> bytes | None:
-        self.used.append(key)
         return self.cache.document(key)
 
     def store_document(self, key: str, data: bytes) -> None:
         self.cache.store_document(key, data)
+
+    def place(self, rel: str, key: str) -> bool:
+        """Whether the document `key` now stands at `rel` in the staging folder, the very file
+        the last output recorded: kept in place, or linked from the last output."""
+        self.used.append(key)
+        record = self.last.get(_DOCUMENT + key)
+        try:
+            if record is None or list(record[0]) != [rel]:
+                return False
+        except Exception:  # malformed: made again
+            return False
+        if self.staging.reused and match_record(record, self.staging.path) is not None:
+            self.records[_DOCUMENT + key] = record
+            return True
+        found = match_record(record, self.out)
+        if found is None:
+            return False
+        if not _place(found[0], self.staging.path, self.made, self.staging.reused):
+            record = ({rel: file_record(os.stat(_target(self.staging.path, rel)))}, b"")
+        self.records[_DOCUMENT + key] = record
+        return True
+
+    def wrote(self, rel: str, key: str | None, written: tuple[int, int, int]) -> None:
+        """`rel` was written now with `written` (its record): kept for the next build."""
+        if key:
+            self.records[_DOCUMENT + key] = ({rel: written}, b"")
 
 
 def _cached(
     record: Record | None, out: Path, staging: Staging, made: set[str], now: dt.datetime | None
 ) -> tuple[_Summary, Record | None] | None:
     """(summary, its record in the new output) of an issue whose files the last output
-    has, or None: render it. The record is None while the issue is not due."""
-    found = match_record(record, out) if record is not None else None
+    has, or None: render it. The record is None while the issue is not due.
+
+    A reused folder (the build before last) mostly holds those very files already, hard-linked
+    with the last output: when it holds every one as recorded (the same inode, size and mtime),
+    they are checked and placed with one stat each, where the last output's copy is not looked at."""
+    if record is None:
+        return None
+    found = match_record(record, staging.path) if staging.reused else None
+    in_place = found is not None
+    if found is None:
+        found = match_record(record, out)
     if found is None:
         return None
     files, data = found
@@ -489,7 +540,7 @@ def _cached(
         return None
     if not _due(summary.listing, now):
         return _Summary(summary.listing, None, summary.listing_key), None
-    if _place(files, staging.path, made, staging.reused):
+    if in_place or _place(files, staging.path, made, staging.reused):
         return summary, record  # the very files: their record holds
     placed = {rel: file_record(os.stat(staging.path / rel)) for rel in files}
     return summary, (placed, data)
@@ -566,7 +617,7 @@ def build(
                     due = [by_listing[id(i)] for i in listings if _due(i, now)]
                     later = (i for i in listings if not _due(i, now))
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
-                    store = _Documents(cache) if cache else None
+                    store = _Documents(cache, last, out, staging, made, records) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
                     written.update(_site_files(config, due, store, environment, workers, tmp))
                     if staging.reused:
@@ -623,17 +674,28 @@ def _site_files(
             documents[path] = _index(config, own, store, environment, language)
     documents[".nojekyll"] = Document(bytes, data=b"")
     todo: list[Callable[[], object]] = []
+    made: list[tuple[str, str | None]] = []
     for rel, document in documents.items():
-        if document.data is not None:
-            _write(root, rel, document.data)
+        if store is not None and document.key and store.place(rel, document.key):
+            continue
+        data = document.found(store)
+        if data is not None:
+            written = file_record(_write(root, rel, data))
+            if store is not None:
+                store.wrote(rel, document.key, written)
         else:
             todo.append(functools.partial(_make_document, root, rel, document, store))
-    workers.run_all(todo)
+            made.append((rel, document.key))
+    for (rel, key), result in zip(made, workers.run_all(todo), strict=True):
+        if store is not None:
+            store.wrote(rel, key, cast("tuple[int, int, int]", result))
     return list(documents)
 
 
-def _make_document(root: Path, rel: str, document: Document, store: _Documents | None) -> None:
-    _write(root, rel, document.made(store))
+def _make_document(
+    root: Path, rel: str, document: Document, store: _Documents | None
+) -> tuple[int, int, int]:
+    return file_record(_write(root, rel, document.made(store)))
 
 
 def _index(
@@ -653,4 +715,4 @@ def _index(
     def make() -> bytes:
         return render_index(config.site, listings, config.templates_dir, language).encode()
 
-    return Document(make, key or None, store.document(key) if store is not None and key else None)
+    return Document(make, key or None)

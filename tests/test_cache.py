@@ -162,6 +162,34 @@ def test_output_file_deleted_or_replaced_is_rendered_again(root: Path) -> None:
     assert digest == full_build(root)
 
 
+def test_with_a_reused_folder_an_output_file_edited_in_place_is_rendered_again(root: Path) -> None:
+    """After two builds the reused folder shares the unchanged files with public/ (hard links):
+    an edit in place changes both, and is seen in either."""
+    for _ in range(2):
+        rebuild(root)
+    page = next((root / "public" / "issues").glob("*/email.html"))
+    page.write_bytes(b"truncated")
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert digest == full_build(root)
+
+
+def test_with_a_reused_folder_a_deleted_output_file_is_placed_from_it(root: Path) -> None:
+    """The reused folder still holds the recorded file: it is the very bytes the record names,
+    so it is placed without rendering its issue again."""
+    for _ in range(2):
+        rebuild(root)
+    folders = sorted((root / "public" / "issues").iterdir())
+    (folders[0] / "email.txt").unlink()
+    page = folders[1] / "index.html"
+    data = page.read_bytes()
+    page.unlink()
+    page.write_bytes(data)  # a new file in public/: the reused folder keeps the recorded one
+    digest, rendered = rebuild(root)
+    assert rendered == 0
+    assert digest == full_build(root)
+
+
 def test_unchanged_files_are_the_same_files_build_after_build(root: Path) -> None:
     """A rebuild links the last output's files: after two builds both folders share them,
     and nothing is written at all."""
@@ -171,6 +199,59 @@ def test_unchanged_files_are_the_same_files_build_after_build(root: Path) -> Non
     for path in (root / "public" / "issues").rglob("*.html"):
         rel = path.relative_to(root / "public")
         assert path.stat().st_ino == (spare / rel).stat().st_ino
+
+
+def _paged(root: Path) -> Path:
+    """`root` with feed pages of two entries (its six issues make archive pages), built twice: the
+    reused folder then shares the unchanged files with public/. Its spare folder."""
+    toml = root / "newsletter.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("feed_size = 50", "feed_size = 2"), encoding="utf-8")
+    for _ in range(2):
+        rebuild(root)
+    assert len(list((root / "public" / "archive").glob("*.atom"))) >= 2
+    return root / CACHE_PATH / "spare"
+
+
+def test_unchanged_feed_documents_are_placed_neither_read_nor_written(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spare = _paged(root)
+    found: list[str] = []
+    document = cache_module.BuildCache.document
+
+    def counted(self: cache_module.BuildCache, key: str) -> bytes | None:
+        data = document(self, key)
+        if data is not None:
+            found.append(key)
+        return data
+
+    monkeypatch.setattr(cache_module.BuildCache, "document", counted)
+    newest = issue_paths(root)[-1]  # in the subscription feed, not in an archive page
+    newest.write_text(newest.read_text(encoding="utf-8").replace("Washington", "Bern"), encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1
+    assert found == []  # the archive pages were placed; the feeds it changed were made
+    for page in (root / "public" / "archive").glob("*.atom"):
+        assert page.stat().st_ino == (spare / "archive" / page.name).stat().st_ino
+    assert digest == full_build(root)
+
+
+def test_a_feed_document_edited_in_place_is_made_again(root: Path) -> None:
+    _paged(root)
+    page = root / "public" / "archive" / "1.atom"
+    page.write_bytes(b"<feed/>")  # the reused folder holds this very file: it changed too
+    digest, _ = rebuild(root)
+    assert digest == full_build(root)
+    assert rebuild(root)[0] == digest
+
+
+def test_a_deleted_feed_document_comes_back(root: Path) -> None:
+    _paged(root)
+    (root / "public" / "feed.atom").unlink()
+    (root / "public" / "archive" / "1.atom").unlink()
+    digest, _ = rebuild(root)
+    assert digest == full_build(root)
 
 
 def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
@@ -211,7 +292,10 @@ def test_a_rebuild_writes_only_the_manifest_shards_that_changed(root: Path) -> N
     path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Bern"), encoding="utf-8")
     assert rebuild(root)[1] == 1
     changed = [p for p, mtime in shards.items() if not p.exists() or p.stat().st_mtime_ns != mtime]
-    assert 1 <= len(changed) <= 2  # the edited issue's old record leaves one shard, its new one joins one
+    # the edited issue's old record leaves one shard, its new one joins one; the feeds and the
+    # listing it changed are recorded in the documents' shard
+    assert 1 <= len(changed) <= 3
+    assert any(p.name == "do.pickle" for p in changed)
 
 
 def test_a_build_into_another_folder_keeps_this_folders_cache(root: Path) -> None:

@@ -169,20 +169,29 @@ def render_feed_entries(
 
 @dataclass
 class Document:
-    """One file made from many issues (a feed document, an archive listing): its bytes as
-    found in the store, or how to make them and the key to store them by."""
+    """One file made from many issues (a feed document, an archive listing): how to make its
+    bytes, and the key it is stored by (None: made every time). Nothing is read from the store
+    until asked (`found`): a build may not need the bytes at all (build.py places the file the
+    last output has)."""
 
     make: Callable[[], bytes]
     key: str | None = None
     data: bytes | None = None
 
+    def found(self, store: DocumentStore | None) -> bytes | None:
+        """Its bytes if known: given, or made before and found in `store` by its key."""
+        if self.data is None and store is not None and self.key:
+            self.data = store.document(self.key)
+        return self.data
+
     def made(self, store: DocumentStore | None) -> bytes:
         """Its bytes: as found, or made now and stored by its key."""
-        if self.data is None:
-            self.data = self.make()
+        data = self.found(store)
+        if data is None:
+            data = self.data = self.make()
             if store is not None and self.key:
-                store.store_document(self.key, self.data)
-        return self.data
+                store.store_document(self.key, data)
+        return data
 
 
 def made(documents: dict[str, Document], store: DocumentStore | None) -> dict[str, bytes]:
@@ -203,7 +212,7 @@ def feed_documents(
     ) -> Document:
         keys = [e.key for e in page]
         key = _document_key(site, path, links, keys) if store is not None and all(keys) else None
-        return Document(make, key, store.document(key) if store is not None and key else None)
+        return Document(make, key)
 
     documents: dict[str, Document] = {}
     atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH

@@ -76,6 +76,13 @@ def test_preheader_is_hidden_and_does_not_repeat_the_first_line(soup: BeautifulS
     assert "\u200c" in preheader_div(soup).get_text()  # padded so the body does not leak in
 
 
+def test_preheader_padding_is_written_as_it_always_was(sample_html: str) -> None:
+    """The padding is given as characters (cheaper to inline than entities); the email carries
+    it as before: each zero-width non-joiner as itself, each no-break space as `&nbsp;`."""
+    assert "\u200c&nbsp;" * 60 + "</div>" in sample_html
+    assert "&zwnj;" not in sample_html and "\u00a0" not in sample_html
+
+
 def test_head_declares_light_and_dark(soup: BeautifulSoup, sample_html: str) -> None:
     assert one(soup, 'meta[name="color-scheme"]')["content"] == "light dark"
     assert one(soup, 'meta[name="supported-color-schemes"]')["content"] == "light dark"

@@ -500,15 +500,11 @@ class _Documents:
                 return False
         except Exception:  # malformed: made again
             return False
-        if self.staging.reused and match_record(record, self.staging.path) is not None:
-            self.records[_DOCUMENT + key] = record
-            return True
-        found = match_record(record, self.out)
+        found = _found(record, self.out, self.staging)
         if found is None:
             return False
-        if not _place(found[0], self.staging.path, self.made, self.staging.reused):
-            record = ({rel: file_record(os.stat(_target(self.staging.path, rel)))}, b"")
-        self.records[_DOCUMENT + key] = record
+        files, _, in_place = found
+        self.records[_DOCUMENT + key] = _placed(record, files, in_place, self.staging, self.made)
         return True
 
     def wrote(self, rel: str, key: str | None, written: tuple[int, int, int]) -> None:
@@ -517,33 +513,46 @@ class _Documents:
             self.records[_DOCUMENT + key] = ({rel: written}, b"")
 
 
+def _found(
+    record: Record, out: Path, staging: Staging
+) -> tuple[dict[str, tuple[str, int]], bytes, bool] | None:
+    """(its files, its summary, whether they are in the staging folder already) of a record
+    whose files are all as recorded (the same inode, size and mtime), else None.
+
+    A reused folder (the build before last) mostly holds those very files already, hard-linked
+    with the last output: it is looked at first, so they are checked and placed with one stat
+    each, and the last output's copies only when it lacks one."""
+    found = match_record(record, staging.path) if staging.reused else None
+    if found is not None:
+        return (*found, True)
+    found = match_record(record, out)
+    return None if found is None else (*found, False)
+
+
+def _placed(
+    record: Record, files: dict[str, tuple[str, int]], in_place: bool, staging: Staging, made: set[str]
+) -> Record:
+    """`record` as it stands in the staging folder once its `files` are placed there."""
+    if in_place or _place(files, staging.path, made, staging.reused):
+        return record  # the very files: their record holds
+    return {rel: file_record(os.stat(staging.path / rel)) for rel in files}, record[1]
+
+
 def _cached(
     record: Record | None, out: Path, staging: Staging, made: set[str], now: dt.datetime | None
 ) -> tuple[_Summary, Record | None] | None:
     """(summary, its record in the new output) of an issue whose files the last output
-    has, or None: render it. The record is None while the issue is not due.
-
-    A reused folder (the build before last) mostly holds those very files already, hard-linked
-    with the last output: when it holds every one as recorded (the same inode, size and mtime),
-    they are checked and placed with one stat each, where the last output's copy is not looked at."""
-    if record is None:
+    has, or None: render it. The record is None while the issue is not due."""
+    found = _found(record, out, staging) if record is not None else None
+    if record is None or found is None:
         return None
-    found = match_record(record, staging.path) if staging.reused else None
-    in_place = found is not None
-    if found is None:
-        found = match_record(record, out)
-    if found is None:
-        return None
-    files, data = found
+    files, data, in_place = found
     summary = _summary_from(data)
     if summary is None or summary.entry is None:
         return None
     if not _due(summary.listing, now):
         return _Summary(summary.listing, None, summary.listing_key), None
-    if in_place or _place(files, staging.path, made, staging.reused):
-        return summary, record  # the very files: their record holds
-    placed = {rel: file_record(os.stat(staging.path / rel)) for rel in files}
-    return summary, (placed, data)
+    return summary, _placed(record, files, in_place, staging, made)
 
 
 def build(

@@ -27,6 +27,7 @@ from jinja2 import (
 from markupsafe import Markup
 from mjml import mjml2html
 
+from ..defaults import UNSUBSCRIBE_PLACEHOLDER
 from ..errors import NewsletterError
 from ..figures import column_size, figure_html
 from ..model import Block, Image, Issue, Language, Person, Site
@@ -47,7 +48,6 @@ from .content import (
 )
 from .labels import labels_for
 from .labels import social_label as social_label
-from .message import UNSUBSCRIBE_PLACEHOLDER
 
 #: The template every issue email starts from, inside `templates_dir/email/`.
 ISSUE_TEMPLATE = "issue.mjml"

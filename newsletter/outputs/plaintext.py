@@ -14,6 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from ..defaults import UNSUBSCRIBE_PLACEHOLDER
 from ..html_tree import LINKABLE, Element, html_tree
 from ..model import Block, Issue, Person, Site
 from .content import (
@@ -27,7 +28,6 @@ from .content import (
 )
 from .email import social_label
 from .labels import Labels, labels_for
-from .message import UNSUBSCRIBE_PLACEHOLDER
 
 WIDTH = 72
 #: RFC 5322 section 2.1.1: a line is at most 998 octets without its CRLF.

@@ -448,15 +448,16 @@ def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
 _CHECK_BYTES = 4
 
 
-def _check(data: bytes) -> bytes:
+def _check(data: bytes | memoryview) -> bytes:
     return zlib.crc32(data).to_bytes(_CHECK_BYTES, "little")
 
 
-def _read_record(path: Path) -> bytes:
-    """A record's pickle; ValueError when what is there is not one whole record."""
+def _read_record(path: Path) -> memoryview:
+    """A record's pickle, as a view of the file's bytes (not a copy: the manifest of a large
+    newsletter is megabytes); ValueError when what is there is not one whole record."""
     raw = path.read_bytes()
-    data, check = raw[:-_CHECK_BYTES], raw[-_CHECK_BYTES:]
-    if len(raw) <= _CHECK_BYTES or _check(data) != check:
+    data = memoryview(raw)[:-_CHECK_BYTES]
+    if len(raw) <= _CHECK_BYTES or _check(data) != raw[-_CHECK_BYTES:]:
         raise ValueError(f"{path.name}: not a whole record")
     return data
 

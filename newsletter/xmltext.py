@@ -61,11 +61,12 @@ class _Walk:
 
     def clean(self, value: Any) -> Any:
         # Returns `value` itself when nothing inside it changes: the common case copies nothing.
+        # A str is looked at here, not in a call of its own: most of a model's values are.
         if isinstance(value, str):
             return xml_text(value)
         if isinstance(value, tuple | list):
             self.frozen = self.frozen and isinstance(value, tuple)
-            items = [self.clean(v) for v in value]
+            items = [v if type(v) is str and _search(v) is None else self.clean(v) for v in value]
             if all(a is b for a, b in zip(items, value, strict=True)):
                 return value
             return items if isinstance(value, list) else tuple(items)
@@ -85,10 +86,15 @@ class _Walk:
         changes = {}
         for name in names:
             old = getattr(value, name)
+            if old is None or (type(old) is str and _search(old) is None):
+                continue
             new = self.clean(old)
             if new is not old:
                 changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
+
+
+_search = NOT_XML.search
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -468,7 +468,7 @@ _DOCUMENT = "document:"
 
 @dataclass
 class _Documents:
-    """The cache's feed documents and listings, and the last output's records of them.
+    """The last output's records of the feed documents and listings, and the cache they are kept in.
 
     A document made from the same entries as the last output's (the same key) is placed as the
     issues' files are: kept where it is (a reused folder holding it as recorded) or linked from
@@ -483,12 +483,6 @@ class _Documents:
     made: set[str]
     records: dict[str, Record]
     used: list[str] = field(default_factory=list)
-
-    def document(self, key: str) -> bytes | None:
-        return self.cache.document(key)
-
-    def store_document(self, key: str, data: bytes) -> None:
-        self.cache.store_document(key, data)
 
     def place(self, rel: str, key: str) -> bool:
         """Whether the document `key` now stands at `rel` in the staging folder, the very file
@@ -543,8 +537,7 @@ def _cached(
 ) -> tuple[_Summary, Record | None] | None:
     """(summary, its record in the new output) of an issue whose files the last output
     has, or None: render it. The record is None while the issue is not due."""
-    found = _found(record, out, staging) if record is not None else None
-    if record is None or found is None:
+    if record is None or (found := _found(record, out, staging)) is None:
         return None
     files, data, in_place = found
     summary = _summary_from(data)
@@ -673,8 +666,9 @@ def _site_files(
     paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),
     each written by the process that made it: no document is sent between processes."""
     entries = [s.entry for s in due if s.entry is not None]
-    documents = feed_documents(config.site, entries, store)
-    documents |= edition_documents(config.site, entries, store)
+    cache = store.cache if store is not None else None
+    documents = feed_documents(config.site, entries, cache)
+    documents |= edition_documents(config.site, entries, cache)
     documents["index.html"] = _index(config, due, store, environment)
     if config.site.multilingual:  # each edition's own archive
         for language in config.site.languages:
@@ -687,13 +681,13 @@ def _site_files(
     for rel, document in documents.items():
         if store is not None and document.key and store.place(rel, document.key):
             continue
-        data = document.found(store)
+        data = document.found(cache)
         if data is not None:
             written = file_record(_write(root, rel, data))
             if store is not None:
                 store.wrote(rel, document.key, written)
         else:
-            todo.append(functools.partial(_make_document, root, rel, document, store))
+            todo.append(functools.partial(_make_document, root, rel, document, cache))
             made.append((rel, document.key))
     for (rel, key), result in zip(made, workers.run_all(todo), strict=True):
         if store is not None:
@@ -702,9 +696,9 @@ def _site_files(
 
 
 def _make_document(
-    root: Path, rel: str, document: Document, store: _Documents | None
+    root: Path, rel: str, document: Document, cache: BuildCache | None
 ) -> tuple[int, int, int]:
-    return file_record(_write(root, rel, document.made(store)))
+    return file_record(_write(root, rel, document.made(cache)))
 
 
 def _index(

@@ -54,9 +54,9 @@ ISSUE_TEMPLATE = "issue.mjml"
 
 PREHEADER_MAX = 110
 # Zero-width non-joiner + no-break space after the preheader keeps mail clients from filling
-# the preview line with the first words of the body. Written as the characters, not as the
-# entities `&zwnj;&nbsp;`: the email is the same byte for byte (css-inline writes the no-break
-# space back as `&nbsp;`), and css-inline spends a tenth of its time on 120 entities less.
+# the preview line with the first words of the body. Given as the characters, not as the
+# entities `&zwnj;&nbsp;`: the email is the same bytes (css-inline writes each no-break space
+# back as `&nbsp;`), and css-inline is spared decoding 120 entities, a tenth of its work.
 PREHEADER_PAD = "\u200c\u00a0" * 60
 
 

@@ -9,7 +9,14 @@
 # Usage (in .ci/run):  eval "$(sudo --preserve-env=SUDO_UID .ci/postfix.sh)"
 # Prints `export NEWSLETTER_TEST_POSTFIX_PORT=…` and `export NEWSLETTER_TEST_POSTFIX_MAILDIR=…`
 # on stdout; everything else goes to stderr. Mail log: /var/log/postfix-newsletter.log.
+# When it started postfix (rather than reloading one already running) it also prints
+# `export NEWSLETTER_TEST_POSTFIX_STARTED=1`; `.ci/postfix.sh stop` then stops it again.
 set -euo pipefail
+
+if [ "${1:-}" = stop ]; then
+  postfix stop >&2 || true
+  exit 0
+fi
 
 PORT="${NEWSLETTER_TEST_POSTFIX_PORT:-2525}"
 DOMAIN="newsletter-test.example.org"
@@ -76,10 +83,12 @@ chown "$OWNER_UID:$OWNER_GID" "$BASE"
 touch "$LOG"
 
 postfix check >&2
+STARTED=""
 if postfix status >/dev/null 2>&1; then
   postfix reload >&2
 else
   postfix start >&2
+  STARTED=1
 fi
 
 for _ in $(seq 1 100); do
@@ -90,6 +99,7 @@ for _ in $(seq 1 100); do
     echo "export NEWSLETTER_TEST_POSTFIX_DOMAIN=$DOMAIN"
     echo "export NEWSLETTER_TEST_POSTFIX_BOUNCING_DOMAIN=$BOUNCING"
     echo "export NEWSLETTER_TEST_POSTFIX_FULL_DOMAIN=$FULL"
+    [ -z "$STARTED" ] || echo "export NEWSLETTER_TEST_POSTFIX_STARTED=1"
     exit 0
   fi
   sleep 0.1

@@ -18,6 +18,8 @@ Each issue is read and rendered in one go, spread over a process pool when there
 of them to pay for it: a worker gets the source's path, writes the issue's files itself and
 sends back only its summary (the issue without its body, and its feed entry), so no whole
 issue crosses between processes and the build never holds every parsed article at once.
+When there is no manifest to look its files up in (a first build, `--no-cache`), the worker
+also keys the source, from the very bytes it parses.
 The feed documents and listings the cache does not have are then made side by side too, in
 processes forked once every issue is done: they inherit the feed entries and write what they
 make, so nothing crosses between processes but the numbers of their share. The output is the
@@ -46,11 +48,13 @@ from .cache import (
     BuildCache,
     Record,
     SourceKeys,
+    Stamp,
     digest,
     environment_key,
     file_record,
     match_record,
     open_cache,
+    read_source,
     rendered_key,
     source_key,
 )
@@ -342,13 +346,18 @@ class _Context:
     root: Path
     cache: BuildCache | None
     now: dt.datetime | None
+    environment: str  # what every issue's rendering depends on besides the issue (`rendered_key`)
 
 
 @dataclass(frozen=True)
 class _Job:
+    """One source to read and render. Its keys are None when the build looks nothing up by
+    them (no manifest to find its files in): the worker then keys the very bytes it parses,
+    so the file is read once, not three times, and the keying is spread over the workers."""
+
     path: Path
-    key: str  # the source's key (its bytes as read for the cache lookup)
-    rendered: str  # the key of its rendered files
+    key: str | None  # the source's key (its bytes as read for the cache lookup)
+    rendered: str | None  # the key of its rendered files
 
 
 @dataclass(frozen=True)
@@ -386,6 +395,7 @@ class _Done:
     parsed: bool
     files: dict[str, tuple[int, int, int]]  # written by this job: path -> its record; none if not due
     answers: dict[Question, str]  # Babel's, made for this job (outputs/labels.py)
+    source: tuple[str, Stamp | None]  # the source's key, and its stamp when it may be remembered
 
 
 def _renderers() -> None:
@@ -394,21 +404,31 @@ def _renderers() -> None:
     from .sources import markdown  # noqa: F401
 
 
-def _parse(context: _Context, job: _Job) -> tuple[Issue, bool]:
-    """(the job's issue, whether it was parsed now rather than found in the cache)."""
-    cache = context.cache
-    cached = cache.parsed(job.key) if cache else None
+def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
+    """(the job's issue, whether it was parsed now rather than found in the cache, the source's
+    key and its stamp when it may be remembered by it)."""
+    cache, max_bytes = context.cache, context.config.limits.max_source_bytes
+    read = None
+    if job.key is None:  # keyed here, from the bytes parsed
+        read = read_source(job.path, max_bytes)
+        key, stamp = read.key, read.stamp
+    else:
+        key, stamp = job.key, None  # the main process has remembered it already
+    cached = cache.parsed(key) if cache else None
     if cached is not None:  # read under an earlier config: its editions may have changed since
         context.config.edition_language(cached.language, path=str(job.path))
-        return cached, False
+        return cached, False, (key, stamp)
     from .sources.markdown import read_issue
 
-    max_bytes = context.config.limits.max_source_bytes
-    issue = read_issue(job.path, max_bytes=max_bytes, languages=context.config.site.languages)
-    # Stored only if the file did not change while it was read: the key names those bytes.
-    if cache is not None and source_key(job.path, read_limited(job.path, max_bytes), max_bytes) == job.key:
-        cache.store_parsed(job.key, issue)
-    return issue, True
+    languages = context.config.site.languages
+    raw = read.data if read is not None else None
+    issue = read_issue(job.path, max_bytes=max_bytes, languages=languages, raw=raw)
+    # Stored only if the bytes parsed are those keyed (else the file changed while it was read).
+    if cache is not None and (
+        read is not None or source_key(job.path, read_limited(job.path, max_bytes), max_bytes) == key
+    ):
+        cache.store_parsed(key, issue)
+    return issue, True, (key, stamp)
 
 
 def _due(issue: Issue, now: dt.datetime | None) -> bool:
@@ -421,18 +441,19 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     out = []
     made: set[str] = set()
     for job in jobs:
-        issue, parsed = _parse(context, job)
+        issue, parsed, source = _parse(context, job)
         listing = without_body(issue)
         if not _due(issue, context.now):
-            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, {}, answers_made()))
+            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, {}, answers_made(), source))
             continue
         files = issue_files(config, issue)
         written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
-        entry = feed_entry(config.site, issue, config.templates_dir, key=job.rendered)
+        rendered = job.rendered or rendered_key(context.environment, source[0])
+        entry = feed_entry(config.site, issue, config.templates_dir, key=rendered)
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
         summary = _Summary(listing, entry, _listing_key(listing))
-        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made()))
+        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made(), source))
     return out
 
 
@@ -585,22 +606,24 @@ def build(
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     for path in paths:
+                        if not last:  # nothing to look up: the worker keys what it reads
+                            todo.append(_Job(path, None, None))
+                            continue
                         key = sources.key(path)
                         keys.append(key)
-                        job = _Job(path, key, rendered_key(environment, key))
-                        found = _cached(last.get(job.rendered), out, staging, made, now)
+                        done_key = rendered_key(environment, key)
+                        found = _cached(last.get(done_key), out, staging, made, now)
                         if found is None:
-                            todo.append(job)
+                            todo.append(_Job(path, key, done_key))
                         else:
                             summaries[path], record = found
                             if record is not None:
-                                records[job.rendered] = record
+                                records[done_key] = record
                                 written.update(record[0])
                     if todo:
                         _renderers()
-                    done = workers.map(
-                        functools.partial(_render_jobs, _Context(config, tmp, cache, now)), todo, 8
-                    )
+                    context = _Context(config, tmp, cache, now, environment)
+                    done = workers.map(functools.partial(_render_jobs, context), todo, 8)
                     rendered = parsed = 0
                     for job, result in zip(todo, done, strict=True):
                         summary = _summary_from(result.summary)
@@ -610,8 +633,13 @@ def build(
                         parsed += result.parsed
                         written.update(result.files)
                         remember_answers(result.answers)  # for the listings made here, and the cache
+                        key, stamp = result.source
+                        if job.key is None:
+                            keys.append(key)
+                            sources.learn(job.path, key, stamp)
                         if result.files:
-                            records[job.rendered] = (result.files, result.summary)
+                            done_key = job.rendered or rendered_key(environment, key)
+                            records[done_key] = (result.files, result.summary)
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])

@@ -238,6 +238,27 @@ def source_key(path: Path, data: bytes, max_bytes: int) -> str:
     return digest(*parts)
 
 
+@dataclass(frozen=True)
+class SourceRead:
+    """One source file as read for its key: its bytes, their key, and the file's stamp when it
+    may be remembered by it (settled, read whole, not a digest: see `SourceKeys`)."""
+
+    data: bytes
+    key: str
+    stamp: Stamp | None
+
+
+def read_source(path: Path, max_bytes: int) -> SourceRead:
+    """Read `path` (within `max_bytes`) and key its bytes; the stamp is taken first, so a
+    change while it is read is never remembered as these bytes."""
+    stamp = _stamp(path)  # None: read_limited names the problem
+    data = read_limited(path, max_bytes)
+    key = source_key(path, data, max_bytes)
+    if stamp is None or not _settled(stamp) or len(data) != stamp[0] or _bundles_issues(data):
+        stamp = None
+    return SourceRead(data, key, stamp)
+
+
 class SourceKeys:
     """Each source file's key (`source_key`), remembered by the file's stat between builds, so
     a rebuild reads and hashes only the files that changed (as make and git decide).
@@ -264,11 +285,15 @@ class SourceKeys:
         if stamp is not None and remembered is not None and remembered[0] == stamp:
             self.seen[name] = remembered
             return remembered[1]
-        data = read_limited(path, self.max_bytes)
-        key = source_key(path, data, self.max_bytes)
-        if stamp is not None and _settled(stamp) and len(data) == stamp[0] and not _bundles_issues(data):
-            self.seen[name] = (stamp, key)
-        return key
+        read = read_source(path, self.max_bytes)
+        self.learn(path, read.key, read.stamp)
+        return read.key
+
+    def learn(self, path: Path, key: str, stamp: Stamp | None) -> None:
+        """Remember `key` for the file at `path` while it has `stamp` (as `read_source` gave
+        them, here or in a build worker; None: not to be remembered)."""
+        if stamp is not None:
+            self.seen[str(path)] = (stamp, key)
 
     def save(self) -> None:
         """Remember this build's files (those read now, and those found unchanged)."""

@@ -24,6 +24,7 @@ from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
 from newsletter.outputs import labels as labels_module
+from newsletter.sources import markdown as markdown_module
 
 sys.path.insert(0, str(ROOT))  # the corpus generator lives in bench/
 from bench.corpus import corpus, newsletter_source, write_newsletter
@@ -358,8 +359,9 @@ def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
 # --- source keys remembered by stat -----------------------------------------------------------
 
 
-def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The source files the build reads to key them, from now on."""
+def _reads(monkeypatch: pytest.MonkeyPatch, *, every: bool = False) -> list[str]:
+    """The source files the build reads to key them (`every`: also to parse or check them),
+    from now on."""
     read: list[str] = []
     real = cache_module.read_limited
 
@@ -367,7 +369,8 @@ def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         read.append(path.name)
         return real(path, max_bytes)
 
-    monkeypatch.setattr(cache_module, "read_limited", counting)
+    for module in (cache_module, build_module, markdown_module) if every else (cache_module,):
+        monkeypatch.setattr(module, "read_limited", counting)
     return read
 
 
@@ -415,6 +418,30 @@ def test_a_digest_is_always_read_again(tmp_path: Path, monkeypatch: pytest.Monke
     keys = cache_module.SourceKeys(None, 1_000_000)
     keys.key(digest_file), keys.key(plain)
     assert list(keys.seen) == [str(plain)]  # the issues a digest bundles may change without it
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_with_no_manifest_reads_each_source_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Nothing to look up by key: the source is keyed from the bytes parsed, in the worker."""
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)
+    count = MIN_PARALLEL + 2 if jobs > 1 else ISSUES
+    root = write_newsletter(corpus(count), tmp_path / "news")
+    names = sorted(p.name for p in issue_paths(root))
+    read = _reads(monkeypatch, every=True)
+    result = build(load_config(root), root / "public", jobs=jobs)
+    assert (result.rendered, result.parsed) == (count, count)
+    if jobs == 1:  # forked workers count in their own memory
+        assert sorted(read) == names
+    read.clear()
+    # the keys were remembered (by the workers' stats), and the parsed issues stored by them
+    assert rebuild(root)[1] == 0 and read == []
+    template = root / "templates" / "site" / "issue.html"
+    template.write_text(template.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+    again = build(load_config(root), root / "public", jobs=jobs)
+    assert (again.rendered, again.parsed) == (count, 0) and read == []
+    assert tree_digest(root / "public") == full_build(root)
 
 
 # --- the code version, remembered by stat -----------------------------------------------------

@@ -104,14 +104,18 @@ def read_issue(
     languages: Sequence[str] = (),
     issues_dir: Path | None = None,
     resolve: bool = True,
+    raw: bytes | None = None,
 ) -> Issue:
     """Read one issue file into the model, or raise one NewsletterError naming the file.
 
     With `languages` (the newsletter's editions), the issue's language must be one of them.
     A digest's `articles:` naming issue files are read from `issues_dir` (default: the file's
-    folder); with `resolve` False they are not (then each is a teaser with only its name)."""
+    folder); with `resolve` False they are not (then each is a teaser with only its name).
+    `raw`: the file's bytes, read already (within `max_bytes`)."""
     p = str(path)
-    text = decode_source(read_limited(path, max_bytes), p, max_bytes=max_bytes)
+    if raw is None:
+        raw = read_limited(path, max_bytes)
+    text = decode_source(raw, p, max_bytes=max_bytes)
     fields, body, body_line = split_front_matter(text, p)
     data = Fields(fields)
     for key in REQUIRED:

@@ -19,7 +19,9 @@ of them to pay for it: a worker gets the source's path, writes the issue's files
 sends back only its summary (the issue without its body, and its feed entry), so no whole
 issue crosses between processes and the build never holds every parsed article at once.
 When there is no manifest to look its files up in (a first build, `--no-cache`), the worker
-also keys the source, from the very bytes it parses.
+also keys the source, from the very bytes it parses. The issues to render start before the
+unchanged ones are placed; an edit among many, too few for a pool, is rendered in one process
+forked for it, which imports the renderers and renders while this one places the rest.
 The feed documents and listings the cache does not have are then made side by side too, in
 processes forked once every issue is done: they inherit the feed entries and write what they
 make, so nothing crosses between processes but the numbers of their share. The output is the
@@ -32,6 +34,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import itertools
 import os
 import pickle
 import shutil
@@ -78,6 +81,7 @@ from .sources.decode import read_limited
 if TYPE_CHECKING:  # the process machinery is imported when a build first needs processes
     from concurrent.futures import Executor
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
 # css-inline); a rebuild that finds every issue in the cache never imports
@@ -87,6 +91,9 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
 MIN_PARALLEL = 24
 #: Tasks (feed pages, listings to make) each process must have before another is forked.
 MIN_TASKS_EACH = 4
+#: Unchanged issues to place that make it pay to render the few changed ones in one forked
+#: process meanwhile (an edit): placing them takes about as long as that process's imports.
+MIN_ASIDE = 200
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -241,12 +248,18 @@ class _Workers:
     def __init__(self, jobs: int | None):
         self.jobs = max(1, jobs if jobs is not None else _cpu_count())
         self._pool: Executor | None = None
+        self._aside: list[tuple[BaseProcess, Connection]] = []
 
-    def map(self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int) -> Iterator[R]:
+    def map(
+        self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int, *, aside: bool = False
+    ) -> Iterator[R]:
         """`func` over `items` in chunks, results in order. In worker processes the work has
         started when this returns, so the caller can do something else before reading them;
-        right here it is done when the results are read."""
+        right here it is done when the results are read. Too few items for a pool go to one
+        forked process when the caller has as much to do meanwhile (`aside`)."""
         if self.jobs == 1 or len(items) < MIN_PARALLEL:
+            if aside and self.jobs > 1 and items and _can_fork():
+                return self._beside(func, list(items))
             return (result for part in [items] for result in func(list(part)))
         size = max(1, min(chunk, -(-len(items) // (self.jobs * 4))))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
@@ -306,7 +319,38 @@ class _Workers:
             gc.unfreeze()
         return out
 
+    def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
+        """`func(items)` in one process forked now, which inherits everything it reads (the
+        results come back); if it fails, run here, so its error is raised here, as itself."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        gc.freeze()  # its collections then leave the inherited objects' pages alone
+        child = context.Process(target=_run_share, args=([lambda: func(items)], [0], send), daemon=True)
+        child.start()
+        send.close()
+        self._aside.append((child, receive))
+
+        def results() -> Iterator[R]:
+            try:
+                theirs = receive.recv()
+            except EOFError:  # the process died (killed, out of memory): run here instead
+                theirs = None
+            self._join_aside()
+            yield from cast("list[list[R]]", theirs)[0] if theirs is not None else func(items)
+
+        return results()
+
+    def _join_aside(self) -> None:
+        while self._aside:
+            child, receive = self._aside.pop()
+            receive.close()
+            child.join()
+            gc.unfreeze()
+
     def close(self) -> None:
+        self._join_aside()  # a process rendering aside may still write: wait for it
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -398,10 +442,13 @@ class _Done:
     source: tuple[str, Stamp | None]  # the source's key, and its stamp when it may be remembered
 
 
-def _renderers() -> None:
-    """Import what reading and rendering issues needs (see the imports at the top)."""
-    from .outputs import email, plaintext  # noqa: F401
-    from .sources import markdown  # noqa: F401
+def _renderers(jobs: Sequence[_Job]) -> None:
+    """Import what reading and rendering issues needs (see the imports at the top) before a
+    pool of workers forks for `jobs`, so they share it; fewer are rendered in one process
+    (here, or one forked), which imports it when it first needs it."""
+    if len(jobs) >= MIN_PARALLEL:
+        from .outputs import email, plaintext  # noqa: F401
+        from .sources import markdown  # noqa: F401
 
 
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
@@ -605,27 +652,37 @@ def build(
                     remember_answers(known)  # before workers fork: they know them too
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
+                    found_in_last: list[tuple[_Job, Record]] = []
                     for path in paths:
                         if not last:  # nothing to look up: the worker keys what it reads
                             todo.append(_Job(path, None, None))
                             continue
                         key = sources.key(path)
                         keys.append(key)
-                        done_key = rendered_key(environment, key)
-                        found = _cached(last.get(done_key), out, staging, made, now)
-                        if found is None:
-                            todo.append(_Job(path, key, done_key))
+                        job = _Job(path, key, rendered_key(environment, key))
+                        if (record := last.get(cast("str", job.rendered))) is None:
+                            todo.append(job)  # new or changed: rendered while the rest is placed
                         else:
-                            summaries[path], record = found
-                            if record is not None:
-                                records[done_key] = record
-                                written.update(record[0])
-                    if todo:
-                        _renderers()
+                            found_in_last.append((job, record))
                     context = _Context(config, tmp, cache, now, environment)
-                    done = workers.map(functools.partial(_render_jobs, context), todo, 8)
+                    render = functools.partial(_render_jobs, context)
+                    _renderers(todo)
+                    done = workers.map(render, todo, 8, aside=len(found_in_last) >= MIN_ASIDE)
+                    late: list[_Job] = []  # recorded, but its files are gone or changed
+                    for job, record in found_in_last:
+                        found = _cached(record, out, staging, made, now)
+                        if found is None:
+                            late.append(job)
+                            continue
+                        summaries[job.path], placed = found
+                        if placed is not None:
+                            records[cast("str", job.rendered)] = placed
+                            written.update(placed[0])
+                    if late:
+                        _renderers(late)
+                        done = itertools.chain(done, workers.map(render, late, 8))
                     rendered = parsed = 0
-                    for job, result in zip(todo, done, strict=True):
+                    for job, result in zip(todo + late, done, strict=True):
                         summary = _summary_from(result.summary)
                         assert summary is not None  # made by this very build
                         summaries[job.path] = summary

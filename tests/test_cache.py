@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -314,6 +315,78 @@ def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
     assert tree_digest(root / "parallel") == full_build(root, "serial")
 
 
+_BUILD_ALONE = """
+import os, sys
+from pathlib import Path
+from newsletter import build as build_module, cache as cache_module
+from newsletter.config import load_config
+from newsletter.errors import NewsletterError
+
+root, pids, min_aside = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+cache_module.RACY_NS = -1  # every file counts as settled, in the processes forked too
+build_module.MIN_ASIDE = min_aside
+real = build_module._render_jobs
+
+def render(context, jobs):
+    with open(pids, "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    return real(context, jobs)
+
+build_module._render_jobs = render
+try:
+    result = build_module.build(load_config(root), root / "public", jobs=2)
+    print(os.getpid(), result.rendered, result.parsed)
+except NewsletterError as e:
+    print(os.getpid(), e.path, e)
+"""
+
+
+def _build_alone(root: Path, min_aside: int = build_module.MIN_ASIDE) -> tuple[list[str], list[str]]:
+    """`build(jobs=2)` of `root` in a process of its own, as the command runs: the test process
+    may have threads (other tests' servers), and with threads nothing forks. (What it printed:
+    its id, then the issues rendered and parsed, or the error's path and message; the ids of
+    the processes that rendered issues, in order.)"""
+    pids = root.parent / "pids"
+    pids.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _BUILD_ALONE, str(root), str(pids), str(min_aside)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stderr == ""
+    return out.stdout.strip().split(maxsplit=2), pids.read_text().split() if pids.exists() else []
+
+
+def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
+    path = issue_paths(root)[2]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    (pid, rendered, _), renderers = _build_alone(root, min_aside=1)  # every rebuild counts as "among many"
+    assert rendered == "1" and len(renderers) == 1 and renderers[0] != pid
+    assert tree_digest(root / "public") == full_build(root)
+    assert rebuild(root)[1] == 0  # its record was kept
+
+
+def test_an_issue_whose_files_are_gone_is_rendered_after_the_forked_process(root: Path) -> None:
+    path = issue_paths(root)[2]
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    sorted((root / "public" / "issues").glob("*/email.html"))[4].unlink()
+    (pid, rendered, _), renderers = _build_alone(root, min_aside=1)
+    assert rendered == "2" and len(renderers) == 2  # the edit in the forked process, then this one
+    assert renderers[0] != pid and renderers[1] == pid
+    assert tree_digest(root / "public") == full_build(root)
+
+
+def test_a_failure_in_the_forked_process_is_raised_as_itself(root: Path) -> None:
+    before = tree_digest(root / "public")
+    path = issue_paths(root)[1]
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+    (pid, where, error), renderers = _build_alone(root, min_aside=1)
+    assert where == str(path) and "did you mean 'title'" in error
+    assert len(renderers) == 2 and renderers[1] == pid  # it failed there, then ran here to say why
+    assert tree_digest(root / "public") == before
+
+
 def test_failure_in_a_worker_leaves_previous_output_whole(tmp_path: Path) -> None:
     root = write_newsletter(corpus(MIN_PARALLEL + 2), tmp_path / "news")
     build(load_config(root), root / "public", jobs=2)
@@ -428,18 +501,20 @@ def test_a_build_with_no_manifest_reads_each_source_once(
     monkeypatch.setattr(cache_module, "RACY_NS", -1)
     count = MIN_PARALLEL + 2 if jobs > 1 else ISSUES
     root = write_newsletter(corpus(count), tmp_path / "news")
-    names = sorted(p.name for p in issue_paths(root))
     read = _reads(monkeypatch, every=True)
-    result = build(load_config(root), root / "public", jobs=jobs)
-    assert (result.rendered, result.parsed) == (count, count)
-    if jobs == 1:  # forked workers count in their own memory
-        assert sorted(read) == names
-    read.clear()
+    if jobs == 1:
+        result = build(load_config(root), root / "public", jobs=jobs)
+        assert (result.rendered, result.parsed) == (count, count)
+        assert sorted(read) == sorted(p.name for p in issue_paths(root))
+        read.clear()
+    else:  # in worker processes, which count in their own memory
+        printed, _ = _build_alone(root)
+        assert printed[1:] == [str(count), str(count)]
     # the keys were remembered (by the workers' stats), and the parsed issues stored by them
     assert rebuild(root)[1] == 0 and read == []
     template = root / "templates" / "site" / "issue.html"
     template.write_text(template.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
-    again = build(load_config(root), root / "public", jobs=jobs)
+    again = build(load_config(root), root / "public", jobs=1)
     assert (again.rendered, again.parsed) == (count, 0) and read == []
     assert tree_digest(root / "public") == full_build(root)
 

@@ -1,6 +1,6 @@
 """`python -m newsletter …`: the same as the `newsletter` command."""
 
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":
-    main(prog_name="newsletter")
+    run()

@@ -157,3 +157,32 @@ def test_reading_the_config_loads_no_cryptography() -> None:
         [sys.executable, "-c", code, config], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_the_command_ends_a_build_as_it_ends_any_command(make_newsletter: MakeNewsletter) -> None:
+    """`newsletter build` skips the interpreter's teardown once it has succeeded (`cli.run`):
+    its output, files and cache are complete all the same, and a failure still exits 1 with
+    its one line."""
+    import subprocess
+    import sys
+
+    root = make_newsletter([FRENCH])
+    command = [sys.executable, "-m", "newsletter", "build", "--config", str(root / "newsletter.toml")]
+    done = subprocess.run([*command, "--out", str(root / "public")], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == ""
+    assert (
+        done.stdout.splitlines()[0]
+        == f"built 1 issue(s), 21 files into {root / 'public'}/ (1 rendered, 0 from the cache)"
+    )
+    CliRunner().invoke(
+        main, ["build", "--out", str(root / "reference"), "--config", str(root / "newsletter.toml")]
+    )
+    assert tree_digest(root / "public") == tree_digest(root / "reference")
+    again = subprocess.run([*command, "--out", str(root / "public")], capture_output=True, text=True)
+    assert again.returncode == 0 and "(0 rendered, 1 from the cache)" in again.stdout  # its cache was kept
+    (root / "issues" / FRENCH.name).write_text("no front matter\n", encoding="utf-8")
+    failed = subprocess.run([*command, "--out", str(root / "public")], capture_output=True, text=True)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert len(failed.stderr.splitlines()) == 1 and failed.stderr.startswith("error: ")
+    help_text = subprocess.run([sys.executable, "-m", "newsletter", "--help"], capture_output=True, text=True)
+    assert help_text.returncode == 0 and "Usage: newsletter" in help_text.stdout

@@ -20,7 +20,7 @@ def test_the_distribution_has_a_name_of_its_own() -> None:
     """`newsletter` on the package index is an unrelated 2014 project; ours is installed as
     newsletter-pipeline, imported and run as `newsletter`."""
     assert PYPROJECT["project"]["name"] == DISTRIBUTION == "newsletter-pipeline"
-    assert PYPROJECT["project"]["scripts"] == {"newsletter": "newsletter.cli:main"}
+    assert PYPROJECT["project"]["scripts"] == {"newsletter": "newsletter.cli:run"}
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and __version__ in result.output
 

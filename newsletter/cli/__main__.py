@@ -1,6 +1,6 @@
 """`python -m newsletter.cli …`: the same as the `newsletter` command."""
 
-from . import main
+from . import run
 
 if __name__ == "__main__":
-    main(prog_name="newsletter")
+    run()

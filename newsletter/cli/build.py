@@ -11,7 +11,7 @@ import click
 
 from ..config import load_config
 from ..errors import NewsletterError
-from .options import RenamedOption, config_option, out_option, user_errors
+from .options import RenamedOption, config_option, may_exit_quickly, out_option, user_errors
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:
@@ -89,6 +89,7 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
         f"({result.rendered} rendered, {len(result.issues) - result.rendered} from the cache)"
     )
     click.echo(f"open {out / 'index.html'} (or run `newsletter preview`)")
+    may_exit_quickly()  # every file is closed and every worker joined: nothing left to free
 
 
 @click.command("check")

@@ -78,3 +78,17 @@ def user_errors(fn: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Set by a command that has ended well and left nothing to clean up (every file closed, every
+#: worker process joined): its process may then end without the interpreter's teardown (`run`).
+_QUICK_EXIT = [False]
+
+
+def may_exit_quickly() -> None:
+    """Let the `newsletter` command's process end without freeing its objects one by one."""
+    _QUICK_EXIT[0] = True
+
+
+def quick_exit_allowed() -> bool:
+    return _QUICK_EXIT[0]

@@ -257,7 +257,7 @@ class _Workers:
         started when this returns, so the caller can do something else before reading them;
         right here it is done when the results are read. Too few items for a pool go to one
         forked process when the caller has as much to do meanwhile (`aside`)."""
-        if self.jobs == 1 or len(items) < MIN_PARALLEL:
+        if not self.pools(items):
             if aside and self.jobs > 1 and items and _can_fork():
                 return self._beside(func, list(items))
             return (result for part in [items] for result in func(list(part)))
@@ -265,6 +265,10 @@ class _Workers:
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         parts = self._executor().map(func, chunks)
         return (result for part in parts for result in part)
+
+    def pools(self, items: Sequence[object]) -> bool:
+        """Whether `map` spreads `items` over a pool of worker processes."""
+        return self.jobs > 1 and len(items) >= MIN_PARALLEL
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -395,13 +399,12 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Job:
-    """One source to read and render. Its keys are None when the build looks nothing up by
-    them (no manifest to find its files in): the worker then keys the very bytes it parses,
-    so the file is read once, not three times, and the keying is spread over the workers."""
+    """One source to read and render. Its key is None when the build looks nothing up by it
+    (no manifest to find its files in): the worker then keys the very bytes it parses, so the
+    file is read once, not three times, and the keying is spread over the workers."""
 
     path: Path
     key: str | None  # the source's key (its bytes as read for the cache lookup)
-    rendered: str | None  # the key of its rendered files
 
 
 @dataclass(frozen=True)
@@ -442,13 +445,12 @@ class _Done:
     source: tuple[str, Stamp | None]  # the source's key, and its stamp when it may be remembered
 
 
-def _renderers(jobs: Sequence[_Job]) -> None:
-    """Import what reading and rendering issues needs (see the imports at the top) before a
-    pool of workers forks for `jobs`, so they share it; fewer are rendered in one process
-    (here, or one forked), which imports it when it first needs it."""
-    if len(jobs) >= MIN_PARALLEL:
-        from .outputs import email, plaintext  # noqa: F401
-        from .sources import markdown  # noqa: F401
+def _renderers() -> None:
+    """Import what reading and rendering issues needs (see the imports at the top). Before a
+    pool of workers forks, so they share it; issues rendered in one process (here, or one
+    forked aside) are rendered by a process that imports it when it first needs it."""
+    from .outputs import email, plaintext  # noqa: F401
+    from .sources import markdown  # noqa: F401
 
 
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
@@ -495,7 +497,7 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
             continue
         files = issue_files(config, issue)
         written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
-        rendered = job.rendered or rendered_key(context.environment, source[0])
+        rendered = rendered_key(context.environment, source[0])  # what its feed documents are keyed by
         entry = feed_entry(config.site, issue, config.templates_dir, key=rendered)
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
@@ -652,34 +654,36 @@ def build(
                     remember_answers(known)  # before workers fork: they know them too
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
-                    found_in_last: list[tuple[_Job, Record]] = []
+                    found_in_last: list[tuple[_Job, str, Record]] = []  # with its rendered key
                     for path in paths:
                         if not last:  # nothing to look up: the worker keys what it reads
-                            todo.append(_Job(path, None, None))
+                            todo.append(_Job(path, None))
                             continue
                         key = sources.key(path)
                         keys.append(key)
-                        job = _Job(path, key, rendered_key(environment, key))
-                        if (record := last.get(cast("str", job.rendered))) is None:
-                            todo.append(job)  # new or changed: rendered while the rest is placed
+                        done_key = rendered_key(environment, key)
+                        if (record := last.get(done_key)) is None:
+                            todo.append(_Job(path, key))  # new or changed: rendered as the rest is placed
                         else:
-                            found_in_last.append((job, record))
+                            found_in_last.append((_Job(path, key), done_key, record))
                     context = _Context(config, tmp, cache, now, environment)
                     render = functools.partial(_render_jobs, context)
-                    _renderers(todo)
+                    if workers.pools(todo):
+                        _renderers()
                     done = workers.map(render, todo, 8, aside=len(found_in_last) >= MIN_ASIDE)
                     late: list[_Job] = []  # recorded, but its files are gone or changed
-                    for job, record in found_in_last:
+                    for job, done_key, record in found_in_last:
                         found = _cached(record, out, staging, made, now)
                         if found is None:
                             late.append(job)
                             continue
                         summaries[job.path], placed = found
                         if placed is not None:
-                            records[cast("str", job.rendered)] = placed
+                            records[done_key] = placed
                             written.update(placed[0])
                     if late:
-                        _renderers(late)
+                        if workers.pools(late):
+                            _renderers()
                         done = itertools.chain(done, workers.map(render, late, 8))
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):
@@ -695,8 +699,7 @@ def build(
                             keys.append(key)
                             sources.learn(job.path, key, stamp)
                         if result.files:
-                            done_key = job.rendered or rendered_key(environment, key)
-                            records[done_key] = (result.files, result.summary)
+                            records[rendered_key(environment, key)] = (result.files, result.summary)
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])

@@ -248,10 +248,10 @@ class SourceRead:
     stamp: Stamp | None
 
 
-def read_source(path: Path, max_bytes: int) -> SourceRead:
-    """Read `path` (within `max_bytes`) and key its bytes; the stamp is taken first, so a
-    change while it is read is never remembered as these bytes."""
-    stamp = _stamp(path)  # None: read_limited names the problem
+def read_source(path: Path, max_bytes: int, stamp: Stamp | None = None) -> SourceRead:
+    """Read `path` (within `max_bytes`) and key its bytes. The stamp is taken before the read
+    (or was, and is given), so a change while it is read is never remembered as these bytes."""
+    stamp = stamp or _stamp(path)  # None: read_limited names the problem
     data = read_limited(path, max_bytes)
     key = source_key(path, data, max_bytes)
     if stamp is None or not _settled(stamp) or len(data) != stamp[0] or _bundles_issues(data):
@@ -285,7 +285,7 @@ class SourceKeys:
         if stamp is not None and remembered is not None and remembered[0] == stamp:
             self.seen[name] = remembered
             return remembered[1]
-        read = read_source(path, self.max_bytes)
+        read = read_source(path, self.max_bytes, stamp)
         self.learn(path, read.key, read.stamp)
         return read.key
 

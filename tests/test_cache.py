@@ -56,6 +56,11 @@ def issue_paths(root: Path) -> list[Path]:
     return sorted((root / "issues").glob("*.md"))
 
 
+def edit(path: Path, place: str) -> None:
+    """Edit an issue's body: the corpus's "Washington" becomes `place`."""
+    path.write_text(path.read_text(encoding="utf-8").replace("Washington", place), encoding="utf-8")
+
+
 def test_unchanged_rebuild_renders_nothing(root: Path) -> None:
     digest, rendered = rebuild(root)
     assert rendered == 0
@@ -64,7 +69,7 @@ def test_unchanged_rebuild_renders_nothing(root: Path) -> None:
 
 def test_edited_issue_is_the_only_one_rendered(root: Path) -> None:
     path = issue_paths(root)[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Brüssel"), encoding="utf-8")
+    edit(path, "Brüssel")
     digest, rendered = rebuild(root)
     assert rendered == 1
     assert digest == full_build(root)
@@ -230,7 +235,7 @@ def test_unchanged_feed_documents_are_placed_neither_read_nor_written(
 
     monkeypatch.setattr(cache_module.BuildCache, "document", counted)
     newest = issue_paths(root)[-1]  # in the subscription feed, not in an archive page
-    newest.write_text(newest.read_text(encoding="utf-8").replace("Washington", "Bern"), encoding="utf-8")
+    edit(newest, "Bern")
     digest, rendered = rebuild(root)
     assert rendered == 1
     assert found == []  # the archive pages were placed; the feeds it changed were made
@@ -291,7 +296,7 @@ def test_a_rebuild_writes_only_the_manifest_shards_that_changed(root: Path) -> N
     rebuild(root)
     shards = {p: p.stat().st_mtime_ns for p in next((root / CACHE_PATH).glob("manifest-*")).iterdir()}
     path = issue_paths(root)[1]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Bern"), encoding="utf-8")
+    edit(path, "Bern")
     assert rebuild(root)[1] == 1
     changed = [p for p, mtime in shards.items() if not p.exists() or p.stat().st_mtime_ns != mtime]
     # the edited issue's old record leaves one shard, its new one joins one; the feeds and the
@@ -360,7 +365,7 @@ def _build_alone(root: Path, min_aside: int = build_module.MIN_ASIDE) -> tuple[l
 
 def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
     path = issue_paths(root)[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     (pid, rendered, _), renderers = _build_alone(root, min_aside=1)  # every rebuild counts as "among many"
     assert rendered == "1" and len(renderers) == 1 and renderers[0] != pid
     assert tree_digest(root / "public") == full_build(root)
@@ -369,7 +374,7 @@ def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
 
 def test_an_issue_whose_files_are_gone_is_rendered_after_the_forked_process(root: Path) -> None:
     path = issue_paths(root)[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     sorted((root / "public" / "issues").glob("*/email.html"))[4].unlink()
     (pid, rendered, _), renderers = _build_alone(root, min_aside=1)
     assert rendered == "2" and len(renderers) == 2  # the edit in the forked process, then this one
@@ -418,7 +423,7 @@ def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
 
     monkeypatch.setattr(build_module, "render_index", counting)
     path = issue_paths(root)[3]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     assert rebuild(root)[1] == 1 and not log.exists()  # the body changed, no listed title or summary
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('\ntitle: "', '\ntitle: "Neu – ', 1), encoding="utf-8")
@@ -453,7 +458,7 @@ def test_a_rebuild_reads_only_the_sources_that_changed(root: Path, monkeypatch: 
     read = _reads(monkeypatch)
     assert rebuild(root)[1] == 0 and read == []
     path = issue_paths(root)[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     digest, rendered = rebuild(root)
     assert read == [path.name] and rendered == 1
     assert digest == full_build(root)
@@ -607,7 +612,7 @@ def test_babels_answers_from_worker_processes_serve_the_next_build(
     monkeypatch.setattr("babel.dates.format_date", no_babel)
     monkeypatch.setattr(labels_module, "_locale", no_babel)
     path = issue_paths(root)[3]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     digest, rendered = rebuild(root)  # its dates and the editions' names, without Babel
     assert rendered == 1
     monkeypatch.undo()
@@ -623,7 +628,7 @@ def test_babels_answers_of_another_code_version_are_not_used(
     cache_module._write_record(stored, pickle.dumps(("another version", bogus), protocol=5))
     _as_a_new_process(monkeypatch)
     path = issue_paths(root)[0]
-    path.write_text(path.read_text(encoding="utf-8").replace("Washington", "Genf"), encoding="utf-8")
+    edit(path, "Genf")
     digest, _ = rebuild(root)
     assert all(b"BOGUS" not in (root / "public" / rel).read_bytes() for rel in digest)
     version_now, answers_now = pickle.loads(cache_module._read_record(stored))

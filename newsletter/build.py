@@ -21,7 +21,9 @@ issue crosses between processes and the build never holds every parsed article a
 When there is no manifest to look its files up in (a first build, `--no-cache`), the worker
 also keys the source, from the very bytes it parses. The issues to render start before the
 unchanged ones are placed; an edit among many, too few for a pool, is rendered in one process
-forked for it, which imports the renderers and renders while this one places the rest.
+beside this one. A rebuild forks that process before it reads the manifest (most rebuilds are
+an edit): it imports the renderers while this one looks the sources up, is given the issues
+to render, and renders while this one places the rest; when not needed, it is ended.
 The feed documents and listings the cache does not have are then made side by side too, in
 processes forked once every issue is done: they inherit the feed entries and write what they
 make, so nothing crosses between processes but the numbers of their share. The output is the
@@ -44,7 +46,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
@@ -249,6 +251,7 @@ class _Workers:
         self.jobs = max(1, jobs if jobs is not None else _cpu_count())
         self._pool: Executor | None = None
         self._aside: list[tuple[BaseProcess, Connection]] = []
+        self._ready: _Ready | None = None  # forked for `map(..., aside=True)` before its items were known
 
     def map(
         self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int, *, aside: bool = False
@@ -257,9 +260,11 @@ class _Workers:
         started when this returns, so the caller can do something else before reading them;
         right here it is done when the results are read. Too few items for a pool go to one
         forked process when the caller has as much to do meanwhile (`aside`)."""
+        ready = self._ready is not None and self._ready.func is func
+        if not self.pools(items) and aside and self.jobs > 1 and items and (ready or _can_fork()):
+            return self._beside(func, list(items))
+        self._discard()  # a process made ready for this is not needed: it has only imported
         if not self.pools(items):
-            if aside and self.jobs > 1 and items and _can_fork():
-                return self._beside(func, list(items))
             return (result for part in [items] for result in func(list(part)))
         size = max(1, min(chunk, -(-len(items) // (self.jobs * 4))))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
@@ -323,18 +328,57 @@ class _Workers:
             gc.unfreeze()
         return out
 
-    def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
-        """`func(items)` in one process forked now, which inherits everything it reads (the
-        results come back); if it fails, run here, so its error is raised here, as itself."""
+    def ready_aside(self, func: Callable[[list[T]], list[R]], warm: Callable[[], None]) -> None:
+        """Fork now the process a later `map(func, items, aside=True)` would fork: it runs
+        `warm` (imports) while this one finds out what the items are, then waits for them.
+        Unless that `map` hands them over, it is ended: it has done nothing else."""
+        if self.jobs < 2 or self._ready is not None or not _can_fork():
+            return
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
+        jobs, give = context.Pipe(duplex=False)
         gc.freeze()  # its collections then leave the inherited objects' pages alone
-        child = context.Process(target=_run_share, args=([lambda: func(items)], [0], send), daemon=True)
+        child = context.Process(target=_serve_aside, args=(func, warm, jobs, send), daemon=True)
         child.start()
         send.close()
+        jobs.close()
         self._aside.append((child, receive))
+        self._ready = _Ready(func, child, give, receive)
+
+    def _discard(self) -> None:
+        """End the process made ready aside, if any: it has only imported. (`close` joins it.)"""
+        ready, self._ready = self._ready, None
+        if ready is not None:
+            ready.give.close()
+            ready.child.kill()
+
+    def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
+        """`func(items)` in one process beside this one (made ready for `func`, else forked
+        now), which inherits everything it reads (the results come back); if it fails, run
+        here, so its error is raised here, as itself."""
+        ready = self._ready
+        if ready is not None and ready.func is func:
+            self._ready = None
+            receive = ready.results
+            try:
+                ready.give.send(items)
+            except OSError:  # it died: its results are then read as missing
+                pass
+            finally:
+                ready.give.close()
+        else:
+            self._discard()
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            receive, send = context.Pipe(duplex=False)
+            gc.freeze()  # its collections then leave the inherited objects' pages alone
+            child = context.Process(target=_run_share, args=([lambda: func(items)], [0], send), daemon=True)
+            child.start()
+            send.close()
+            self._aside.append((child, receive))
 
         def results() -> Iterator[R]:
             try:
@@ -354,6 +398,7 @@ class _Workers:
             gc.unfreeze()
 
     def close(self) -> None:
+        self._discard()
         self._join_aside()  # a process rendering aside may still write: wait for it
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -366,6 +411,29 @@ def _can_fork() -> bool:
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A process forked for `_Workers.map(func, ..., aside=True)`, waiting for its items."""
+
+    func: Callable[[list[Any]], list[Any]]
+    child: BaseProcess
+    give: Connection  # where its items are sent
+    results: Connection  # where they come back
+
+
+def _serve_aside(
+    func: Callable[[list[T]], list[R]], warm: Callable[[], None], jobs: Connection, send: Connection
+) -> None:
+    """In a process forked early (`_Workers.ready_aside`): warm up, then `func` over the items
+    sent, its results sent back as `_run_share`'s; nothing when no items come."""
+    try:
+        warm()
+        items = jobs.recv()
+    except BaseException:  # not needed after all (EOF); or failed: the parent runs them, and says why
+        return
+    _run_share([lambda: func(items)], [0], send)
 
 
 def _run_share(tasks: list[Callable[[], object]], share: list[int], send: Connection) -> None:
@@ -649,9 +717,13 @@ def build(
                     keys: list[str] = []
                     todo: list[_Job] = []
                     made: set[str] = set()
-                    last = cache.manifest(out) if cache else {}
                     known = cache.answers() if cache else {}
                     remember_answers(known)  # before workers fork: they know them too
+                    context = _Context(config, tmp, cache, now, environment)
+                    render = functools.partial(_render_jobs, context)
+                    if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
+                        workers.ready_aside(render, _renderers)  # it imports them while we look
+                    last = cache.manifest(out) if cache else {}
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     found_in_last: list[tuple[_Job, str, Record]] = []  # with its rendered key
@@ -666,8 +738,6 @@ def build(
                             todo.append(_Job(path, key))  # new or changed: rendered as the rest is placed
                         else:
                             found_in_last.append((_Job(path, key), done_key, record))
-                    context = _Context(config, tmp, cache, now, environment)
-                    render = functools.partial(_render_jobs, context)
                     if workers.pools(todo):
                         _renderers()
                     done = workers.map(render, todo, 8, aside=len(found_in_last) >= MIN_ASIDE)

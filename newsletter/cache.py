@@ -378,6 +378,10 @@ class BuildCache:
         # One per output folder: a build into another folder does not spoil this one's.
         return self.folder / f"manifest-{digest(str(out.resolve()))[:16]}"
 
+    def has_manifest(self, out: Path) -> bool:
+        """Whether `manifest` may find records of an earlier build into `out`."""
+        return self.read and self._manifest_folder(out).is_dir()
+
     def manifest(self, out: Path) -> dict[str, Record]:
         """The records of the last build into `out`, by key ({} with `read` False). A shard
         that cannot be read is a miss for its records, never an error."""

@@ -321,7 +321,7 @@ def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
 
 
 _BUILD_ALONE = """
-import os, sys
+import multiprocessing, os, sys
 from pathlib import Path
 from newsletter import build as build_module, cache as cache_module
 from newsletter.config import load_config
@@ -338,26 +338,44 @@ def render(context, jobs):
     return real(context, jobs)
 
 build_module._render_jobs = render
+main, real_ready = os.getpid(), build_module._Workers.ready_aside
+
+def ready(self, func, warm):
+    def dies():  # the process made ready dies before it is given its issues
+        os._exit(3)
+    real_ready(self, func, dies if os.environ.get("READY_DIES") else warm)
+    if self._ready is not None:
+        with open(root.parent / "ready", "a") as f:
+            f.write(f"{self._ready.child.pid}\\n")
+
+build_module._Workers.ready_aside = ready
 try:
     result = build_module.build(load_config(root), root / "public", jobs=2)
     print(os.getpid(), result.rendered, result.parsed)
 except NewsletterError as e:
     print(os.getpid(), e.path, e)
+assert not multiprocessing.active_children(), "a process of the build is still running"
 """
 
 
-def _build_alone(root: Path, min_aside: int = build_module.MIN_ASIDE) -> tuple[list[str], list[str]]:
+def _build_alone(
+    root: Path, min_aside: int = build_module.MIN_ASIDE, env: dict[str, str] | None = None
+) -> tuple[list[str], list[str]]:
     """`build(jobs=2)` of `root` in a process of its own, as the command runs: the test process
     may have threads (other tests' servers), and with threads nothing forks. (What it printed:
     its id, then the issues rendered and parsed, or the error's path and message; the ids of
-    the processes that rendered issues, in order.)"""
+    the processes that rendered issues, in order.) The ids of processes made ready to render
+    before the build knew what (`_Workers.ready_aside`) are in the file `ready` beside `root`;
+    no process of the build may be left running when it returns."""
     pids = root.parent / "pids"
     pids.unlink(missing_ok=True)
+    (root.parent / "ready").unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, "-c", _BUILD_ALONE, str(root), str(pids), str(min_aside)],
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **(env or {})},
     )
     assert out.stderr == ""
     return out.stdout.strip().split(maxsplit=2), pids.read_text().split() if pids.exists() else []
@@ -368,8 +386,44 @@ def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
     edit(path, "Genf")
     (pid, rendered, _), renderers = _build_alone(root, min_aside=1)  # every rebuild counts as "among many"
     assert rendered == "1" and len(renderers) == 1 and renderers[0] != pid
+    # the very process forked before the manifest was read, so its imports overlapped the lookups
+    assert (root.parent / "ready").read_text().split() == renderers
     assert tree_digest(root / "public") == full_build(root)
     assert rebuild(root)[1] == 0  # its record was kept
+
+
+def test_a_process_made_ready_and_not_needed_is_ended(root: Path) -> None:
+    """Nothing changed, or too much for one process: the one forked before the build knew
+    is ended (the assertion in the script: no process of the build is left)."""
+    before = tree_digest(root / "public")
+    (pid, rendered, _), renderers = _build_alone(root, min_aside=1)
+    assert rendered == "0" and set(renderers) <= {pid}  # called with nothing to render, if at all
+    assert len((root.parent / "ready").read_text().split()) == 1
+    assert tree_digest(root / "public") == before
+    for i, path in enumerate(issue_paths(root)):  # every issue: none unchanged to place meanwhile
+        edit(path, f"Genf{i}")
+    (pid, rendered, error), renderers = _build_alone(root, min_aside=1)
+    assert rendered == str(ISSUES) and renderers == [pid], error
+    assert tree_digest(root / "public") == full_build(root)
+
+
+def test_a_process_made_ready_is_ended_when_a_pool_renders(tmp_path: Path) -> None:
+    root = write_newsletter(corpus(MIN_PARALLEL + 2), tmp_path / "news")
+    build(load_config(root), root / "public", jobs=2)
+    for i, path in enumerate(issue_paths(root)):
+        edit(path, f"Genf{i}")
+    (pid, rendered, _), renderers = _build_alone(root)
+    ready = (root.parent / "ready").read_text().split()
+    assert rendered == str(MIN_PARALLEL + 2) and len(ready) == 1
+    assert pid not in renderers and ready[0] not in renderers  # the pool's workers rendered
+    assert tree_digest(root / "public") == full_build(root)
+
+
+def test_an_edit_is_rendered_here_when_the_process_made_ready_dies(root: Path) -> None:
+    edit(issue_paths(root)[2], "Genf")
+    (pid, rendered, _), renderers = _build_alone(root, min_aside=1, env={"READY_DIES": "1"})
+    assert rendered == "1" and renderers == [pid]
+    assert tree_digest(root / "public") == full_build(root)
 
 
 def test_an_issue_whose_files_are_gone_is_rendered_after_the_forked_process(root: Path) -> None:
@@ -635,3 +689,17 @@ def test_babels_answers_of_another_code_version_are_not_used(
     assert version_now == version
     assert answers_now and "BOGUS" not in answers_now.values()  # made again by Babel
     assert all(answers[question] == answer for question, answer in answers_now.items() if question in answers)
+
+
+def test_a_rebuild_with_nothing_to_make_imports_no_renderer(root: Path) -> None:
+    """Nothing changed: every issue, feed and listing is placed from the last output, so the
+    build's process never loads the renderers or Jinja2 (tens of milliseconds of a rebuild)."""
+    code = (
+        "import sys; from pathlib import Path; from newsletter.build import build; "
+        "from newsletter.config import load_config; root = Path(sys.argv[1]); "
+        "assert build(load_config(root), root / 'public', jobs=1).rendered == 0; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('jinja2', 'markdown_it', 'mjml', 'css_inline', 'yaml')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -32,7 +32,6 @@ from ..errors import NewsletterError
 from ..figures import column_size, figure_html
 from ..model import Block, Image, Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from . import template_bytecode
 from .content import (
     EMAIL_COLUMN,
     body_sections,
@@ -48,6 +47,7 @@ from .content import (
 )
 from .labels import labels_for
 from .labels import social_label as social_label
+from .templates import template_bytecode
 
 #: The template every issue email starts from, inside `templates_dir/email/`.
 ISSUE_TEMPLATE = "issue.mjml"

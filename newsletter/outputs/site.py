@@ -1,16 +1,17 @@
-"""The web archive: one page per issue ("view in browser") and the listing of all issues."""
+"""The web archive: one page per issue ("view in browser") and the listing of all issues.
+
+Jinja2 is imported when a page is first made: a rebuild that finds every page in the cache
+(an edit to one article's body) never loads it in the main process.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING
 
 from ..model import Issue, Language, Site
-from . import template_bytecode
 from .content import (
     article_html,
     body_sections,
@@ -22,9 +23,16 @@ from .content import (
 )
 from .labels import labels_for, language_name, social_label
 
+if TYPE_CHECKING:
+    import jinja2
+
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    import jinja2
+
+    from .templates import template_bytecode
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir / "site"),
         autoescape=True,
@@ -53,6 +61,8 @@ def _edition_links(site: Site, language: str | None) -> dict[str, object]:
 
 def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The issue's web page: the article, related links, call to action, feed autodiscovery."""
+    from markupsafe import Markup
+
     site = site.for_edition(issue.language)
     labels = labels_for(templates_dir, issue.language)
     lead = lead_paragraph(issue)

@@ -265,7 +265,7 @@ def test_template_cache_that_cannot_be_written_or_read_is_only_a_miss(tmp_path: 
     """Compiled templates on a full disk or in a damaged folder: the templates still render."""
     import jinja2
 
-    from newsletter.outputs import QuietBytecodeCache
+    from newsletter.outputs.templates import QuietBytecodeCache
 
     for cache in (QuietBytecodeCache(str(tmp_path / "missing")), QuietBytecodeCache(str(tmp_path))):
         for _ in range(2):  # the second time reads what the first wrote, if it could

@@ -340,7 +340,7 @@ class _Workers:
         receive, send = context.Pipe(duplex=False)
         jobs, give = context.Pipe(duplex=False)
         gc.freeze()  # its collections then leave the inherited objects' pages alone
-        child = context.Process(target=_serve_aside, args=(func, warm, jobs, send), daemon=True)
+        child = context.Process(target=_serve_aside, args=(func, warm, jobs, give, send), daemon=True)
         child.start()
         send.close()
         jobs.close()
@@ -424,10 +424,15 @@ class _Ready:
 
 
 def _serve_aside(
-    func: Callable[[list[T]], list[R]], warm: Callable[[], None], jobs: Connection, send: Connection
+    func: Callable[[list[T]], list[R]],
+    warm: Callable[[], None],
+    jobs: Connection,
+    give: Connection,
+    send: Connection,
 ) -> None:
     """In a process forked early (`_Workers.ready_aside`): warm up, then `func` over the items
     sent, its results sent back as `_run_share`'s; nothing when no items come."""
+    give.close()  # its copy of the sending end: else it would wait for ever if the build died
     try:
         warm()
         items = jobs.recv()

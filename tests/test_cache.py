@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -321,7 +323,7 @@ def test_parallel_build_is_byte_identical_to_serial(tmp_path: Path) -> None:
 
 
 _BUILD_ALONE = """
-import multiprocessing, os, sys
+import multiprocessing, os, signal, sys
 from pathlib import Path
 from newsletter import build as build_module, cache as cache_module
 from newsletter.config import load_config
@@ -347,6 +349,8 @@ def ready(self, func, warm):
     if self._ready is not None:
         with open(root.parent / "ready", "a") as f:
             f.write(f"{self._ready.child.pid}\\n")
+    if os.environ.get("KILLED_THEN"):  # the build is killed once that process is forked
+        os.kill(os.getpid(), signal.SIGKILL)
 
 build_module._Workers.ready_aside = ready
 try:
@@ -376,6 +380,7 @@ def _build_alone(
         text=True,
         check=True,
         env={**os.environ, **(env or {})},
+        timeout=120,  # a process of the build left waiting holds its output open
     )
     assert out.stderr == ""
     return out.stdout.strip().split(maxsplit=2), pids.read_text().split() if pids.exists() else []
@@ -417,6 +422,23 @@ def test_a_process_made_ready_is_ended_when_a_pool_renders(tmp_path: Path) -> No
     assert rendered == str(MIN_PARALLEL + 2) and len(ready) == 1
     assert pid not in renderers and ready[0] not in renderers  # the pool's workers rendered
     assert tree_digest(root / "public") == full_build(root)
+
+
+def test_a_process_made_ready_ends_when_the_build_is_killed(root: Path) -> None:
+    edit(issue_paths(root)[2], "Genf")
+    with pytest.raises(subprocess.CalledProcessError) as killed:
+        _build_alone(root, min_aside=1, env={"KILLED_THEN": "1"})
+    assert killed.value.returncode == -signal.SIGKILL
+    pid = int((root.parent / "ready").read_text())
+    for _ in range(200):  # it finds no one to give it work: it ends (the init process reaps it)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the process made ready outlived the build")
+    assert rebuild(root)[1] == 1  # the next build renders the edit
 
 
 def test_an_edit_is_rendered_here_when_the_process_made_ready_dies(root: Path) -> None:

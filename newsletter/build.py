@@ -46,7 +46,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
@@ -67,14 +67,6 @@ from .config import Config
 from .defaults import published
 from .errors import NewsletterError
 from .model import Issue
-from .outputs.feeds import (
-    Document,
-    FeedEntry,
-    edition_documents,
-    feed_documents,
-    feed_entry,
-    without_body,
-)
 from .outputs.labels import Question, answers_made, known_answers, remember_answers
 from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
@@ -84,6 +76,10 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
     from concurrent.futures import Executor
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+
+    # The feeds (feedgen, lxml) are imported when first needed: after the process that renders
+    # an edit has forked (it imports them there), or by the first summary unpickled.
+    from .outputs.feeds import Document, FeedEntry
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
 # css-inline); a rebuild that finds every issue in the cache never imports
@@ -260,8 +256,7 @@ class _Workers:
         started when this returns, so the caller can do something else before reading them;
         right here it is done when the results are read. Too few items for a pool go to one
         forked process when the caller has as much to do meanwhile (`aside`)."""
-        ready = self._ready is not None and self._ready.func is func
-        if not self.pools(items) and aside and self.jobs > 1 and items and (ready or _can_fork()):
+        if not self.pools(items) and aside and self.jobs > 1 and items and (self._ready or _can_fork()):
             return self._beside(func, list(items))
         self._discard()  # a process made ready for this is not needed: it has only imported
         if not self.pools(items):
@@ -328,10 +323,11 @@ class _Workers:
             gc.unfreeze()
         return out
 
-    def ready_aside(self, func: Callable[[list[T]], list[R]], warm: Callable[[], None]) -> None:
+    def ready_aside(self, warm: Callable[[], None]) -> None:
         """Fork now the process a later `map(func, items, aside=True)` would fork: it runs
-        `warm` (imports) while this one finds out what the items are, then waits for them.
-        Unless that `map` hands them over, it is ended: it has done nothing else."""
+        `warm` (imports) while this one finds out what to do, then waits for `func` and the
+        items (sent pickled). Unless that `map` hands them over, it is ended: it has done
+        nothing else."""
         if self.jobs < 2 or self._ready is not None or not _can_fork():
             return
         import multiprocessing
@@ -340,12 +336,12 @@ class _Workers:
         receive, send = context.Pipe(duplex=False)
         jobs, give = context.Pipe(duplex=False)
         gc.freeze()  # its collections then leave the inherited objects' pages alone
-        child = context.Process(target=_serve_aside, args=(func, warm, jobs, give, send), daemon=True)
+        child = context.Process(target=_serve_aside, args=(warm, jobs, give, send), daemon=True)
         child.start()
         send.close()
         jobs.close()
         self._aside.append((child, receive))
-        self._ready = _Ready(func, child, give, receive)
+        self._ready = _Ready(child, give, receive)
 
     def _discard(self) -> None:
         """End the process made ready aside, if any: it has only imported. (`close` joins it.)"""
@@ -355,21 +351,19 @@ class _Workers:
             ready.child.kill()
 
     def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
-        """`func(items)` in one process beside this one (made ready for `func`, else forked
-        now), which inherits everything it reads (the results come back); if it fails, run
-        here, so its error is raised here, as itself."""
-        ready = self._ready
-        if ready is not None and ready.func is func:
-            self._ready = None
+        """`func(items)` in one process beside this one (made ready, else forked now), which
+        inherits everything it reads (the results come back); if it fails, run here, so its
+        error is raised here, as itself."""
+        ready, self._ready = self._ready, None
+        if ready is not None:
             receive = ready.results
             try:
-                ready.give.send(items)
-            except OSError:  # it died: its results are then read as missing
+                ready.give.send((func, items))
+            except Exception:  # it died, or they cannot be sent: it ends, and they run here
                 pass
             finally:
                 ready.give.close()
         else:
-            self._discard()
             import multiprocessing
 
             context = multiprocessing.get_context("fork")
@@ -415,27 +409,20 @@ def _can_fork() -> bool:
 
 @dataclass(frozen=True)
 class _Ready:
-    """A process forked for `_Workers.map(func, ..., aside=True)`, waiting for its items."""
+    """A process forked for `_Workers.map(func, ..., aside=True)`, waiting for its work."""
 
-    func: Callable[[list[Any]], list[Any]]
     child: BaseProcess
-    give: Connection  # where its items are sent
+    give: Connection  # where its function and items are sent
     results: Connection  # where they come back
 
 
-def _serve_aside(
-    func: Callable[[list[T]], list[R]],
-    warm: Callable[[], None],
-    jobs: Connection,
-    give: Connection,
-    send: Connection,
-) -> None:
-    """In a process forked early (`_Workers.ready_aside`): warm up, then `func` over the items
-    sent, its results sent back as `_run_share`'s; nothing when no items come."""
+def _serve_aside(warm: Callable[[], None], jobs: Connection, give: Connection, send: Connection) -> None:
+    """In a process forked early (`_Workers.ready_aside`): warm up, then the function sent over
+    the items sent, its results sent back as `_run_share`'s; nothing when no work comes."""
     give.close()  # its copy of the sending end: else it would wait for ever if the build died
     try:
         warm()
-        items = jobs.recv()
+        func, items = jobs.recv()
     except BaseException:  # not needed after all (EOF); or failed: the parent runs them, and says why
         return
     _run_share([lambda: func(items)], [0], send)
@@ -522,7 +509,7 @@ def _renderers() -> None:
     """Import what reading and rendering issues needs (see the imports at the top). Before a
     pool of workers forks, so they share it; issues rendered in one process (here, or one
     forked aside) are rendered by a process that imports it when it first needs it."""
-    from .outputs import email, plaintext  # noqa: F401
+    from .outputs import email, feeds, plaintext  # noqa: F401
     from .sources import markdown  # noqa: F401
 
 
@@ -559,6 +546,8 @@ def _due(issue: Issue, now: dt.datetime | None) -> bool:
 
 def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     """Read, render and write each job's issue; only its summary goes back."""
+    from .outputs.feeds import feed_entry, without_body
+
     config, root = context.config, context.root
     out = []
     made: set[str] = set()
@@ -710,6 +699,10 @@ def build(
     max_bytes = config.limits.max_source_bytes
     try:
         with open_cache(config, read=use_cache) as cache:
+            known = cache.answers() if cache else {}
+            remember_answers(known)  # before processes fork: they know them too
+            if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
+                workers.ready_aside(_renderers)  # it imports them while this one looks things up
             environment = environment_key(config, cache) if cache else ""
             spare = cache.spare_folder if cache else None
             with atomic_folder(out, spare) as staging:
@@ -722,12 +715,8 @@ def build(
                     keys: list[str] = []
                     todo: list[_Job] = []
                     made: set[str] = set()
-                    known = cache.answers() if cache else {}
-                    remember_answers(known)  # before workers fork: they know them too
                     context = _Context(config, tmp, cache, now, environment)
                     render = functools.partial(_render_jobs, context)
-                    if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
-                        workers.ready_aside(render, _renderers)  # it imports them while we look
                     last = cache.manifest(out) if cache else {}
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
@@ -828,6 +817,8 @@ def _site_files(
     """Write the files made from all due issues together (feeds, listings) into `root`: their
     paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),
     each written by the process that made it: no document is sent between processes."""
+    from .outputs.feeds import Document, edition_documents, feed_documents
+
     entries = [s.entry for s in due if s.entry is not None]
     cache = store.cache if store is not None else None
     documents = feed_documents(config.site, entries, cache)
@@ -873,6 +864,8 @@ def _index(
 ) -> Document:
     """The listing of every due issue; taken from the cache when no listed issue changed (an
     edit to an article's body, say) and the templates, config and code are the same."""
+    from .outputs.feeds import Document
+
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
         key = digest(f"{language or ''}index.html", environment, *(s.listing_key for s in due))

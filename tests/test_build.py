@@ -82,7 +82,7 @@ def test_failure_while_writing_cleans_up(
     def explode(*args: object) -> str:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("newsletter.build.feed_documents", explode)
+    monkeypatch.setattr("newsletter.outputs.feeds.feed_documents", explode)
     with pytest.raises(RuntimeError):
         build(config, root / "public")
     assert tree_digest(root / "public") == before

@@ -342,10 +342,10 @@ def render(context, jobs):
 build_module._render_jobs = render
 main, real_ready = os.getpid(), build_module._Workers.ready_aside
 
-def ready(self, func, warm):
+def ready(self, warm):
     def dies():  # the process made ready dies before it is given its issues
         os._exit(3)
-    real_ready(self, func, dies if os.environ.get("READY_DIES") else warm)
+    real_ready(self, dies if os.environ.get("READY_DIES") else warm)
     if self._ready is not None:
         with open(root.parent / "ready", "a") as f:
             f.write(f"{self._ready.child.pid}\\n")

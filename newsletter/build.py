@@ -8,7 +8,8 @@ A rebuild does only the work that changed: an unchanged source is not parsed aga
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
 from the last output into the new folder (a reused folder often holds those very files
 already, and then nothing is written at all), and what the feeds and the index need of it
-comes from its summary in the cache's manifest. Of the files made from all issues together,
+comes from its summary in the cache's manifest (its feed entry's body, kept apart, is read
+only for a feed document that is made). Of the files made from all issues together,
 a feed document whose entries did not change (an RFC 5005 archive page, often the current
 feeds too) and the index, when no listed title, summary or date changed, are not made again:
 the manifest records them too, so the last output's file is placed as an issue's is (kept or
@@ -44,13 +45,14 @@ import signal
 import stat
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
     BuildCache,
+    EntryBodies,
     Record,
     SourceKeys,
     Stamp,
@@ -503,6 +505,7 @@ class _Done:
     files: dict[str, tuple[int, int, int]]  # written by this job: path -> its record; none if not due
     answers: dict[Question, str]  # Babel's, made for this job (outputs/labels.py)
     source: tuple[str, Stamp | None]  # the source's key, and its stamp when it may be remembered
+    body: bytes = b""  # its feed entry's, kept apart from the summary (`FeedEntry.apart`)
 
 
 def _renderers() -> None:
@@ -563,9 +566,31 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         entry = feed_entry(config.site, issue, config.templates_dir, key=rendered)
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
-        summary = _Summary(listing, entry, _listing_key(listing))
-        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made(), source))
+        # The body apart: the manifest, read whole by every build, stays small (`_Bodies`).
+        summary = _Summary(listing, replace(entry, content=b"", apart=True), _listing_key(listing))
+        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made(), source, entry.content))
     return out
+
+
+class _BodyLost(Exception):
+    """A feed entry's body kept by the last build cannot be read (its cache was damaged)."""
+
+
+@dataclass
+class _Bodies:
+    """The feed entries' bodies a build's documents are made with: this build's, else the last
+    build's as the cache kept them (`BuildCache.bodies`), read only for a document made."""
+
+    new: dict[str, bytes]
+    last: EntryBodies | None
+
+    def __call__(self, key: str) -> bytes:
+        body = self.new.get(key)
+        if body is None and self.last is not None:
+            body = self.last.get(key)
+        if body is None:
+            raise _BodyLost(key)
+        return body
 
 
 # --- the pipeline -------------------------------------------------------------------------------
@@ -694,6 +719,17 @@ def build(
     `use_cache=False` renders everything and rewrites the cache (`--no-cache`); `jobs` caps
     the worker processes (default: one per available core; 1 renders in this process).
     """
+    try:
+        return _build(config, out, now=now, use_cache=use_cache, jobs=jobs)
+    except _BodyLost:  # a damaged cache: nothing of this attempt was published; build it all
+        if not use_cache:
+            raise
+        return _build(config, out, now=now, use_cache=False, jobs=jobs)
+
+
+def _build(
+    config: Config, out: Path | None, *, now: dt.datetime | None, use_cache: bool, jobs: int | None
+) -> BuildResult:
     out = out or config.root / "public"
     workers = _Workers(jobs)
     max_bytes = config.limits.max_source_bytes
@@ -718,6 +754,7 @@ def build(
                     context = _Context(config, tmp, cache, now, environment)
                     render = functools.partial(_render_jobs, context)
                     last = cache.manifest(out) if cache else {}
+                    bodies = _Bodies({}, cache.bodies(out) if cache else None)
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     found_in_last: list[tuple[_Job, str, Record]] = []  # with its rendered key
@@ -749,6 +786,8 @@ def build(
                         if workers.pools(late):
                             _renderers()
                         done = itertools.chain(done, workers.map(render, late, 8))
+                    if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,
+                        from .outputs import feedgen_fixes  # noqa: F401  (what they are made with)
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):
                         summary = _summary_from(result.summary)
@@ -763,7 +802,9 @@ def build(
                             keys.append(key)
                             sources.learn(job.path, key, stamp)
                         if result.files:
-                            records[rendered_key(environment, key)] = (result.files, result.summary)
+                            done_key = rendered_key(environment, key)
+                            records[done_key] = (result.files, result.summary)
+                            bodies.new[done_key] = result.body
                     ordered = [summaries[p] for p in paths]
                     by_listing = {id(s.listing): s for s in ordered}
                     listings = unique_newest_first([s.listing for s in ordered])
@@ -773,12 +814,16 @@ def build(
                     not_due = sorted(later, key=lambda i: (i.date, i.slug))
                     store = _Documents(cache, last, out, staging, made, records) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
-                    written.update(_site_files(config, due, store, environment, workers, tmp))
+                    written.update(_site_files(config, due, store, environment, workers, tmp, bodies))
                     if staging.reused:
                         prune_tree(tmp, {os.path.normpath(rel) for rel in written})
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
+                kept = [k for k in records if not k.startswith(_DOCUMENT)]
+                had = [k for k in last if not k.startswith(_DOCUMENT)]
+                for key in cache.store_bodies(out, kept, bodies.new, had, bodies.last or EntryBodies(None)):
+                    del records[key]  # its body is lost: rendered again next time
                 cache.store_manifest(out, records, last)
                 sources.save()
                 answers = known_answers()
@@ -813,6 +858,7 @@ def _site_files(
     environment: str,
     workers: _Workers,
     root: Path,
+    bodies: _Bodies | None = None,
 ) -> list[str]:
     """Write the files made from all due issues together (feeds, listings) into `root`: their
     paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),
@@ -821,8 +867,8 @@ def _site_files(
 
     entries = [s.entry for s in due if s.entry is not None]
     cache = store.cache if store is not None else None
-    documents = feed_documents(config.site, entries, cache)
-    documents |= edition_documents(config.site, entries, cache)
+    documents = feed_documents(config.site, entries, cache, bodies=bodies)
+    documents |= edition_documents(config.site, entries, cache, bodies=bodies)
     documents["index.html"] = _index(config, due, store, environment)
     if config.site.multilingual:  # each edition's own archive
         for language in config.site.languages:

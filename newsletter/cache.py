@@ -8,8 +8,11 @@ output folder, so deleting the cache is always safe):
 - `manifest-<out>/<xx>.pickle`: what the last build into one output folder made of each
   issue, by the key of its rendered files: each file's path in the output folder with its
   size, mtime and inode, and the issue's summary (what the feeds and the index need: the
-  issue without its body, its feed entry), pickled once when it was made. Kept in up to 256
-  shards by key: a rebuild reads them all but writes only the shards that changed. The
+  issue without its body, its feed entry without its body), pickled once when it was made.
+  Kept in up to 256 shards by key: a rebuild reads them all but writes only the shards that
+  changed. The feed entries' bodies are in `manifest-<out>/<xx>.bodies`, sharded alike and
+  read only for a feed document that is made (a body lost there: the build starts again
+  without the cache, or the issue is rendered again by the next build). The
   files themselves are not copied here: they are found in the output the last build made,
   and a rebuild links them into the new one. The key hashes the parsed entry's key and the
   *environment*: code version, config and every file under templates/. A change to any of
@@ -413,6 +416,50 @@ class BuildCache:
             elif new[name] != old.get(name) or not path.exists():
                 _write_record(path, pickle.dumps(new[name], protocol=5))
 
+    # --- feed entries' bodies ----------------------------------------------------------------
+
+    def bodies(self, out: Path) -> EntryBodies:
+        """The bodies of the feed entries of the last build into `out`, by the issues' keys:
+        kept apart from the manifest, which every build reads whole, since a build needs only
+        the bodies of the feed documents it makes (one edit: the newest few dozen)."""
+        return EntryBodies(self._manifest_folder(out) if self.read else None)
+
+    def store_bodies(
+        self,
+        out: Path,
+        keys: Iterable[str],
+        new: dict[str, bytes],
+        last_keys: Iterable[str],
+        last: EntryBodies,
+    ) -> set[str]:
+        """Keep for `out` the bodies of `keys`, each from `new` (made by this build) or `last`
+        (the last build's), in shards as the manifest's: only a shard whose keys changed is
+        written. The keys whose body neither has (a shard of the last build unreadable): their
+        records must not be kept, so the next build renders those issues again."""
+        folder = self._manifest_folder(out)
+        folder.mkdir(exist_ok=True)
+        wanted, had = _shard_keys(keys), _shard_keys(last_keys)
+        lost: set[str] = set()
+        for name in wanted.keys() | had.keys():
+            path = folder / f"{name}{_BODIES}"
+            if name not in wanted:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                continue
+            if wanted[name] == had.get(name) and path.exists():
+                continue
+            bodies: dict[str, bytes] = {}
+            for key in sorted(wanted[name]):
+                body = new.get(key)
+                if body is None:
+                    body = last.get(key)
+                if body is None:
+                    lost.add(key)
+                else:
+                    bodies[key] = body
+            _write_record(path, pickle.dumps(bodies, protocol=5))
+        return lost
+
     # --- feed documents ----------------------------------------------------------------------
 
     def document(self, key: str) -> bytes | None:
@@ -462,6 +509,42 @@ class BuildCache:
                 else:
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+
+class EntryBodies:
+    """The feed entries' bodies kept by a build (`BuildCache.bodies`), a shard read when one of
+    its keys is first asked for; a shard that cannot be read holds nothing."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._shards: dict[str, dict[str, bytes]] = {}
+
+    def get(self, key: str) -> bytes | None:
+        name = key[:2]
+        shard = self._shards.get(name)
+        if shard is None:
+            shard = self._shards[name] = self._read(name)
+        return shard.get(key)
+
+    def _read(self, name: str) -> dict[str, bytes]:
+        if self.folder is None:
+            return {}
+        try:
+            shard = pickle.loads(_read_record(self.folder / f"{name}{_BODIES}"))
+        except Exception:  # missing, truncated or foreign: those issues are rendered again
+            return {}
+        return shard if isinstance(shard, dict) else {}
+
+
+#: The suffix of a shard of feed entries' bodies, beside the manifest's shards ("*.pickle").
+_BODIES = ".bodies"
+
+
+def _shard_keys(keys: Iterable[str]) -> dict[str, set[str]]:
+    shards: dict[str, set[str]] = {}
+    for key in keys:
+        shards.setdefault(key[:2], set()).add(key)
+    return shards
 
 
 def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:

@@ -79,7 +79,7 @@ def test_failure_while_writing_cleans_up(
     build(config, root / "public")
     before = tree_digest(root / "public")
 
-    def explode(*args: object) -> str:
+    def explode(*args: object, **kwargs: object) -> str:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("newsletter.outputs.feeds.feed_documents", explode)

@@ -264,7 +264,7 @@ def test_a_deleted_feed_document_comes_back(root: Path) -> None:
 
 
 def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
-    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).iterdir())
+    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
     in_shard = len(pickle.loads(shards[0].read_bytes()))
     shards[0].write_bytes(shards[0].read_bytes()[:-100])  # cut short
     digest, rendered = rebuild(root)
@@ -276,7 +276,7 @@ def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
 def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     """A shard is written over its old bytes: a build killed midway leaves new bytes before old
     ones, at the same length. Its check makes it a miss, whatever the bytes say."""
-    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).iterdir())
+    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
     data = shards[0].read_bytes()
     in_shard = len(pickle.loads(data))
     middle = len(data) // 2
@@ -286,6 +286,97 @@ def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     digest, rendered = rebuild(root)
     assert rendered == in_shard
     assert digest == full_build(root)
+
+
+def _bodies(root: Path) -> list[Path]:
+    """The shards of feed entries' bodies the cache keeps beside the manifest."""
+    return sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.bodies"))
+
+
+def test_the_manifest_holds_no_feed_entry_bodies(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build reads the manifest whole: the entries' bodies are kept apart, and a build
+    reads only those of the feed documents it makes."""
+    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
+    entries = [
+        summary.entry
+        for shard in shards
+        for _, data in pickle.loads(shard.read_bytes()[:-4]).values()
+        if data and (summary := pickle.loads(data)).entry is not None
+    ]
+    assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
+    kept = {k: v for shard in _bodies(root) for k, v in pickle.loads(shard.read_bytes()[:-4]).items()}
+    assert sorted(kept) == sorted(e.key for e in entries) and all(kept.values())
+    read: list[str] = []
+    real = cache_module.EntryBodies._read
+    monkeypatch.setattr(
+        cache_module.EntryBodies, "_read", lambda self, name: read.append(name) or real(self, name)
+    )
+    assert rebuild(root)[1] == 0 and read == []  # nothing made: no body read
+    edit(issue_paths(root)[0], "Genf")
+    digest, rendered = rebuild(root)
+    assert rendered == 1 and read and digest == full_build(root)
+
+
+def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
+    """A feed document to make needs a body the cache cannot give (a shard damaged): the build
+    starts again without the cache, and its output is a full build's."""
+    for shard in _bodies(root):
+        shard.write_bytes(shard.read_bytes()[:-10])  # cut short: unreadable
+    assert rebuild(root)[1] == 0  # nothing to make: nothing missed
+    edit(issue_paths(root)[0], "Genf")
+    digest, rendered = rebuild(root)
+    assert rendered == ISSUES and digest == full_build(root)
+    assert rebuild(root)[1] == 0
+
+
+def test_bodies_are_written_by_shard_and_a_lost_one_is_named(tmp_path: Path) -> None:
+    cache = cache_module.BuildCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    out = tmp_path / "public"
+    assert (
+        cache.store_bodies(
+            out, ["aa1", "aa2", "bb1"], {"aa1": b"1", "aa2": b"2", "bb1": b"3"}, [], cache.bodies(out)
+        )
+        == set()
+    )
+    shards = {p.name: p.stat().st_mtime_ns for p in _bodies_in(cache, out)}
+    assert sorted(shards) == ["aa.bodies", "bb.bodies"]
+    last = cache.bodies(out)
+    assert (last.get("aa2"), last.get("bb1"), last.get("cc1")) == (b"2", b"3", None)
+    (cache.folder / next(iter(cache.folder.glob("manifest-*"))).name / "aa.bodies").write_bytes(b"torn")
+    lost = cache.store_bodies(
+        out, ["aa1", "aa2", "aa3", "bb1"], {"aa3": b"4"}, ["aa1", "aa2", "bb1"], cache.bodies(out)
+    )
+    assert lost == {"aa1", "aa2"}  # kept by the last build, unreadable now: those issues render again
+    assert {p.name: p.stat().st_mtime_ns for p in _bodies_in(cache, out)}["bb.bodies"] == shards["bb.bodies"]
+    assert cache.bodies(out).get("aa3") == b"4"
+
+
+def _bodies_in(cache: cache_module.BuildCache, out: Path) -> list[Path]:
+    return sorted(next(cache.folder.glob("manifest-*")).glob("*.bodies"))
+
+
+def test_an_issue_whose_body_is_lost_is_rendered_again_next_time(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = cache_module.BuildCache.store_bodies
+
+    def losing(
+        self: cache_module.BuildCache,
+        out: Path,
+        keys: list[str],
+        new: dict[str, bytes],
+        last_keys: list[str],
+        last: cache_module.EntryBodies,
+    ) -> set[str]:
+        return real(self, out, keys, new, last_keys, last) | {sorted(keys)[0]}  # one more lost
+
+    monkeypatch.setattr(cache_module.BuildCache, "store_bodies", losing)
+    edit(issue_paths(root)[0], "Genf")
+    assert rebuild(root)[1] == 1
+    monkeypatch.undo()
+    assert rebuild(root)[1] == 1  # the issue whose body was lost
+    assert rebuild(root)[1] == 0
 
 
 def test_unchanged_records_are_not_written_again(root: Path) -> None:

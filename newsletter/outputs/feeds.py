@@ -27,16 +27,6 @@ from ..figures import figure_html
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
 from .content import article_html, original_html, teasers_html
-from .feedgen_fixes import (
-    AtomLink,
-    new_entry,
-    new_feed,
-    rss_bytes,
-    set_entry_image,
-    set_entry_language,
-    set_entry_links,
-    set_feed_links,
-)
 from .labels import Labels, labels_for
 
 ATOM_PATH = "feed.atom"
@@ -69,12 +59,15 @@ class FeedEntry:
     The body is kept as UTF-8 (`content`) and decoded when a feed document is made: a build
     holds every issue's entry, mostly to make nothing of it (its documents are in the cache),
     and a str of text beyond Latin-1 („quotes“ – dashes) takes two or four bytes a character.
+    An entry the build keeps `apart` has no body here: the build's cache keeps it under `key`,
+    and hands it over (`Bodies`) only for a document that is made.
     """
 
     issue: Issue
     url: str
     content: bytes
     key: str = ""
+    apart: bool = False
 
     @property
     def content_html(self) -> str:
@@ -87,6 +80,19 @@ class FeedEntry:
     @property
     def updated(self) -> dt.datetime:
         return _aware(self.issue.last_modified)
+
+
+#: The bodies of entries kept `apart`, by their key.
+Bodies = Callable[[str], bytes]
+
+
+def with_bodies(entries: Sequence[FeedEntry], bodies: Bodies | None) -> Sequence[FeedEntry]:
+    """`entries`, each with its body: those kept apart given theirs by `bodies`."""
+    if not any(e.apart for e in entries):
+        return entries
+    if bodies is None:
+        raise ValueError("feed entries kept apart need their bodies")
+    return [replace(e, content=bodies(e.key), apart=False) if e.apart else e for e in entries]
 
 
 class DocumentStore(Protocol):
@@ -139,7 +145,7 @@ def render_edition_feeds(
 
 
 def edition_documents(
-    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None
+    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, bodies: Bodies | None = None
 ) -> dict[str, Document]:
     """`render_edition_feeds`' documents, not yet made (see `feed_documents`)."""
     if not site.multilingual:
@@ -150,7 +156,7 @@ def edition_documents(
             site.for_edition(language), language=language, feed_id=site.edition_feed_id(language)
         )
         own = [e for e in entries if e.issue.language == language]
-        documents |= feed_documents(edition, own, store, prefix=site.edition_path(language))
+        documents |= feed_documents(edition, own, store, prefix=site.edition_path(language), bodies=bodies)
     return documents
 
 
@@ -200,19 +206,27 @@ def made(documents: dict[str, Document], store: DocumentStore | None) -> dict[st
 
 
 def feed_documents(
-    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, prefix: str = ""
+    site: Site,
+    entries: Sequence[FeedEntry],
+    store: DocumentStore | None = None,
+    prefix: str = "",
+    bodies: Bodies | None = None,
 ) -> dict[str, Document]:
-    """`render_feed_entries`' documents, each found in `store` or yet to be made (`made`)."""
+    """`render_feed_entries`' documents, each found in `store` or yet to be made (`made`).
+    Entries kept apart get their bodies from `bodies` when a document holding them is made."""
     site = xml_safe(site)
     items = sorted(entries, key=lambda e: (_aware(e.issue.date), e.issue.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
 
     def document(
-        path: str, page: Sequence[FeedEntry], links: list[tuple[str, str]], make: Callable[[], bytes]
+        path: str,
+        page: Sequence[FeedEntry],
+        links: list[tuple[str, str]],
+        make: Callable[[Sequence[FeedEntry]], bytes],
     ) -> Document:
         keys = [e.key for e in page]
         key = _document_key(site, path, links, keys) if store is not None and all(keys) else None
-        return Document(make, key)
+        return Document(lambda: make(with_bodies(page, bodies)), key)
 
     documents: dict[str, Document] = {}
     atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
@@ -221,7 +235,7 @@ def feed_documents(
         atom_path,
         current,
         newest_page,
-        functools.partial(_atom, site, current, atom_path, newest_page, archive=False, home=prefix),
+        lambda page: _atom(site, page, atom_path, newest_page, archive=False, home=prefix),
     )
     for number, page in enumerate(pages, start=1):
         links = [("current", atom_path)]
@@ -234,13 +248,17 @@ def feed_documents(
             path,
             page,
             links,
-            functools.partial(_atom, site, page, path, links, archive=True, home=prefix),
+            functools.partial(_archive_page, site, path=path, links=links, home=prefix),
         )
-    documents[rss_path] = document(rss_path, current, [], functools.partial(_rss, site, current, prefix))
-    documents[json_path] = document(
-        json_path, current, [], functools.partial(_json_feed, site, current, prefix)
-    )
+    documents[rss_path] = document(rss_path, current, [], lambda page: _rss(site, page, prefix))
+    documents[json_path] = document(json_path, current, [], lambda page: _json_feed(site, page, prefix))
     return documents
+
+
+def _archive_page(
+    site: Site, page: Sequence[FeedEntry], *, path: str, links: list[tuple[str, str]], home: str
+) -> bytes:
+    return _atom(site, page, path, links, archive=True, home=home)
 
 
 def _document_key(site: Site, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
@@ -294,7 +312,9 @@ def _atom(
     archive: bool,
     home: str = "",
 ) -> bytes:
-    fg = new_feed(_newest(items), archive=archive)
+    from . import feedgen_fixes as fx  # feedgen and lxml: only when a feed is made
+
+    fg = fx.new_feed(_newest(items), archive=archive)
     fg.id(site.feed_id)
     fg.title(site.title)
     if site.subtitle:
@@ -308,20 +328,22 @@ def _atom(
         fg.logo(site.logo)
     if site.rights:
         fg.rights(site.rights)
-    links = [AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
-    links += [AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
-    links.append(AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE))
+    links = [fx.AtomLink(site.base_url + self_path, rel="self", type=ATOM_TYPE)]
+    links += [fx.AtomLink(site.base_url + path, rel=rel, type=ATOM_TYPE) for rel, path in history]
+    links.append(fx.AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE))
     if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
-        links.append(AtomLink(site.websub_hub, rel="hub"))
-    set_feed_links(fg, links)
+        links.append(fx.AtomLink(site.websub_hub, rel="hub"))
+    fx.set_feed_links(fg, links)
     for item in items:
         _atom_entry(fg, site, item)
     return bytes(fg.atom_str(pretty=True))
 
 
 def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
+    from . import feedgen_fixes as fx
+
     issue, article = item.issue, item.issue.article
-    entry = new_entry(fg, item.updated)
+    entry = fx.new_entry(fg, item.updated)
     entry.id(issue.id)
     entry.title(article.title)
     entry.published(item.published)
@@ -334,31 +356,33 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
     if article.summary:
         entry.summary(article.summary)
     entry.content(item.content_html, type="html")
-    links = [AtomLink(item.url, rel="alternate", type=HTML_TYPE)]
+    links = [fx.AtomLink(item.url, rel="alternate", type=HTML_TYPE)]
     seen = {item.url}
     for translation in article.translations:  # the same article in other languages
         url = site.translation_url(translation)
         if url not in seen:
             seen.add(url)
-            links.append(AtomLink(url, rel="alternate", type=HTML_TYPE, hreflang=translation.language))
+            links.append(fx.AtomLink(url, rel="alternate", type=HTML_TYPE, hreflang=translation.language))
     if article.source_url:  # the page on the magazine's site the issue came from
-        links.append(AtomLink(article.source_url, rel="via", type=HTML_TYPE))
+        links.append(fx.AtomLink(article.source_url, rel="via", type=HTML_TYPE))
     for related in article.related:
         if related.url and related.url not in seen:
             seen.add(related.url)
-            links.append(AtomLink(related.url, rel="related", type=HTML_TYPE, title=related.title))
-    set_entry_links(entry, links)
+            links.append(fx.AtomLink(related.url, rel="related", type=HTML_TYPE, title=related.title))
+    fx.set_entry_links(entry, links)
     if not _same_language(issue.language, site.language):
-        set_entry_language(entry, issue.language)
+        fx.set_entry_language(entry, issue.language)
     if article.lead_image:
-        set_entry_image(entry, article.lead_image)
+        fx.set_entry_image(entry, article.lead_image)
 
 
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
 def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
-    fg = new_feed(_newest(items), hub=site.websub_hub)
+    from . import feedgen_fixes as fx  # feedgen and lxml: only when a feed is made
+
+    fg = fx.new_feed(_newest(items), hub=site.websub_hub)
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
     fg.language(site.language)
@@ -367,19 +391,19 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
         fg.logo(site.logo)
     if site.rights:
         fg.rights(site.rights)
-    set_feed_links(
+    fx.set_feed_links(
         fg,
         [
-            AtomLink(site.base_url + home + RSS_PATH, rel="self", type=RSS_TYPE),
-            AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
+            fx.AtomLink(site.base_url + home + RSS_PATH, rel="self", type=RSS_TYPE),
+            fx.AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
         ],
     )
     for item in items:
         issue, article = item.issue, item.issue.article
-        entry = new_entry(fg, item.updated)
+        entry = fx.new_entry(fg, item.updated)
         entry.guid(issue.id, permalink=False)
         entry.title(article.title)
-        set_entry_links(entry, [AtomLink(item.url)])
+        fx.set_entry_links(entry, [fx.AtomLink(item.url)])
         entry.published(item.published)
         if article.summary:  # readers take an RSS description as HTML: escape the plain text
             entry.summary(html.escape(article.summary, quote=False))
@@ -390,8 +414,8 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
         for tag in article.tags:
             entry.category(term=tag)
         if article.lead_image:
-            set_entry_image(entry, article.lead_image)
-    return rss_bytes(fg)
+            fx.set_entry_image(entry, article.lead_image)
+    return fx.rss_bytes(fg)
 
 
 # --- JSON Feed 1.1 ------------------------------------------------------------------------

@@ -584,10 +584,12 @@ class _Bodies:
     new: dict[str, bytes]
     last: EntryBodies | None
 
-    def __call__(self, key: str) -> bytes:
+    def get(self, key: str) -> bytes | None:
         body = self.new.get(key)
-        if body is None and self.last is not None:
-            body = self.last.get(key)
+        return self.last.get(key) if body is None and self.last is not None else body
+
+    def __call__(self, key: str) -> bytes:
+        body = self.get(key)
         if body is None:
             raise _BodyLost(key)
         return body
@@ -820,11 +822,7 @@ def _build(
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
-                kept = [k for k in records if not k.startswith(_DOCUMENT)]
-                had = [k for k in last if not k.startswith(_DOCUMENT)]
-                for key in cache.store_bodies(out, kept, bodies.new, had, bodies.last or EntryBodies(None)):
-                    del records[key]  # its body is lost: rendered again next time
-                cache.store_manifest(out, records, last)
+                cache.store_manifest(out, records, last, bodies.get)  # a body lost: rendered next time
                 sources.save()
                 answers = known_answers()
                 if answers != known:

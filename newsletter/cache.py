@@ -10,9 +10,9 @@ output folder, so deleting the cache is always safe):
   size, mtime and inode, and the issue's summary (what the feeds and the index need: the
   issue without its body, its feed entry without its body), pickled once when it was made.
   Kept in up to 256 shards by key: a rebuild reads them all but writes only the shards that
-  changed. The feed entries' bodies are in `manifest-<out>/<xx>.bodies`, sharded alike and
-  read only for a feed document that is made (a body lost there: the build starts again
-  without the cache, or the issue is rendered again by the next build). The
+  changed. Each shard holds its issues' feed entry bodies after the records, read only for
+  a feed document that is made (a body lost there: the build starts again without the
+  cache, or the issue is rendered again by the next build). The
   files themselves are not copied here: they are found in the output the last build made,
   and a rebuild links them into the new one. The key hashes the parsed entry's key and the
   *environment*: code version, config and every file under templates/. A change to any of
@@ -47,7 +47,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -387,77 +387,63 @@ class BuildCache:
 
     def manifest(self, out: Path) -> dict[str, Record]:
         """The records of the last build into `out`, by key ({} with `read` False). A shard
-        that cannot be read is a miss for its records, never an error."""
+        that cannot be read is a miss for its records, never an error. Only the records of
+        each shard are read, not the bodies after them (`bodies`)."""
         records: dict[str, Record] = {}
         folder = self._manifest_folder(out)
         if not self.read or not folder.is_dir():
             return records
         for path in folder.glob("*.pickle"):
             try:
-                shard = pickle.loads(_read_record(path))
+                shard = pickle.loads(_read_shard(path, bodies=False))
             except Exception:  # truncated or foreign: render those issues again
                 continue
             if isinstance(shard, dict):
                 records.update(shard)
         return records
 
-    def store_manifest(self, out: Path, records: dict[str, Record], last: dict[str, Record]) -> None:
-        """Make the manifest of `out` hold exactly `records`. It is kept in shards by key, and
+    def bodies(self, out: Path) -> EntryBodies:
+        """The bodies of the feed entries of the last build into `out`, by the issues' keys.
+        They are kept in the manifest's shards after the records, and read only when asked:
+        a build needs only those of the feed documents it makes (one edit: a few dozen)."""
+        return EntryBodies(self._manifest_folder(out) if self.read else None)
+
+    def store_manifest(
+        self,
+        out: Path,
+        records: dict[str, Record],
+        last: dict[str, Record],
+        bodies: Callable[[str], bytes | None],
+    ) -> set[str]:
+        """Make the manifest of `out` hold exactly `records`, each issue's (a record with a
+        summary) with its feed entry's body from `bodies`. It is kept in shards by key, and
         only a shard whose records differ from `last` (what `manifest` read) is written: a
-        rebuild after one edit writes one small file, not the records of every issue."""
+        rebuild after one edit writes one small file, not the records of every issue.
+
+        A record whose body `bodies` cannot give (a shard of the last build unreadable) is
+        left out, so the next build renders that issue again: those keys are returned."""
         folder = self._manifest_folder(out)
         folder.mkdir(exist_ok=True)
         new, old = _shards(records), _shards(last)
+        lost: set[str] = set()
         for name in new.keys() | old.keys():
             path = folder / f"{name}.pickle"
             if name not in new:
                 with contextlib.suppress(OSError):
                     path.unlink()
-            elif new[name] != old.get(name) or not path.exists():
-                _write_record(path, pickle.dumps(new[name], protocol=5))
-
-    # --- feed entries' bodies ----------------------------------------------------------------
-
-    def bodies(self, out: Path) -> EntryBodies:
-        """The bodies of the feed entries of the last build into `out`, by the issues' keys:
-        kept apart from the manifest, which every build reads whole, since a build needs only
-        the bodies of the feed documents it makes (one edit: the newest few dozen)."""
-        return EntryBodies(self._manifest_folder(out) if self.read else None)
-
-    def store_bodies(
-        self,
-        out: Path,
-        keys: Iterable[str],
-        new: dict[str, bytes],
-        last_keys: Iterable[str],
-        last: EntryBodies,
-    ) -> set[str]:
-        """Keep for `out` the bodies of `keys`, each from `new` (made by this build) or `last`
-        (the last build's), in shards as the manifest's: only a shard whose keys changed is
-        written. The keys whose body neither has (a shard of the last build unreadable): their
-        records must not be kept, so the next build renders those issues again."""
-        folder = self._manifest_folder(out)
-        folder.mkdir(exist_ok=True)
-        wanted, had = _shard_keys(keys), _shard_keys(last_keys)
-        lost: set[str] = set()
-        for name in wanted.keys() | had.keys():
-            path = folder / f"{name}{_BODIES}"
-            if name not in wanted:
-                with contextlib.suppress(OSError):
-                    path.unlink()
                 continue
-            if wanted[name] == had.get(name) and path.exists():
+            if new[name] == old.get(name) and path.exists():
                 continue
-            bodies: dict[str, bytes] = {}
-            for key in sorted(wanted[name]):
-                body = new.get(key)
-                if body is None:
-                    body = last.get(key)
-                if body is None:
-                    lost.add(key)
-                else:
-                    bodies[key] = body
-            _write_record(path, pickle.dumps(bodies, protocol=5))
+            shard, kept = {}, {}
+            for key, record in sorted(new[name].items()):
+                if record[1]:  # an issue's: its body goes with it
+                    body = bodies(key)
+                    if body is None:
+                        lost.add(key)
+                        continue
+                    kept[key] = body
+                shard[key] = record
+            _write_shard(path, pickle.dumps(shard, protocol=5), pickle.dumps(kept, protocol=5))
         return lost
 
     # --- feed documents ----------------------------------------------------------------------
@@ -530,21 +516,10 @@ class EntryBodies:
         if self.folder is None:
             return {}
         try:
-            shard = pickle.loads(_read_record(self.folder / f"{name}{_BODIES}"))
+            shard = pickle.loads(_read_shard(self.folder / f"{name}.pickle", bodies=True))
         except Exception:  # missing, truncated or foreign: those issues are rendered again
             return {}
         return shard if isinstance(shard, dict) else {}
-
-
-#: The suffix of a shard of feed entries' bodies, beside the manifest's shards ("*.pickle").
-_BODIES = ".bodies"
-
-
-def _shard_keys(keys: Iterable[str]) -> dict[str, set[str]]:
-    shards: dict[str, set[str]] = {}
-    for key in keys:
-        shards.setdefault(key[:2], set()).add(key)
-    return shards
 
 
 def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
@@ -574,6 +549,33 @@ def _read_record(path: Path) -> memoryview:
     return data
 
 
+#: Before a manifest shard's records: their length, so they are read without the bodies after.
+_LENGTH_BYTES = 8
+
+
+def _read_shard(path: Path, *, bodies: bool) -> memoryview:
+    """A manifest shard's records pickle, or with `bodies` its bodies pickle (`_write_shard`);
+    ValueError when what is there is not one whole part."""
+    with open(path, "rb", buffering=0) as f:
+        size = int.from_bytes(f.read(_LENGTH_BYTES), "little")
+        if bodies:
+            f.seek(_LENGTH_BYTES + size + _CHECK_BYTES)
+            raw = f.readall()
+        else:
+            raw = f.read(size + _CHECK_BYTES)
+    data = memoryview(raw)[:-_CHECK_BYTES]
+    if len(raw) <= _CHECK_BYTES or _check(data) != raw[-_CHECK_BYTES:]:
+        raise ValueError(f"{path.name}: not a whole record")
+    return data
+
+
+def _write_shard(path: Path, records: bytes, bodies: bytes) -> None:
+    """A manifest shard: the length of its records pickle, the pickle and its CRC-32, then the
+    bodies pickle and its CRC-32; each part is checked apart, so either is read alone."""
+    head = len(records).to_bytes(_LENGTH_BYTES, "little")
+    _write_bytes(path, head + records + _check(records) + bodies + _check(bodies))
+
+
 def _write_record(path: Path, data: bytes) -> None:
     """Write a record (a pickle and its CRC-32) into the file at `path`, unless it holds that
     already. On many file systems making a file costs far more than writing into one, and
@@ -584,7 +586,11 @@ def _write_record(path: Path, data: bytes) -> None:
     by a killed build fails its check (a miss), never loads as something else. Parsed issues
     and manifest shards are written so; a feed document, served as it is, is renamed into place.
     """
-    record = data + _check(data)
+    _write_bytes(path, data + _check(data))
+
+
+def _write_bytes(path: Path, record: bytes) -> None:
+    """`_write_record`'s writing: over the old bytes, unless they are these already."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     with os.fdopen(fd, "r+b") as f:
         if os.fstat(fd).st_size == len(record) and f.read() == record:

@@ -13,7 +13,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -264,9 +266,10 @@ def test_a_deleted_feed_document_comes_back(root: Path) -> None:
 
 
 def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
-    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
-    in_shard = len(pickle.loads(shards[0].read_bytes()))
-    shards[0].write_bytes(shards[0].read_bytes()[:-100])  # cut short
+    shards = _shards(root)
+    in_shard = len(pickle.loads(cache_module._read_shard(shards[0], bodies=False)))
+    data = shards[0].read_bytes()
+    shards[0].write_bytes(data[: 8 + int.from_bytes(data[:8], "little") - 100])  # cut short in its records
     digest, rendered = rebuild(root)
     assert rendered == in_shard
     assert digest == full_build(root)
@@ -276,10 +279,10 @@ def test_corrupted_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
 def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     """A shard is written over its old bytes: a build killed midway leaves new bytes before old
     ones, at the same length. Its check makes it a miss, whatever the bytes say."""
-    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
+    shards = _shards(root)
     data = shards[0].read_bytes()
-    in_shard = len(pickle.loads(data))
-    middle = len(data) // 2
+    in_shard = len(pickle.loads(cache_module._read_shard(shards[0], bodies=False)))
+    middle = 8 + int.from_bytes(data[:8], "little") // 2  # in its records
     shards[0].write_bytes(
         data[:middle] + bytes(b ^ 1 for b in data[middle : middle + 8]) + data[middle + 8 :]
     )
@@ -288,29 +291,35 @@ def test_torn_manifest_shard_is_ignored_and_rebuilt(root: Path) -> None:
     assert digest == full_build(root)
 
 
-def _bodies(root: Path) -> list[Path]:
-    """The shards of feed entries' bodies the cache keeps beside the manifest."""
-    return sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.bodies"))
+def _shards(root: Path) -> list[Path]:
+    """The manifest's shards: each the records of some issues, then their feed entries' bodies."""
+    return sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
 
 
-def test_the_manifest_holds_no_feed_entry_bodies(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every build reads the manifest whole: the entries' bodies are kept apart, and a build
-    reads only those of the feed documents it makes."""
-    shards = sorted(next((root / CACHE_PATH).glob("manifest-*")).glob("*.pickle"))
-    entries = [
-        summary.entry
-        for shard in shards
-        for _, data in pickle.loads(shard.read_bytes()[:-4]).values()
-        if data and (summary := pickle.loads(data)).entry is not None
-    ]
+def _parts(root: Path, *, bodies: bool) -> dict[str, Any]:
+    """Every shard's records (or with `bodies`, its feed entries' bodies), by key."""
+    parts = (pickle.loads(cache_module._read_shard(p, bodies=bodies)) for p in _shards(root))
+    return {key: value for part in parts for key, value in part.items()}
+
+
+def test_a_build_reads_no_feed_entry_body_it_does_not_need(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every build reads the manifest's records; the entries' bodies after them in each shard
+    are read only for a feed document that is made."""
+    summaries = [pickle.loads(data) for _, data in _parts(root, bodies=False).values() if data]
+    entries = [summary.entry for summary in summaries if summary.entry]
     assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
-    kept = {k: v for shard in _bodies(root) for k, v in pickle.loads(shard.read_bytes()[:-4]).items()}
+    kept = _parts(root, bodies=True)
     assert sorted(kept) == sorted(e.key for e in entries) and all(kept.values())
     read: list[str] = []
     real = cache_module.EntryBodies._read
-    monkeypatch.setattr(
-        cache_module.EntryBodies, "_read", lambda self, name: read.append(name) or real(self, name)
-    )
+
+    def reading(self: cache_module.EntryBodies, name: str) -> dict[str, bytes]:
+        read.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(cache_module.EntryBodies, "_read", reading)
     assert rebuild(root)[1] == 0 and read == []  # nothing made: no body read
     edit(issue_paths(root)[0], "Genf")
     digest, rendered = rebuild(root)
@@ -318,10 +327,10 @@ def test_the_manifest_holds_no_feed_entry_bodies(root: Path, monkeypatch: pytest
 
 
 def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
-    """A feed document to make needs a body the cache cannot give (a shard damaged): the build
-    starts again without the cache, and its output is a full build's."""
-    for shard in _bodies(root):
-        shard.write_bytes(shard.read_bytes()[:-10])  # cut short: unreadable
+    """A feed document to make needs a body the cache cannot give (its part of a shard
+    damaged): the build starts again without the cache, and its output is a full build's."""
+    for shard in _shards(root):
+        shard.write_bytes(shard.read_bytes()[:-10])  # the bodies cut short, the records whole
     assert rebuild(root)[1] == 0  # nothing to make: nothing missed
     edit(issue_paths(root)[0], "Genf")
     digest, rendered = rebuild(root)
@@ -329,49 +338,46 @@ def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
     assert rebuild(root)[1] == 0
 
 
-def test_bodies_are_written_by_shard_and_a_lost_one_is_named(tmp_path: Path) -> None:
+def test_a_shard_keeps_its_bodies_and_a_record_without_one_is_left_out(tmp_path: Path) -> None:
     cache = cache_module.BuildCache(tmp_path / "cache")
     cache.folder.mkdir()
-    out = tmp_path / "public"
-    assert (
-        cache.store_bodies(
-            out, ["aa1", "aa2", "bb1"], {"aa1": b"1", "aa2": b"2", "bb1": b"3"}, [], cache.bodies(out)
-        )
-        == set()
-    )
-    shards = {p.name: p.stat().st_mtime_ns for p in _bodies_in(cache, out)}
-    assert sorted(shards) == ["aa.bodies", "bb.bodies"]
+    out, files = tmp_path / "public", {"x": (1, 2, 3)}
+    records = {
+        "aa1": (files, b"s1"),
+        "aa2": (files, b"s2"),
+        "bb1": (files, b"s3"),
+        "document:1": (files, b""),
+    }
+    bodies = {"aa1": b"1", "aa2": b"2", "bb1": b"3"}
+    assert cache.store_manifest(out, records, {}, bodies.get) == set()
+    assert cache.manifest(out) == records
     last = cache.bodies(out)
     assert (last.get("aa2"), last.get("bb1"), last.get("cc1")) == (b"2", b"3", None)
-    (cache.folder / next(iter(cache.folder.glob("manifest-*"))).name / "aa.bodies").write_bytes(b"torn")
-    lost = cache.store_bodies(
-        out, ["aa1", "aa2", "aa3", "bb1"], {"aa3": b"4"}, ["aa1", "aa2", "bb1"], cache.bodies(out)
-    )
-    assert lost == {"aa1", "aa2"}  # kept by the last build, unreadable now: those issues render again
-    assert {p.name: p.stat().st_mtime_ns for p in _bodies_in(cache, out)}["bb.bodies"] == shards["bb.bodies"]
-    assert cache.bodies(out).get("aa3") == b"4"
-
-
-def _bodies_in(cache: cache_module.BuildCache, out: Path) -> list[Path]:
-    return sorted(next(cache.folder.glob("manifest-*")).glob("*.bodies"))
+    shard = next(cache.folder.glob("manifest-*")) / "bb.pickle"
+    written = shard.stat().st_mtime_ns
+    grown = {**records, "aa3": (files, b"s4")}
+    lost = cache.store_manifest(out, grown, records, {"aa3": b"4", "aa1": b"1"}.get)
+    assert lost == {"aa2"}  # its body neither made now nor kept: that issue renders again
+    assert sorted(cache.manifest(out)) == ["aa1", "aa3", "bb1", "document:1"]
+    assert cache.bodies(out).get("aa3") == b"4" and shard.stat().st_mtime_ns == written
 
 
 def test_an_issue_whose_body_is_lost_is_rendered_again_next_time(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = cache_module.BuildCache.store_bodies
+    real = cache_module.BuildCache.store_manifest
 
     def losing(
         self: cache_module.BuildCache,
         out: Path,
-        keys: list[str],
-        new: dict[str, bytes],
-        last_keys: list[str],
-        last: cache_module.EntryBodies,
+        records: dict[str, cache_module.Record],
+        last: dict[str, cache_module.Record],
+        bodies: Callable[[str], bytes | None],
     ) -> set[str]:
-        return real(self, out, keys, new, last_keys, last) | {sorted(keys)[0]}  # one more lost
+        gone = next(k for k, r in sorted(records.items()) if r[1] and k not in last)  # the edit's
+        return real(self, out, records, last, lambda key: None if key == gone else bodies(key))
 
-    monkeypatch.setattr(cache_module.BuildCache, "store_bodies", losing)
+    monkeypatch.setattr(cache_module.BuildCache, "store_manifest", losing)
     edit(issue_paths(root)[0], "Genf")
     assert rebuild(root)[1] == 1
     monkeypatch.undo()

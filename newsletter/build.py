@@ -79,8 +79,9 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    # The feeds (feedgen, lxml) are imported when first needed: after the process that renders
-    # an edit has forked (it imports them there), or by the first summary unpickled.
+    # The feeds module is imported when first needed: after the process that renders an edit
+    # has forked (it imports it there), or by the first summary unpickled; feedgen and lxml
+    # only when a feed document is made.
     from .outputs.feeds import Document, FeedEntry
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
@@ -258,7 +259,8 @@ class _Workers:
         started when this returns, so the caller can do something else before reading them;
         right here it is done when the results are read. Too few items for a pool go to one
         forked process when the caller has as much to do meanwhile (`aside`)."""
-        if not self.pools(items) and aside and self.jobs > 1 and items and (self._ready or _can_fork()):
+        ready = self._ready is not None
+        if not self.pools(items) and aside and self.jobs > 1 and items and (ready or _can_fork()):
             return self._beside(func, list(items))
         self._discard()  # a process made ready for this is not needed: it has only imported
         if not self.pools(items):
@@ -856,7 +858,7 @@ def _site_files(
     environment: str,
     workers: _Workers,
     root: Path,
-    bodies: _Bodies | None = None,
+    bodies: _Bodies,
 ) -> list[str]:
     """Write the files made from all due issues together (feeds, listings) into `root`: their
     paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),

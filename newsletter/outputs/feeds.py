@@ -71,6 +71,8 @@ class FeedEntry:
 
     @property
     def content_html(self) -> str:
+        if self.apart:  # never written out empty: a document is made with `with_bodies`
+            raise ValueError(f"feed entry {self.key}: its body is kept apart")
         return self.content.decode()
 
     @property

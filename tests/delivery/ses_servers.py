@@ -135,6 +135,7 @@ def _serve_proxy(port: int, upstream: str, store: str, faults: SesFaults) -> Non
     attempts: dict[str, int] = {}
     accepted = [0]
     calls = [0]
+    ids: set[str] = set()  # the message ids answered so far
     local = threading.local()
 
     def forward(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list, bytes]:
@@ -194,6 +195,15 @@ def _serve_proxy(port: int, upstream: str, store: str, faults: SesFaults) -> Non
             status, answer_headers, answer = forward(self.command, self.path, headers, body)
             if status == 200 and self.command == "POST" and self.path == "/v2/email/outbound-emails":
                 message_id = json.loads(answer)["MessageId"]
+                with lock:  # SES's ids are unique; the emulator draws 9 random digits, which can repeat
+                    unique, k = message_id, 1
+                    while unique in ids:
+                        k += 1
+                        unique = f"{message_id}-{k}"
+                    ids.add(unique)
+                if unique != message_id:  # answered as SES would: with an id of its own
+                    answer = json.dumps({**json.loads(answer), "MessageId": unique}).encode()
+                    message_id = unique
                 raw = base64.b64decode(request["Content"]["Raw"]["Data"])
                 del request["Content"]
                 request["at"] = time.time()

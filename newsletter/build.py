@@ -63,7 +63,6 @@ from .cache import (
     open_cache,
     read_source,
     rendered_key,
-    source_key,
 )
 from .config import Config
 from .defaults import published
@@ -72,7 +71,6 @@ from .model import Issue
 from .outputs.labels import Question, answers_made, known_answers, remember_answers
 from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
-from .sources.decode import read_limited
 
 if TYPE_CHECKING:  # the process machinery is imported when a build first needs processes
     from concurrent.futures import Executor
@@ -259,12 +257,11 @@ class _Workers:
         started when this returns, so the caller can do something else before reading them;
         right here it is done when the results are read. Too few items for a pool go to one
         forked process when the caller has as much to do meanwhile (`aside`)."""
-        ready = self._ready is not None
-        if not self.pools(items) and aside and self.jobs > 1 and items and (ready or _can_fork()):
+        if aside and items and not self.pools(items):
             return self._beside(func, list(items))
         self._discard()  # a process made ready for this is not needed: it has only imported
         if not self.pools(items):
-            return (result for part in [items] for result in func(list(part)))
+            return _here(func, items)
         size = max(1, min(chunk, -(-len(items) // (self.jobs * 4))))
         chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
         parts = self._executor().map(func, chunks)
@@ -355,28 +352,22 @@ class _Workers:
             ready.child.kill()
 
     def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
-        """`func(items)` in one process beside this one (made ready, else forked now), which
-        inherits everything it reads (the results come back); if it fails, run here, so its
-        error is raised here, as itself."""
+        """`func(items)` in one process beside this one (made ready, else forked now): it gets
+        them pickled, inherits everything else it reads, and sends the results back. If it
+        fails, they run here, so the error is raised here, as itself; where no process can be
+        forked, they run here from the start."""
+        if self._ready is None:
+            self.ready_aside(_nothing)
         ready, self._ready = self._ready, None
-        if ready is not None:
-            receive = ready.results
-            try:
-                ready.give.send((func, items))
-            except Exception:  # it died, or they cannot be sent: it ends, and they run here
-                pass
-            finally:
-                ready.give.close()
-        else:
-            import multiprocessing
-
-            context = multiprocessing.get_context("fork")
-            receive, send = context.Pipe(duplex=False)
-            gc.freeze()  # its collections then leave the inherited objects' pages alone
-            child = context.Process(target=_run_share, args=([lambda: func(items)], [0], send), daemon=True)
-            child.start()
-            send.close()
-            self._aside.append((child, receive))
+        if ready is None:  # no process can be forked here
+            return _here(func, items)
+        receive = ready.results
+        try:
+            ready.give.send((func, items))
+        except Exception:  # it died, or they cannot be sent: it ends, and they run here
+            pass
+        finally:
+            ready.give.close()
 
         def results() -> Iterator[R]:
             try:
@@ -418,6 +409,15 @@ class _Ready:
     child: BaseProcess
     give: Connection  # where its function and items are sent
     results: Connection  # where they come back
+
+
+def _here(func: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[R]:
+    """`func(items)` in this process, run when its results are first read."""
+    yield from func(list(items))
+
+
+def _nothing() -> None:
+    pass
 
 
 def _serve_aside(warm: Callable[[], None], jobs: Connection, give: Connection, send: Connection) -> None:
@@ -534,14 +534,11 @@ def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp 
         return cached, False, (key, stamp)
     from .sources.markdown import read_issue
 
-    languages = context.config.site.languages
-    raw = read.data if read is not None else None
-    issue = read_issue(job.path, max_bytes=max_bytes, languages=languages, raw=raw)
-    # Stored only if the bytes parsed are those keyed (else the file changed while it was read).
-    if cache is not None and (
-        read is not None or source_key(job.path, read_limited(job.path, max_bytes), max_bytes) == key
-    ):
-        cache.store_parsed(key, issue)
+    if read is None:  # the bytes to parse, keyed: a file changed since it was keyed is stored as it is now
+        read = read_source(job.path, max_bytes)
+    issue = read_issue(job.path, max_bytes=max_bytes, languages=context.config.site.languages, raw=read.data)
+    if cache is not None:
+        cache.store_parsed(read.key, issue)  # by the key of the very bytes parsed
     return issue, True, (key, stamp)
 
 
@@ -584,11 +581,11 @@ class _Bodies:
     build's as the cache kept them (`BuildCache.bodies`), read only for a document made."""
 
     new: dict[str, bytes]
-    last: EntryBodies | None
+    last: EntryBodies
 
     def get(self, key: str) -> bytes | None:
         body = self.new.get(key)
-        return self.last.get(key) if body is None and self.last is not None else body
+        return self.last.get(key) if body is None else body
 
     def __call__(self, key: str) -> bytes:
         body = self.get(key)
@@ -758,7 +755,7 @@ def _build(
                     context = _Context(config, tmp, cache, now, environment)
                     render = functools.partial(_render_jobs, context)
                     last = cache.manifest(out) if cache else {}
-                    bodies = _Bodies({}, cache.bodies(out) if cache else None)
+                    bodies = _Bodies({}, cache.bodies(out) if cache else EntryBodies(None))
                     sources = SourceKeys(cache, max_bytes)
                     records: dict[str, Record] = {}  # this build's manifest
                     found_in_last: list[tuple[_Job, str, Record]] = []  # with its rendered key

@@ -390,10 +390,9 @@ class BuildCache:
         that cannot be read is a miss for its records, never an error. Only the records of
         each shard are read, not the bodies after them (`bodies`)."""
         records: dict[str, Record] = {}
-        folder = self._manifest_folder(out)
-        if not self.read or not folder.is_dir():
+        if not self.has_manifest(out):
             return records
-        for path in folder.glob("*.pickle"):
+        for path in self._manifest_folder(out).glob("*.pickle"):
             try:
                 shard = pickle.loads(_read_shard(path, bodies=False))
             except Exception:  # truncated or foreign: render those issues again
@@ -542,7 +541,11 @@ def _check(data: bytes | memoryview) -> bytes:
 def _read_record(path: Path) -> memoryview:
     """A record's pickle, as a view of the file's bytes (not a copy: the manifest of a large
     newsletter is megabytes); ValueError when what is there is not one whole record."""
-    raw = path.read_bytes()
+    return _checked(path.read_bytes(), path)
+
+
+def _checked(raw: bytes, path: Path) -> memoryview:
+    """A pickle and its CRC-32 as written (`_write_record`): a view of the pickle, or ValueError."""
     data = memoryview(raw)[:-_CHECK_BYTES]
     if len(raw) <= _CHECK_BYTES or _check(data) != raw[-_CHECK_BYTES:]:
         raise ValueError(f"{path.name}: not a whole record")
@@ -563,10 +566,7 @@ def _read_shard(path: Path, *, bodies: bool) -> memoryview:
             raw = f.readall()
         else:
             raw = f.read(size + _CHECK_BYTES)
-    data = memoryview(raw)[:-_CHECK_BYTES]
-    if len(raw) <= _CHECK_BYTES or _check(data) != raw[-_CHECK_BYTES:]:
-        raise ValueError(f"{path.name}: not a whole record")
-    return data
+    return _checked(raw, path)
 
 
 def _write_shard(path: Path, records: bytes, bodies: bytes) -> None:

@@ -89,11 +89,10 @@ Bodies = Callable[[str], bytes]
 
 
 def with_bodies(entries: Sequence[FeedEntry], bodies: Bodies | None) -> Sequence[FeedEntry]:
-    """`entries`, each with its body: those kept apart given theirs by `bodies`."""
-    if not any(e.apart for e in entries):
+    """`entries`, each with its body: those kept apart given theirs by `bodies` (without it,
+    such an entry stays apart, and making a document of it raises: `content_html`)."""
+    if bodies is None or not any(e.apart for e in entries):
         return entries
-    if bodies is None:
-        raise ValueError("feed entries kept apart need their bodies")
     return [replace(e, content=bodies(e.key), apart=False) if e.apart else e for e in entries]
 
 

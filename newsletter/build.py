@@ -43,7 +43,6 @@ import pickle
 import shutil
 import signal
 import stat
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,6 +66,7 @@ from .cache import (
 from .config import Config
 from .defaults import published
 from .errors import NewsletterError
+from .forked import Child, can_fork, fork, receive, send
 from .model import Issue
 from .outputs.labels import Question, answers_made, known_answers, remember_answers
 from .outputs.site import render_index, render_issue_page
@@ -74,8 +74,6 @@ from .sources import unique_newest_first
 
 if TYPE_CHECKING:  # the process machinery is imported when a build first needs processes
     from concurrent.futures import Executor
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
 
     # The feeds module is imported when first needed: after the process that renders an edit
     # has forked (it imports it there), or by the first summary unpickled; feedgen and lxml
@@ -247,8 +245,8 @@ class _Workers:
     def __init__(self, jobs: int | None):
         self.jobs = max(1, jobs if jobs is not None else _cpu_count())
         self._pool: Executor | None = None
-        self._aside: list[tuple[BaseProcess, Connection]] = []
-        self._ready: _Ready | None = None  # forked for `map(..., aside=True)` before its items were known
+        self._aside: list[Child] = []
+        self._ready: Child | None = None  # forked for `map(..., aside=True)` before its items were known
 
     def map(
         self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int, *, aside: bool = False
@@ -276,7 +274,7 @@ class _Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            method = "fork" if _can_fork() else None
+            method = "fork" if can_fork() else None
             if method is None and "forkserver" in multiprocessing.get_all_start_methods():
                 method = "forkserver"
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context(method))
@@ -288,39 +286,28 @@ class _Workers:
         the numbers of their share, and only the results come back), else run right here.
 
         Forking needs this process to have no other threads (so the pool is closed first) and
-        the `fork` start method (Linux; elsewhere they run here)."""
+        `fork` (not on Windows; there they run here)."""
         jobs = min(self.jobs, len(tasks) // MIN_TASKS_EACH)
-        if jobs < 2 or not _can_fork():
+        if jobs < 2 or not can_fork():
             return [task() for task in tasks]
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
         shares = [list(range(i, len(tasks), jobs)) for i in range(jobs)]  # feed pages are alike
-        children = []
+        children: list[tuple[Child, list[int]]] = []
         gc.freeze()  # the children's collections then leave the inherited objects' pages alone
-        for share in shares[1:]:
-            receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_run_share, args=(tasks, share, send), daemon=True)
-            child.start()
-            send.close()
-            children.append((child, receive, share))
-        out: list[object] = [None] * len(tasks)
         try:
+            for share in shares[1:]:
+                children.append((fork(functools.partial(_run_share, tasks, share)), share))
+            out: list[object] = [None] * len(tasks)
             for i in shares[0]:
                 out[i] = tasks[i]()
-            for _, receive, share in children:
-                try:
-                    theirs = receive.recv()
-                except EOFError:  # the child died (killed, out of memory): run here instead
-                    theirs = None
+            for child, share in children:
+                theirs = _result_of(child)
                 if theirs is None:  # it failed: run here, so its error is raised here, as itself
                     theirs = [tasks[i]() for i in share]
                 for i, result in zip(share, theirs, strict=True):
                     out[i] = result
         finally:
-            for child, receive, _ in children:
-                receive.close()
-                child.join()
+            for child, _ in children:
+                child.join()  # its results' pipe closed first: it cannot wait to write them
             gc.unfreeze()
         return out
 
@@ -329,27 +316,23 @@ class _Workers:
         `warm` (imports) while this one finds out what to do, then waits for `func` and the
         items (sent pickled). Unless that `map` hands them over, it is ended: it has done
         nothing else."""
-        if self.jobs < 2 or self._ready is not None or not _can_fork():
+        if self.jobs < 2 or self._ready is not None or not can_fork():
             return
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        receive, send = context.Pipe(duplex=False)
-        jobs, give = context.Pipe(duplex=False)
         gc.freeze()  # its collections then leave the inherited objects' pages alone
-        child = context.Process(target=_serve_aside, args=(warm, jobs, give, send), daemon=True)
-        child.start()
-        send.close()
-        jobs.close()
-        self._aside.append((child, receive))
-        self._ready = _Ready(child, give, receive)
+        try:
+            child = fork(functools.partial(_serve_aside, warm), inbox=True)
+        except OSError:  # no process can be made now: the work runs here
+            gc.unfreeze()
+            return
+        self._aside.append(child)
+        self._ready = child
 
     def _discard(self) -> None:
         """End the process made ready aside, if any: it has only imported. (`close` joins it.)"""
         ready, self._ready = self._ready, None
         if ready is not None:
-            ready.give.close()
-            ready.child.kill()
+            ready.close_inbox()
+            ready.kill()
 
     def _beside(self, func: Callable[[list[T]], list[R]], items: list[T]) -> Iterator[R]:
         """`func(items)` in one process beside this one (made ready, else forked now): it gets
@@ -361,19 +344,11 @@ class _Workers:
         ready, self._ready = self._ready, None
         if ready is None:  # no process can be forked here
             return _here(func, items)
-        receive = ready.results
-        try:
-            ready.give.send((func, items))
-        except Exception:  # it died, or they cannot be sent: it ends, and they run here
-            pass
-        finally:
-            ready.give.close()
+        with contextlib.suppress(Exception):  # it died, or they cannot be sent: they run here
+            ready.send((func, items))
 
         def results() -> Iterator[R]:
-            try:
-                theirs = receive.recv()
-            except EOFError:  # the process died (killed, out of memory): run here instead
-                theirs = None
+            theirs = _result_of(ready)
             self._join_aside()
             yield from cast("list[list[R]]", theirs)[0] if theirs is not None else func(items)
 
@@ -381,9 +356,7 @@ class _Workers:
 
     def _join_aside(self) -> None:
         while self._aside:
-            child, receive = self._aside.pop()
-            receive.close()
-            child.join()
+            self._aside.pop().join()
             gc.unfreeze()
 
     def close(self) -> None:
@@ -394,21 +367,13 @@ class _Workers:
             self._pool = None
 
 
-def _can_fork() -> bool:
-    """Whether worker processes may be forked from this one: `fork` exists (not on Windows) and
-    no other thread runs (forking a threaded process can copy a lock in its locked state)."""
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-@dataclass(frozen=True)
-class _Ready:
-    """A process forked for `_Workers.map(func, ..., aside=True)`, waiting for its work."""
-
-    child: BaseProcess
-    give: Connection  # where its function and items are sent
-    results: Connection  # where they come back
+def _result_of(child: Child) -> list[object] | None:
+    """What `_run_share` in `child` sent back; None when it failed, or died without a word
+    (killed, out of memory)."""
+    try:
+        return cast("list[object] | None", child.result())
+    except EOFError:
+        return None
 
 
 def _here(func: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[R]:
@@ -420,27 +385,26 @@ def _nothing() -> None:
     pass
 
 
-def _serve_aside(warm: Callable[[], None], jobs: Connection, give: Connection, send: Connection) -> None:
+def _serve_aside(warm: Callable[[], None], inbox: int, results: int) -> None:
     """In a process forked early (`_Workers.ready_aside`): warm up, then the function sent over
-    the items sent, its results sent back as `_run_share`'s; nothing when no work comes."""
-    give.close()  # its copy of the sending end: else it would wait for ever if the build died
+    the items sent, its results sent back as `_run_share`'s; nothing when no work comes (EOF:
+    the build needed none, or ended)."""
     try:
         warm()
-        func, items = jobs.recv()
-    except BaseException:  # not needed after all (EOF); or failed: the parent runs them, and says why
+        func, items = cast("tuple[Callable[[list[object]], object], list[object]]", receive(inbox))
+    except BaseException:  # not needed after all; or failed: the parent runs them, and says why
         return
-    _run_share([lambda: func(items)], [0], send)
+    _run_share([lambda: func(items)], [0], inbox, results)
 
 
-def _run_share(tasks: list[Callable[[], object]], share: list[int], send: Connection) -> None:
+def _run_share(tasks: list[Callable[[], object]], share: list[int], _inbox: int, results: int) -> None:
     """In a forked process: the tasks of `share`, their results sent back (None if one failed)."""
     try:
         ours: list[object] | None = [tasks[i]() for i in share]
     except BaseException:  # an error (or Ctrl-C): the parent runs them again, and says why
         ours = None
     with contextlib.suppress(OSError):  # the build stopped meanwhile: no one reads this any more
-        send.send(ours)
-        send.close()
+        send(results, ours)
 
 
 def _cpu_count() -> int:

@@ -1,0 +1,122 @@
+"""Processes forked from the build, each running one function and sending its result back.
+
+Plain `os.fork` and two pipes, the messages pickled behind their length. multiprocessing's
+`Process` does the same, but importing and starting it costs about 5 ms, and an edit build forks
+its rendering process before it knows what to render: those milliseconds are on its path. (The
+pool of a full build stays multiprocessing's: there they are nothing.)
+
+A child never returns into the caller's code: whatever its function does, it ends with
+`os._exit`, so no `finally` or `atexit` of the parent runs twice and no buffer is written twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_LENGTH = struct.Struct("<Q")
+
+
+def can_fork() -> bool:
+    """Whether a child may be forked from this process: `fork` exists (not on Windows) and no
+    other thread runs (forking a threaded process can copy a lock in its locked state)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+@dataclass
+class Child:
+    """A forked process: `inbox` is where it is sent its work (-1 once closed, or none asked
+    for), `results` where its result comes back."""
+
+    pid: int
+    inbox: int
+    results: int
+
+    def send(self, value: object) -> None:
+        """`value`, pickled, to the child; then its inbox is closed (it gets one message)."""
+        try:
+            send(self.inbox, value)
+        finally:
+            self.close_inbox()
+
+    def close_inbox(self) -> None:
+        if self.inbox >= 0:
+            os.close(self.inbox)
+            self.inbox = -1
+
+    def result(self) -> object:
+        """What the child sent back; EOFError when it ended without (it died, or failed)."""
+        return receive(self.results)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def join(self) -> None:
+        """Wait for it to end, and close what is left of its pipes."""
+        self.close_inbox()
+        if self.results >= 0:
+            os.close(self.results)
+            self.results = -1
+        if self.pid:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def fork(target: Callable[[int, int], None], *, inbox: bool = False) -> Child:
+    """Fork a child that runs `target(inbox, results)`: `inbox` the read end of the pipe its
+    work arrives on (-1 without one), `results` the write end its result goes back on. The child
+    holds no copy of the parent's ends: when the parent ends, its inbox gives EOF."""
+    work_r, work_w = os.pipe() if inbox else (-1, -1)
+    results_r, results_w = os.pipe()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written by both
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(results_r)
+            if work_w >= 0:
+                os.close(work_w)
+            target(work_r, results_w)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(results_w)
+    if work_r >= 0:
+        os.close(work_r)
+    return Child(pid, work_w, results_r)
+
+
+def send(fd: int, value: object) -> None:
+    """`value` pickled behind its length, written whole to `fd`."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def receive(fd: int) -> object:
+    """One value `send` wrote to `fd`; EOFError when the writer closed it first."""
+    (length,) = _LENGTH.unpack(_read_exactly(fd, _LENGTH.size))
+    return pickle.loads(_read_exactly(fd, length))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    parts = []
+    while size:
+        part = os.read(fd, min(size, 1 << 20))
+        if not part:
+            raise EOFError
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)

@@ -1,0 +1,129 @@
+"""Processes forked by the build: results come back whole, failures are told, nothing runs twice.
+
+Each test forks from a fresh interpreter of its own (`_alone`): the test process may have other
+tests' threads, and a threaded process must not fork."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def _alone(code: str) -> str:
+    """What `code` prints, run in an interpreter of its own; it must end cleanly."""
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stderr == ""
+    return out.stdout
+
+
+def test_a_result_larger_than_a_pipe_comes_back_whole() -> None:
+    out = _alone(
+        """
+        import os
+        from newsletter.forked import can_fork, fork, receive, send
+
+        assert can_fork()
+        big = bytes(range(256)) * 40_000  # 10 MB: many times what a pipe holds
+        def child(inbox, results):
+            send(results, (os.getpid(), receive(inbox)[::-1]))
+        c = fork(child, inbox=True)
+        c.send(big)
+        pid, back = c.result()
+        print(pid == c.pid, back == big[::-1])
+        c.join()
+        """
+    )
+    assert out.split() == ["True", "True"]
+
+
+def test_a_child_that_dies_or_fails_sends_nothing() -> None:
+    out = _alone(
+        """
+        import os
+        from newsletter.forked import fork, send
+
+        def dies(inbox, results):
+            os._exit(3)
+        def fails(inbox, results):
+            raise ValueError("no")
+        for target in (dies, fails):
+            c = fork(target)
+            try:
+                c.result()
+                print("sent")
+            except EOFError:
+                print("nothing")
+            c.join()
+        """
+    )
+    assert out.split() == ["nothing", "nothing"]
+
+
+def test_a_child_runs_none_of_the_parents_cleanup_and_writes_nothing_twice() -> None:
+    """Whatever its function does, the child ends there: the parent's `finally` and `atexit`
+    run once, and what the parent had buffered is written once."""
+    out = _alone(
+        """
+        import atexit
+        from newsletter.forked import fork, send
+
+        atexit.register(print, "atexit")
+        print("buffered", end=" ")  # stdout is a pipe: held in the buffer at the fork
+        def child(inbox, results):
+            send(results, "done")
+        try:
+            c = fork(child)
+            print(c.result())
+            c.join()
+        finally:
+            print("finally")
+        """
+    )
+    assert out.split() == ["buffered", "done", "finally", "atexit"]
+
+
+def test_a_child_waiting_for_work_ends_when_it_will_get_none() -> None:
+    """Its inbox gives EOF once the parent closes it (or ends): it never waits for ever."""
+    out = _alone(
+        """
+        import os
+        from newsletter.forked import fork, receive, send
+
+        def child(inbox, results):
+            try:
+                receive(inbox)
+            except EOFError:
+                send(results, "no work")
+        c = fork(child, inbox=True)
+        c.close_inbox()
+        print(c.result())
+        c.join()
+        try:
+            os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            print("all ended")
+        """
+    )
+    assert out.split() == ["no", "work", "all", "ended"]
+
+
+def test_a_killed_child_is_waited_for() -> None:
+    out = _alone(
+        """
+        import os
+        from newsletter.forked import fork, receive
+
+        c = fork(lambda inbox, results: receive(inbox), inbox=True)
+        c.kill()
+        c.join()
+        c.join()  # twice: nothing left to wait for
+        try:
+            os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            print("all ended")
+        """
+    )
+    assert out.split() == ["all", "ended"]

@@ -86,8 +86,9 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
 
 #: Below this many issues to parse or render, starting worker processes costs more than it saves.
 MIN_PARALLEL = 24
-#: Tasks (feed pages, listings to make) each process must have before another is forked.
-MIN_TASKS_EACH = 4
+#: Tasks (feed pages, listings to make) each process must have before another is forked. One:
+#: forking costs under a millisecond (`forked.py`), making a feed page of 50 entries several.
+MIN_TASKS_EACH = 1
 #: Unchanged issues to place that make it pay to render the few changed ones in one forked
 #: process meanwhile (an edit): placing them takes about as long as that process's imports.
 MIN_ASIDE = 200

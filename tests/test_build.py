@@ -206,8 +206,9 @@ from newsletter.errors import NewsletterError
 def fail():
     raise NewsletterError("the index template is broken", path="templates/site/index.html")
 
-if sys.argv[1] == "order":
-    results = _Workers(jobs=2).run_all([lambda i=i: f"{i} {os.getpid()}" for i in range(9)])
+if sys.argv[1] in ("order", "two"):
+    tasks = 9 if sys.argv[1] == "order" else 2
+    results = _Workers(jobs=2).run_all([lambda i=i: f"{i} {os.getpid()}" for i in range(tasks)])
     print(*results, sep="\\n")
 else:  # eight tasks on two processes: the fourth is the forked process's
     try:
@@ -229,6 +230,14 @@ def test_tasks_run_side_by_side_in_forked_processes_and_answer_in_order() -> Non
     results = _run_all("order")
     assert [r.split()[0] for r in results] == [str(i) for i in range(9)]
     assert len({r.split()[1] for r in results}) == 2  # this process and one forked from it
+
+
+def test_two_tasks_are_split_between_two_processes() -> None:
+    """An edit makes as few as two feed pages (the site's archive page and its edition's):
+    each is worth a fork, which costs less than a millisecond."""
+    results = _run_all("two")
+    assert [r.split()[0] for r in results] == ["0", "1"]
+    assert len({r.split()[1] for r in results}) == 2
 
 
 def test_a_task_failing_in_a_forked_process_raises_its_own_error_here() -> None:

@@ -218,6 +218,7 @@ def feed_documents(
     site = xml_safe(site)
     items = sorted(entries, key=lambda e: (_aware(e.issue.date), e.issue.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
+    site_key = _site_key(site) if store is not None else None
 
     def document(
         path: str,
@@ -226,7 +227,7 @@ def feed_documents(
         make: Callable[[Sequence[FeedEntry]], bytes],
     ) -> Document:
         keys = [e.key for e in page]
-        key = _document_key(site, path, links, keys) if store is not None and all(keys) else None
+        key = _document_key(site_key, path, links, keys) if site_key is not None and all(keys) else None
         return Document(lambda: make(with_bodies(page, bodies)), key)
 
     documents: dict[str, Document] = {}
@@ -262,13 +263,22 @@ def _archive_page(
     return _atom(site, page, path, links, archive=True, home=home)
 
 
-def _document_key(site: Site, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
-    h = hashlib.blake2b(digest_size=20)
-    for part in (__version__, repr(site), path, repr(links), *keys):
+def _site_key(site: Site) -> hashlib.blake2b:
+    """The part of every document key that is the same for all of a feed's documents: hashed
+    once, not for each archive page (`repr(site)` alone is a few kilobytes)."""
+    return _hashed(hashlib.blake2b(digest_size=20), (__version__, repr(site)))
+
+
+def _document_key(site_key: hashlib.blake2b, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
+    return _hashed(site_key.copy(), (path, repr(links), *keys)).hexdigest()
+
+
+def _hashed(h: hashlib.blake2b, parts: Sequence[str]) -> hashlib.blake2b:
+    for part in parts:
         data = part.encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
-    return h.hexdigest()
+    return h
 
 
 def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]]]:

@@ -69,7 +69,6 @@ from .errors import NewsletterError
 from .forked import Child, can_fork, fork, receive, send
 from .model import Issue
 from .outputs.labels import Question, answers_made, known_answers, remember_answers
-from .outputs.site import render_index, render_issue_page
 from .sources import unique_newest_first
 
 if TYPE_CHECKING:  # the process machinery is imported when a build first needs processes
@@ -118,6 +117,7 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
     from .outputs.built import ISSUE_JSON, BuiltIssue, issue_json
     from .outputs.email import render_email
     from .outputs.plaintext import render_text
+    from .outputs.site import render_issue_page
 
     site, templates = config.site, config.templates_dir
     html = render_email(site, issue, templates)
@@ -880,6 +880,8 @@ def _index(
     listings = [s.listing for s in due]
 
     def make() -> bytes:
+        from .outputs.site import render_index  # only for a listing made: most edits keep them
+
         return render_index(config.site, listings, config.templates_dir, language).encode()
 
     return Document(make, key or None)

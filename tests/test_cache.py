@@ -29,6 +29,7 @@ from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
 from newsletter.outputs import labels as labels_module
+from newsletter.outputs import site as site_module
 from newsletter.sources import markdown as markdown_module
 
 sys.path.insert(0, str(ROOT))  # the corpus generator lives in bench/
@@ -597,14 +598,14 @@ def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = root.parent / "indexes-made"  # a file: an index may be made in a forked process
-    real = build_module.render_index
+    real = site_module.render_index
 
     def counting(*args: object) -> str:
         with log.open("a") as f:
             f.write("1")
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build_module, "render_index", counting)
+    monkeypatch.setattr(site_module, "render_index", counting)
     path = issue_paths(root)[3]
     edit(path, "Genf")
     assert rebuild(root)[1] == 1 and not log.exists()  # the body changed, no listed title or summary
@@ -821,13 +822,15 @@ def test_babels_answers_of_another_code_version_are_not_used(
 
 def test_a_rebuild_with_nothing_to_make_imports_no_renderer(root: Path) -> None:
     """Nothing changed: every issue, feed and listing is placed from the last output, so the
-    build's process never loads the renderers or Jinja2 (tens of milliseconds of a rebuild)."""
+    build's process never loads the renderers, Jinja2 or the HTML sanitizer (tens of milliseconds
+    of a rebuild)."""
     code = (
         "import sys; from pathlib import Path; from newsletter.build import build; "
         "from newsletter.config import load_config; root = Path(sys.argv[1]); "
         "assert build(load_config(root), root / 'public', jobs=1).rendered == 0; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('jinja2', 'markdown_it', 'mjml', 'css_inline', 'yaml')))"
+        "('jinja2', 'markdown_it', 'mjml', 'css_inline', 'yaml', 'nh3') "
+        "or m in ('newsletter.outputs.content', 'newsletter.outputs.site')))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -23,10 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .. import __version__
-from ..figures import figure_html
 from ..model import Issue, Language, Person, Site
 from ..xmltext import xml_safe
-from .content import article_html, original_html, teasers_html
 from .labels import Labels, labels_for
 
 ATOM_PATH = "feed.atom"
@@ -111,6 +109,9 @@ def without_body(issue: Issue) -> Issue:
 
 def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> FeedEntry:
     """`issue` as the feeds need it; text that XML cannot carry is dropped here."""
+    from ..figures import figure_html  # here: a build that makes feeds of entries made before
+    from .content import article_html, original_html, teasers_html  # needs none of them
+
     site, issue = xml_safe(site.for_edition(issue.language)), xml_safe(issue)
     labels = _feed_labels(templates_dir, issue.language)
     image = issue.article.lead_image

@@ -8,8 +8,9 @@ A rebuild does only the work that changed: an unchanged source is not parsed aga
 unchanged issue is not rendered again (see `newsletter.cache`); its files are hard-linked
 from the last output into the new folder (a reused folder often holds those very files
 already, and then nothing is written at all), and what the feeds and the index need of it
-comes from its summary in the cache's manifest (its feed entry's body, kept apart, is read
-only for a feed document that is made). Of the files made from all issues together,
+comes from its summary in the cache's manifest: what orders and keys it is read with its
+record, its listing and feed entry only for a feed document or listing that is made (and the
+entry's body, kept apart in the manifest, likewise). Of the files made from all issues together,
 a feed document whose entries did not change (an RFC 5005 archive page, often the current
 feeds too) and the index, when no listed title, summary or date changed, are not made again:
 the manifest records them too, so the last output's file is placed as an issue's is (kept or
@@ -67,7 +68,7 @@ from .config import Config
 from .defaults import published
 from .errors import NewsletterError
 from .forked import Child, can_fork, fork, receive, send
-from .model import Issue
+from .model import Issue, aware
 from .outputs.labels import Question, answers_made, known_answers, remember_answers
 from .sources import unique_newest_first
 
@@ -77,6 +78,7 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
     # The feeds module is imported when first needed: after the process that renders an edit
     # has forked (it imports it there), or by the first summary unpickled; feedgen and lxml
     # only when a feed document is made.
+    from .model import Translation
     from .outputs.feeds import Document, FeedEntry
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
@@ -105,11 +107,21 @@ class BuildResult:
     not read them again."""
 
     out: Path
-    issues: tuple[Issue, ...]
     files: int
     rendered: int = 0  # issues rendered by this build; the others came from the cache
     parsed: int = 0  # source files parsed by this build
     not_due: tuple[Issue, ...] = ()
+    listed: tuple[_Summary, ...] = field(default=(), repr=False)  # what `issues` is read from
+
+    @functools.cached_property
+    def issues(self) -> tuple[Issue, ...]:
+        """Read when first asked for: a rebuild need not unpickle every listing it placed."""
+        return tuple(s.listing for s in self.listed)
+
+    @property
+    def count(self) -> int:
+        """How many issues are due: `len(issues)`, without reading them."""
+        return len(self.listed)
 
 
 def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
@@ -436,30 +448,115 @@ class _Job:
     key: str | None  # the source's key (its bytes as read for the cache lookup)
 
 
-@dataclass(frozen=True)
-class _Summary:
-    """What the build keeps of one issue once its files are written."""
+#: What `_Summary` reads with a record (its order: `_summary_bytes`).
+_Head = tuple[str, str, dt.datetime, str, str, "tuple[Translation, ...]", str, str]
 
-    listing: Issue  # without its body
-    entry: FeedEntry | None  # None while the issue is not due (nothing of it is public)
-    listing_key: str = ""  # a hash of `listing`: the index is made again only when one changes
+
+class _Summary:
+    """What the build keeps of one issue once its files are written: what orders, checks and
+    keys its listings and its feed entry (`id` to `key`, unpickled with the record), and the
+    listing and feed entry themselves, unpickled only when asked for: a rebuild makes the few
+    documents an edit changes, and places the rest. Pickled by `_summary_bytes`."""
+
+    __slots__ = (
+        "_kept",
+        "date",
+        "id",
+        "key",
+        "language",
+        "listing_key",
+        "slug",
+        "source_path",
+        "translations",
+    )
+
+    id: str
+    slug: str
+    date: dt.datetime
+    language: str
+    source_path: str
+    translations: tuple[Translation, ...]
+    listing_key: str  # a hash of `listing`: the index is made again only when one changes
+    key: str  # the feed entry's; "" while the issue is not due (nothing of it is public)
+
+    def __init__(self, head: _Head, kept: bytes | tuple[Issue, FeedEntry | None]):
+        (
+            self.id,
+            self.slug,
+            self.date,
+            self.language,
+            self.source_path,
+            self.translations,
+            self.listing_key,
+            self.key,
+        ) = head
+        self._kept = kept  # pickled (listing, entry) until first asked for
+
+    def _unpickled(self) -> tuple[Issue, FeedEntry | None]:
+        if isinstance(self._kept, bytes):
+            self._kept = cast("tuple[Issue, FeedEntry | None]", pickle.loads(self._kept))
+        return self._kept
+
+    @property
+    def listing(self) -> Issue:
+        """The issue without its body."""
+        return self._unpickled()[0]
+
+    @property
+    def entry(self) -> FeedEntry | None:
+        """Its feed entry, None while it is not due (nothing of it is public)."""
+        return self._unpickled()[1] if self.key else None
+
+    # what `feeds.Entry` asks of an entry
+    @property
+    def published(self) -> dt.datetime:
+        return aware(self.date)
+
+    def loaded(self) -> FeedEntry:
+        entry = self.entry
+        if entry is None:
+            raise ValueError(f"{self.source_path}: not due, it has no feed entry")
+        return entry
+
+    def not_due(self) -> _Summary:
+        """This issue as one not due now: without its feed entry."""
+        head = (self.id, self.slug, self.date, self.language, self.source_path, self.translations)
+        return _Summary((*head, self.listing_key, ""), self._kept)
 
 
 def _listing_key(listing: Issue) -> str:
     return digest(pickle.dumps(listing, protocol=5))
 
 
-def _summary_bytes(summary: _Summary) -> bytes:
-    return pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+def _summary_bytes(listing: Issue, entry: FeedEntry | None, listing_key: str = "") -> bytes:
+    """What `_summary_from` reads: the head plain (strings, a date, the translations), then the
+    listing and entry pickled apart, so reading a record does not unpickle them."""
+    head: _Head = (
+        listing.id,
+        listing.slug,
+        listing.date,
+        listing.language,
+        listing.source_path,
+        listing.article.translations,
+        listing_key,
+        entry.key if entry is not None else "",
+    )
+    kept = pickle.dumps((listing, entry), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps((_SUMMARY_FORMAT, head, kept), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_SUMMARY_FORMAT = 2  # what a record holds of an issue; another is a cache miss
 
 
 def _summary_from(data: object) -> _Summary | None:
     """The summary pickled in a record, or None (anything unreadable is a cache miss)."""
     try:
-        summary = pickle.loads(data)  # type: ignore[arg-type]
+        form, head, kept = pickle.loads(data)  # type: ignore[arg-type]
+        if form != _SUMMARY_FORMAT or not isinstance(kept, bytes) or len(head) != 8:
+            return None
+        return _Summary(head, kept)
     except Exception:
         return None
-    return summary if isinstance(summary, _Summary) else None
 
 
 @dataclass(frozen=True)
@@ -507,7 +604,7 @@ def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp 
     return issue, True, (key, stamp)
 
 
-def _due(issue: Issue, now: dt.datetime | None) -> bool:
+def _due(issue: Issue | _Summary, now: dt.datetime | None) -> bool:
     return now is None or issue.date <= now
 
 
@@ -522,7 +619,7 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         issue, parsed, source = _parse(context, job)
         listing = without_body(issue)
         if not _due(issue, context.now):
-            out.append(_Done(_summary_bytes(_Summary(listing, None)), parsed, {}, answers_made(), source))
+            out.append(_Done(_summary_bytes(listing, None), parsed, {}, answers_made(), source))
             continue
         files = issue_files(config, issue)
         written = {rel: file_record(_write(root, rel, data, made)) for rel, data in files.items()}
@@ -531,8 +628,8 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
         # The body apart: the manifest, read whole by every build, stays small (`_Bodies`).
-        summary = _Summary(listing, replace(entry, content=b"", apart=True), _listing_key(listing))
-        out.append(_Done(_summary_bytes(summary), parsed, written, answers_made(), source, entry.content))
+        summary = _summary_bytes(listing, replace(entry, content=b"", apart=True), _listing_key(listing))
+        out.append(_Done(summary, parsed, written, answers_made(), source, entry.content))
     return out
 
 
@@ -664,10 +761,10 @@ def _cached(
         return None
     files, data, in_place = found
     summary = _summary_from(data)
-    if summary is None or summary.entry is None:
+    if summary is None or not summary.key:
         return None
-    if not _due(summary.listing, now):
-        return _Summary(summary.listing, None, summary.listing_key), None
+    if not _due(summary, now):
+        return summary.not_due(), None
     return summary, _placed(record, files, in_place, staging, made)
 
 
@@ -771,13 +868,10 @@ def _build(
                             done_key = rendered_key(environment, key)
                             records[done_key] = (result.files, result.summary)
                             bodies.new[done_key] = result.body
-                    ordered = [summaries[p] for p in paths]
-                    by_listing = {id(s.listing): s for s in ordered}
-                    listings = unique_newest_first([s.listing for s in ordered])
-                    _check_translations(listings)
-                    due = [by_listing[id(i)] for i in listings if _due(i, now)]
-                    later = (i for i in listings if not _due(i, now))
-                    not_due = sorted(later, key=lambda i: (i.date, i.slug))
+                    ordered = unique_newest_first([summaries[p] for p in paths])
+                    _check_translations(ordered)
+                    due = [s for s in ordered if _due(s, now)]
+                    not_due = sorted((s for s in ordered if not _due(s, now)), key=lambda s: (s.date, s.slug))
                     store = _Documents(cache, last, out, staging, made, records) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
                     written.update(_site_files(config, due, store, environment, workers, tmp, bodies))
@@ -794,17 +888,21 @@ def _build(
                 cache.prune(keys, store.used if store else ())
     finally:
         workers.close()
-    issues = tuple(s.listing for s in due)
     return BuildResult(
-        out=out, issues=issues, files=len(written), rendered=rendered, parsed=parsed, not_due=tuple(not_due)
+        out=out,
+        files=len(written),
+        rendered=rendered,
+        parsed=parsed,
+        not_due=tuple(s.listing for s in not_due),
+        listed=tuple(due),
     )
 
 
-def _check_translations(issues: Sequence[Issue]) -> None:
+def _check_translations(issues: Sequence[_Summary]) -> None:
     """Every translation named by slug is an issue here (else its link would lead nowhere)."""
     slugs = {i.slug for i in issues}
     for issue in issues:
-        for t in issue.article.translations:
+        for t in issue.translations:
             if not t.is_url and t.target not in slugs:
                 raise NewsletterError(
                     f"translations: {t.language}: no issue has the slug {t.target!r}; "
@@ -827,14 +925,14 @@ def _site_files(
     each written by the process that made it: no document is sent between processes."""
     from .outputs.feeds import Document, edition_documents, feed_documents
 
-    entries = [s.entry for s in due if s.entry is not None]
+    entries = [s for s in due if s.key]  # feed entries, read only for a document made
     cache = store.cache if store is not None else None
     documents = feed_documents(config.site, entries, cache, bodies=bodies)
     documents |= edition_documents(config.site, entries, cache, bodies=bodies)
     documents["index.html"] = _index(config, due, store, environment)
     if config.site.multilingual:  # each edition's own archive
         for language in config.site.languages:
-            own = [s for s in due if s.listing.language == language]
+            own = [s for s in due if s.language == language]
             path = config.site.edition_path(language) + "index.html"
             documents[path] = _index(config, own, store, environment, language)
     documents[".nojekyll"] = Document(bytes, data=b"")
@@ -877,11 +975,11 @@ def _index(
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
         key = digest(f"{language or ''}index.html", environment, *(s.listing_key for s in due))
-    listings = [s.listing for s in due]
 
     def make() -> bytes:
         from .outputs.site import render_index  # only for a listing made: most edits keep them
 
+        listings = [s.listing for s in due]
         return render_index(config.site, listings, config.templates_dir, language).encode()
 
     return Document(make, key or None)

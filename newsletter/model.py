@@ -208,6 +208,11 @@ class Article:
         return shown(self.image)
 
 
+def aware(when: dt.datetime) -> dt.datetime:
+    """`when` with an offset, as feeds need one: a naive time from a careless source is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class Issue:
     """One newsletter issue: an article plus its publication metadata.

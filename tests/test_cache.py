@@ -308,13 +308,44 @@ def _parts(root: Path, *, bodies: bool) -> dict[str, Any]:
     return {key: value for part in parts for key, value in part.items()}
 
 
+def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What orders and keys an issue is read with its record; its listing and feed entry only
+    for a feed page or listing that is made (or when `issues` is asked for)."""
+    _paged(root)  # feed pages of two entries: the oldest two issues make archive page 1
+    read: list[str] = []
+    real = build_module._Summary._unpickled
+
+    def reading(self: Any) -> Any:
+        if isinstance(self._kept, bytes):
+            read.append(Path(self.source_path).name)
+        return real(self)
+
+    monkeypatch.setattr(build_module._Summary, "_unpickled", reading)
+    config = load_config(root)
+    result = build(config, root / "public", jobs=1)  # one process: every read is seen here
+    assert result.rendered == 0 and result.count == ISSUES and read == []
+    paths = issue_paths(root)  # named by date: the oldest first
+    with paths[0].open("a", encoding="utf-8") as f:  # its body's end: its listing stays the same
+        f.write("\nEin Absatz mehr.\n")
+    assert build(config, root / "public", jobs=1).rendered == 1
+    assert sorted(read) == sorted(p.name for p in paths[:2])  # those of archive page 1
+    read.clear()
+    issues = result.issues  # read when asked for, newest first
+    assert [i.source_path for i in issues] == [str(p) for p in reversed(paths)]
+    assert len(read) == ISSUES and result.issues is issues
+    assert build_module._summary_from(b"not a record") is None
+    assert build_module._summary_from(pickle.dumps(("an older format", issues[0]))) is None
+
+
 def test_a_build_reads_no_feed_entry_body_it_does_not_need(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every build reads the manifest's records; the entries' bodies after them in each shard
     are read only for a feed document that is made."""
-    summaries = [pickle.loads(data) for _, data in _parts(root, bodies=False).values() if data]
-    entries = [summary.entry for summary in summaries if summary.entry]
+    summaries = [build_module._summary_from(data) for _, data in _parts(root, bodies=False).values() if data]
+    entries = [summary.entry for summary in summaries if summary and summary.entry]
     assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
     kept = _parts(root, bodies=True)
     assert sorted(kept) == sorted(e.key for e in entries) and all(kept.values())

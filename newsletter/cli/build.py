@@ -85,8 +85,8 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
 
     result = build(load_config(config_path), out, use_cache=not no_cache, jobs=jobs)
     click.echo(
-        f"built {len(result.issues)} issue(s), {result.files} files into {out}/ "
-        f"({result.rendered} rendered, {len(result.issues) - result.rendered} from the cache)"
+        f"built {result.count} issue(s), {result.files} files into {out}/ "
+        f"({result.rendered} rendered, {result.count - result.rendered} from the cache)"
     )
     click.echo(f"open {out / 'index.html'} (or run `newsletter preview`)")
     may_exit_quickly()  # every file is closed and every worker joined: nothing left to free

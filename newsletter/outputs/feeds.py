@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .. import __version__
-from ..model import Issue, Language, Person, Site
+from ..model import Issue, Language, Person, Site, aware
 from ..xmltext import xml_safe
 from .labels import Labels, labels_for
 
@@ -75,23 +75,52 @@ class FeedEntry:
 
     @property
     def published(self) -> dt.datetime:
-        return _aware(self.issue.date)
+        return aware(self.issue.date)
+
+    # what `Entry` asks of it
+    @property
+    def id(self) -> str:
+        return self.issue.id
+
+    @property
+    def language(self) -> str:
+        return self.issue.language
+
+    def loaded(self) -> FeedEntry:
+        return self
 
     @property
     def updated(self) -> dt.datetime:
-        return _aware(self.issue.last_modified)
+        return aware(self.issue.last_modified)
+
+
+class Entry(Protocol):
+    """A feed entry as the documents holding it are ordered, split and keyed: a `FeedEntry`, or
+    one a build knows from the last build by these alone, and reads (`loaded`) only for a
+    document that is made."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def published(self) -> dt.datetime: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    def loaded(self) -> FeedEntry: ...
 
 
 #: The bodies of entries kept `apart`, by their key.
 Bodies = Callable[[str], bytes]
 
 
-def with_bodies(entries: Sequence[FeedEntry], bodies: Bodies | None) -> Sequence[FeedEntry]:
-    """`entries`, each with its body: those kept apart given theirs by `bodies` (without it,
-    such an entry stays apart, and making a document of it raises: `content_html`)."""
-    if bodies is None or not any(e.apart for e in entries):
-        return entries
-    return [replace(e, content=bodies(e.key), apart=False) if e.apart else e for e in entries]
+def with_bodies(entries: Sequence[Entry], bodies: Bodies | None) -> Sequence[FeedEntry]:
+    """`entries` read, each with its body: those kept apart given theirs by `bodies` (without
+    it, such an entry stays apart, and making a document of it raises: `content_html`)."""
+    loaded = [e.loaded() for e in entries]
+    if bodies is None or not any(e.apart for e in loaded):
+        return loaded
+    return [replace(e, content=bodies(e.key), apart=False) if e.apart else e for e in loaded]
 
 
 class DocumentStore(Protocol):
@@ -147,7 +176,7 @@ def render_edition_feeds(
 
 
 def edition_documents(
-    site: Site, entries: Sequence[FeedEntry], store: DocumentStore | None = None, bodies: Bodies | None = None
+    site: Site, entries: Sequence[Entry], store: DocumentStore | None = None, bodies: Bodies | None = None
 ) -> dict[str, Document]:
     """`render_edition_feeds`' documents, not yet made (see `feed_documents`)."""
     if not site.multilingual:
@@ -157,7 +186,7 @@ def edition_documents(
         edition = replace(
             site.for_edition(language), language=language, feed_id=site.edition_feed_id(language)
         )
-        own = [e for e in entries if e.issue.language == language]
+        own = [e for e in entries if e.language == language]
         documents |= feed_documents(edition, own, store, prefix=site.edition_path(language), bodies=bodies)
     return documents
 
@@ -209,7 +238,7 @@ def made(documents: dict[str, Document], store: DocumentStore | None) -> dict[st
 
 def feed_documents(
     site: Site,
-    entries: Sequence[FeedEntry],
+    entries: Sequence[Entry],
     store: DocumentStore | None = None,
     prefix: str = "",
     bodies: Bodies | None = None,
@@ -217,13 +246,13 @@ def feed_documents(
     """`render_feed_entries`' documents, each found in `store` or yet to be made (`made`).
     Entries kept apart get their bodies from `bodies` when a document holding them is made."""
     site = xml_safe(site)
-    items = sorted(entries, key=lambda e: (_aware(e.issue.date), e.issue.id), reverse=True)
+    items = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
     site_key = _site_key(site) if store is not None else None
 
     def document(
         path: str,
-        page: Sequence[FeedEntry],
+        page: Sequence[Entry],
         links: list[tuple[str, str]],
         make: Callable[[Sequence[FeedEntry]], bytes],
     ) -> Document:
@@ -288,11 +317,6 @@ def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]
     oldest_first = list(reversed(items[size:]))
     pages = [list(reversed(oldest_first[i : i + size])) for i in range(0, len(oldest_first), size)]
     return current, pages
-
-
-def _aware(when: dt.datetime) -> dt.datetime:
-    """Feeds need an offset; a naive time from a careless source is taken as UTC."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def _newest(items: Sequence[FeedEntry]) -> dt.datetime:

@@ -6,11 +6,30 @@ cache can check the set of issues without loading the parsers.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
 from ..errors import NewsletterError
-from ..model import Issue
 
 
-def unique_newest_first(issues: list[Issue]) -> list[Issue]:
+class Listed(Protocol):
+    """What orders issues and tells them apart: an `Issue`, or what a build keeps of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def date(self) -> dt.datetime: ...
+    @property
+    def source_path(self) -> str: ...
+
+
+L = TypeVar("L", bound=Listed)
+
+
+def unique_newest_first(issues: Sequence[L]) -> list[L]:
     """The issues newest first; two with the same id or slug are an error naming the file."""
     seen: dict[str, str] = {}
     for issue in issues:

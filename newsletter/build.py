@@ -260,6 +260,7 @@ class _Workers:
         self._pool: Executor | None = None
         self._aside: list[Child] = []
         self._ready: Child | None = None  # forked for `map(..., aside=True)` before its items were known
+        self._busy: Child | None = None  # rendering aside: its results not read yet
 
     def map(
         self, func: Callable[[list[T]], list[R]], items: Sequence[T], chunk: int, *, aside: bool = False
@@ -359,13 +360,21 @@ class _Workers:
             return _here(func, items)
         with contextlib.suppress(Exception):  # it died, or they cannot be sent: they run here
             ready.send((func, items))
+        self._busy = ready
 
         def results() -> Iterator[R]:
+            self._busy = None
             theirs = _result_of(ready)
             self._join_aside()
             yield from cast("list[list[R]]", theirs)[0] if theirs is not None else func(items)
 
         return results()
+
+    def meanwhile(self, work: Callable[[Callable[[], bool]], object]) -> None:
+        """While a process renders aside, `work(done)` here: work that may or may not be needed
+        later, which `done()` (its results have come) tells to stop. Nothing when none does."""
+        if self._busy is not None and not self._busy.done():
+            work(self._busy.done)
 
     def _join_aside(self) -> None:
         while self._aside:
@@ -522,6 +531,16 @@ class _Summary:
         """This issue as one not due now: without its feed entry."""
         head = (self.id, self.slug, self.date, self.language, self.source_path, self.translations)
         return _Summary((*head, self.listing_key, ""), self._kept)
+
+
+def _read_ahead(summaries: Sequence[_Summary], done: Callable[[], bool]) -> None:
+    """Unpickle `summaries`' listings and entries in order, until `done()`: time spent waiting
+    otherwise (the documents that hold them read them then without waiting, and so do the
+    processes forked to make them)."""
+    for i, summary in enumerate(summaries):
+        if i % 32 == 0 and done():
+            return
+        summary._unpickled()  # kept once read
 
 
 def _listing_key(listing: Issue) -> str:
@@ -851,6 +870,11 @@ def _build(
                         done = itertools.chain(done, workers.map(render, late, 8))
                     if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,
                         from .outputs import feedgen_fixes  # noqa: F401  (what they are made with)
+
+                        # and, while the edit is still rendering, the placed issues' listings and
+                        # entries the documents to make will need: the newest first (the feeds)
+                        ahead = sorted(summaries.values(), key=lambda s: s.published, reverse=True)
+                        workers.meanwhile(functools.partial(_read_ahead, ahead))
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):
                         summary = _summary_from(result.summary)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
@@ -50,6 +51,10 @@ class Child:
         if self.inbox >= 0:
             os.close(self.inbox)
             self.inbox = -1
+
+    def done(self) -> bool:
+        """Whether its result can be read now without waiting (or it ended without one)."""
+        return bool(select.select([self.results], [], [], 0)[0]) if self.results >= 0 else True
 
     def result(self) -> object:
         """What the child sent back; EOFError when it ended without (it died, or failed)."""

@@ -339,6 +339,22 @@ def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes
     assert build_module._summary_from(pickle.dumps(("an older format", issues[0]))) is None
 
 
+def test_listings_are_read_ahead_only_until_the_edit_is_rendered(root: Path) -> None:
+    """While the edit renders aside, the build reads the placed issues' listings ahead, newest
+    first, and stops as soon as the edit's results have come (`_read_ahead`)."""
+
+    def summaries() -> list[Any]:
+        records = _parts(root, bodies=False).values()
+        return [build_module._summary_from(data) for _, data in records if data]
+
+    unread = summaries()
+    build_module._read_ahead(unread, lambda: True)  # the results are there: nothing read
+    assert all(isinstance(s._kept, bytes) for s in unread)
+    build_module._read_ahead(unread, lambda: False)
+    assert len(unread) == ISSUES and all(isinstance(s._kept, tuple) for s in unread)
+    assert [s.listing for s in unread] == [s.listing for s in summaries()]
+
+
 def test_a_build_reads_no_feed_entry_body_it_does_not_need(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -127,3 +127,24 @@ def test_a_killed_child_is_waited_for() -> None:
         """
     )
     assert out.split() == ["all", "ended"]
+
+
+def test_a_child_is_done_when_its_result_can_be_read_without_waiting() -> None:
+    out = _alone(
+        """
+        import time
+        from newsletter.forked import fork, receive, send
+
+        c = fork(lambda inbox, results: send(results, receive(inbox)), inbox=True)
+        print(c.done())  # it waits for its work
+        c.send("back")
+        for _ in range(1000):
+            if c.done():
+                break
+            time.sleep(0.01)
+        print(c.done(), c.result())
+        c.join()
+        print(c.done())  # nothing left to read: done
+        """
+    )
+    assert out.split() == ["False", "True", "back", "True"]

@@ -307,11 +307,15 @@ class _Workers:
         shares = [list(range(i, len(tasks), jobs)) for i in range(jobs)]  # feed pages are alike
         children: list[tuple[Child, list[int]]] = []
         gc.freeze()  # the children's collections then leave the inherited objects' pages alone
+        here = list(shares[0])
         try:
             for share in shares[1:]:
-                children.append((fork(functools.partial(_run_share, tasks, share)), share))
+                try:
+                    children.append((fork(functools.partial(_run_share, tasks, share)), share))
+                except OSError:  # no process can be made now (a limit reached): its share runs here
+                    here += share
             out: list[object] = [None] * len(tasks)
-            for i in shares[0]:
+            for i in here:
                 out[i] = tasks[i]()
             for child, share in children:
                 theirs = _result_of(child)

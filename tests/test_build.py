@@ -206,8 +206,15 @@ from newsletter.errors import NewsletterError
 def fail():
     raise NewsletterError("the index template is broken", path="templates/site/index.html")
 
-if sys.argv[1] in ("order", "two"):
-    tasks = 9 if sys.argv[1] == "order" else 2
+if sys.argv[1] == "nofork":  # no process can be made: every task runs here, still in order
+    import newsletter.build
+
+    def fork(target):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    newsletter.build.fork = fork
+if sys.argv[1] in ("order", "two", "nofork"):
+    tasks = 2 if sys.argv[1] == "two" else 9
     results = _Workers(jobs=2).run_all([lambda i=i: f"{i} {os.getpid()}" for i in range(tasks)])
     print(*results, sep="\\n")
 else:  # eight tasks on two processes: the fourth is the forked process's
@@ -230,6 +237,12 @@ def test_tasks_run_side_by_side_in_forked_processes_and_answer_in_order() -> Non
     results = _run_all("order")
     assert [r.split()[0] for r in results] == [str(i) for i in range(9)]
     assert len({r.split()[1] for r in results}) == 2  # this process and one forked from it
+
+
+def test_tasks_run_here_when_no_process_can_be_forked() -> None:
+    results = _run_all("nofork")
+    assert [r.split()[0] for r in results] == [str(i) for i in range(9)]
+    assert {r.split()[1] for r in results} == {results[0].split()[1]}
 
 
 def test_two_tasks_are_split_between_two_processes() -> None:

@@ -507,7 +507,10 @@ class _Summary:
 
     def _unpickled(self) -> tuple[Issue, FeedEntry | None]:
         if isinstance(self._kept, bytes):
-            self._kept = cast("tuple[Issue, FeedEntry | None]", pickle.loads(self._kept))
+            try:
+                self._kept = cast("tuple[Issue, FeedEntry | None]", pickle.loads(self._kept))
+            except Exception:  # its record was whole (checked), so the cache is damaged
+                raise _CacheLost(self.source_path) from None
         return self._kept
 
     @property
@@ -656,8 +659,9 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     return out
 
 
-class _BodyLost(Exception):
-    """A feed entry's body kept by the last build cannot be read (its cache was damaged)."""
+class _CacheLost(Exception):
+    """What the last build kept of an issue cannot be read when a document needs it (a feed
+    entry's body, a listing): its cache was damaged."""
 
 
 @dataclass
@@ -675,7 +679,7 @@ class _Bodies:
     def __call__(self, key: str) -> bytes:
         body = self.get(key)
         if body is None:
-            raise _BodyLost(key)
+            raise _CacheLost(key)
         return body
 
 
@@ -807,7 +811,7 @@ def build(
     """
     try:
         return _build(config, out, now=now, use_cache=use_cache, jobs=jobs)
-    except _BodyLost:  # a damaged cache: nothing of this attempt was published; build it all
+    except _CacheLost:  # a damaged cache: nothing of this attempt was published; build it all
         if not use_cache:
             raise
         return _build(config, out, now=now, use_cache=False, jobs=jobs)

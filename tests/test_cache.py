@@ -391,6 +391,33 @@ def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
     assert rebuild(root)[1] == 0
 
 
+def test_a_listing_that_cannot_be_read_makes_the_build_render_everything(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A placed issue's listing is read only for a document made; one that then cannot be read
+    (its record whole, so the cache was damaged) makes the build start again without the cache."""
+    edited = issue_paths(root)[0]
+    real_from, real_build = build_module._summary_from, build_module._build
+    attempts: list[bool] = []
+
+    def damaged(data: object) -> Any:
+        summary = real_from(data)
+        if summary is not None and len(attempts) == 1 and summary.source_path != str(edited):
+            summary._kept = b"not a pickle"
+        return summary
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(kwargs["use_cache"])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_summary_from", damaged)
+    monkeypatch.setattr(build_module, "_build", counted)
+    edit(edited, "Genf")
+    result = build(load_config(root), root / "public", jobs=1)
+    assert attempts == [True, False] and result.rendered == ISSUES
+    assert tree_digest(root / "public") == full_build(root)
+
+
 def test_a_shard_keeps_its_bodies_and_a_record_without_one_is_left_out(tmp_path: Path) -> None:
     cache = cache_module.BuildCache(tmp_path / "cache")
     cache.folder.mkdir()

@@ -54,7 +54,11 @@ class Child:
 
     def done(self) -> bool:
         """Whether its result can be read now without waiting (or it ended without one)."""
-        return bool(select.select([self.results], [], [], 0)[0]) if self.results >= 0 else True
+        if self.results < 0:
+            return True
+        poll = select.poll()  # not select.select: that refuses a descriptor above 1023
+        poll.register(self.results, select.POLLIN)
+        return bool(poll.poll(0))
 
     def result(self) -> object:
         """What the child sent back; EOFError when it ended without (it died, or failed)."""
@@ -85,7 +89,13 @@ def fork(target: Callable[[int, int], None], *, inbox: bool = False) -> Child:
     for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written by both
         with contextlib.suppress(Exception):
             stream.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process can be made now (a limit reached): nothing is left open
+        for fd in (work_r, work_w, results_r, results_w):
+            if fd >= 0:
+                os.close(fd)
+        raise
     if pid == 0:  # the child
         code = 1
         try:

@@ -148,3 +148,24 @@ def test_a_child_is_done_when_its_result_can_be_read_without_waiting() -> None:
         """
     )
     assert out.split() == ["False", "True", "back", "True"]
+
+
+def test_a_fork_that_fails_leaves_no_pipe_open() -> None:
+    out = _alone(
+        """
+        import os
+        from newsletter import forked
+
+        def refused():
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        before = sorted(os.listdir("/proc/self/fd"))
+        forked.os.fork = refused
+        try:
+            forked.fork(lambda inbox, results: None, inbox=True)
+        except OSError as e:
+            print(type(e).__name__)
+        print(sorted(os.listdir("/proc/self/fd")) == before)
+        """
+    )
+    assert out.split() == ["BlockingIOError", "True"]

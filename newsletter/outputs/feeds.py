@@ -77,7 +77,11 @@ class FeedEntry:
     def published(self) -> dt.datetime:
         return aware(self.issue.date)
 
-    # what `Entry` asks of it
+    @property
+    def updated(self) -> dt.datetime:
+        return aware(self.issue.last_modified)
+
+    # what `Entry` asks of it, besides `key` and `published`
     @property
     def id(self) -> str:
         return self.issue.id
@@ -88,10 +92,6 @@ class FeedEntry:
 
     def loaded(self) -> FeedEntry:
         return self
-
-    @property
-    def updated(self) -> dt.datetime:
-        return aware(self.issue.last_modified)
 
 
 class Entry(Protocol):

@@ -505,7 +505,7 @@ class EntryBodies:
         self._shards: dict[str, dict[str, bytes]] = {}
 
     def get(self, key: str) -> bytes | None:
-        name = key[:2]
+        name = _shard_name(key)
         shard = self._shards.get(name)
         if shard is None:
             shard = self._shards[name] = self._read(name)
@@ -522,11 +522,17 @@ class EntryBodies:
 
 
 def _shards(records: dict[str, Record]) -> dict[str, dict[str, Record]]:
-    """Records grouped by the first two hex digits of their key: at most 256 shards."""
+    """Records grouped by their shard (`_shard_name`)."""
     shards: dict[str, dict[str, Record]] = {}
     for key, record in records.items():
-        shards.setdefault(key[:2], {})[key] = record
+        shards.setdefault(_shard_name(key), {})[key] = record
     return shards
+
+
+def _shard_name(key: str) -> str:
+    """The manifest shard a key's record (and its feed entry's body) is kept in: the key's first
+    two hex digits, so at most 256 shards."""
+    return key[:2]
 
 
 #: Bytes after each record's pickle: its CRC-32, so a record cut short or torn is a miss (a

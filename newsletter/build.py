@@ -903,7 +903,7 @@ def _build(
                     ordered = unique_newest_first([summaries[p] for p in paths])
                     _check_translations(ordered)
                     due = [s for s in ordered if _due(s, now)]
-                    not_due = sorted((s for s in ordered if not _due(s, now)), key=lambda s: (s.date, s.slug))
+                    not_due = [s for s in reversed(ordered) if not _due(s, now)]  # the oldest first
                     store = _Documents(cache, last, out, staging, made, records) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
                     written.update(_site_files(config, due, store, environment, workers, tmp, bodies))

@@ -7,6 +7,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -43,6 +45,23 @@ def make_newsletter(tmp_path: Path) -> Callable[[Iterable[Path]], Path]:
         return root
 
     return make
+
+
+def run_alone(code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """What `code` (with `args`) prints, run in an interpreter of its own, which must end
+    cleanly and say nothing on stderr. For what forks: the test process may have other tests'
+    threads (their servers), and a process with threads forks nothing. (A process such code
+    forks and leaves waiting would hold its output open: the timeout ends the wait.)"""
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env} if env else None,
+        timeout=120,
+    )
+    assert out.stderr == ""
+    return out.stdout
 
 
 def start_interruptible(args: list[str], **popen: object) -> subprocess.Popen[str]:

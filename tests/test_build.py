@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, tree_digest
+from conftest import DATA, ROOT, run_alone, tree_digest
 
 from newsletter import build as build_module
 from newsletter.build import build
@@ -226,11 +226,7 @@ else:  # eight tasks on two processes: the fourth is the forked process's
 
 
 def _run_all(case: str) -> list[str]:
-    # A process of its own: the test process may have threads (servers of other tests), and
-    # with threads run_all does not fork.
-    out = subprocess.run([sys.executable, "-c", _RUN_ALL, case], capture_output=True, text=True, check=True)
-    assert out.stderr == ""
-    return out.stdout.splitlines()
+    return run_alone(_RUN_ALL, case).splitlines()  # with other tests' threads run_all does not fork
 
 
 def test_tasks_run_side_by_side_in_forked_processes_and_answer_in_order() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, tree_digest
+from conftest import ROOT, run_alone, tree_digest
 
 from newsletter import build as build_module
 from newsletter import cache as cache_module
@@ -556,16 +556,8 @@ def _build_alone(
     pids = root.parent / "pids"
     pids.unlink(missing_ok=True)
     (root.parent / "ready").unlink(missing_ok=True)
-    out = subprocess.run(
-        [sys.executable, "-c", _BUILD_ALONE, str(root), str(pids), str(min_aside)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,  # a process of the build left waiting holds its output open
-    )
-    assert out.stderr == ""
-    return out.stdout.strip().split(maxsplit=2), pids.read_text().split() if pids.exists() else []
+    out = run_alone(_BUILD_ALONE, str(root), str(pids), str(min_aside), env=env)
+    return out.strip().split(maxsplit=2), pids.read_text().split() if pids.exists() else []
 
 
 def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:

@@ -1,26 +1,15 @@
 """Processes forked by the build: results come back whole, failures are told, nothing runs twice.
 
-Each test forks from a fresh interpreter of its own (`_alone`): the test process may have other
-tests' threads, and a threaded process must not fork."""
+Each test forks from a fresh interpreter of its own (`run_alone`): the test process may have
+other tests' threads, and a threaded process must not fork."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
-
-def _alone(code: str) -> str:
-    """What `code` prints, run in an interpreter of its own; it must end cleanly."""
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert out.stderr == ""
-    return out.stdout
+from conftest import run_alone
 
 
 def test_a_result_larger_than_a_pipe_comes_back_whole() -> None:
-    out = _alone(
+    out = run_alone(
         """
         import os
         from newsletter.forked import can_fork, fork, receive, send
@@ -40,7 +29,7 @@ def test_a_result_larger_than_a_pipe_comes_back_whole() -> None:
 
 
 def test_a_child_that_dies_or_fails_sends_nothing() -> None:
-    out = _alone(
+    out = run_alone(
         """
         import os
         from newsletter.forked import fork, send
@@ -65,7 +54,7 @@ def test_a_child_that_dies_or_fails_sends_nothing() -> None:
 def test_a_child_runs_none_of_the_parents_cleanup_and_writes_nothing_twice() -> None:
     """Whatever its function does, the child ends there: the parent's `finally` and `atexit`
     run once, and what the parent had buffered is written once."""
-    out = _alone(
+    out = run_alone(
         """
         import atexit
         from newsletter.forked import fork, send
@@ -87,7 +76,7 @@ def test_a_child_runs_none_of_the_parents_cleanup_and_writes_nothing_twice() -> 
 
 def test_a_child_waiting_for_work_ends_when_it_will_get_none() -> None:
     """Its inbox gives EOF once the parent closes it (or ends): it never waits for ever."""
-    out = _alone(
+    out = run_alone(
         """
         import os
         from newsletter.forked import fork, receive, send
@@ -111,7 +100,7 @@ def test_a_child_waiting_for_work_ends_when_it_will_get_none() -> None:
 
 
 def test_a_killed_child_is_waited_for() -> None:
-    out = _alone(
+    out = run_alone(
         """
         import os
         from newsletter.forked import fork, receive
@@ -130,7 +119,7 @@ def test_a_killed_child_is_waited_for() -> None:
 
 
 def test_a_child_is_done_when_its_result_can_be_read_without_waiting() -> None:
-    out = _alone(
+    out = run_alone(
         """
         import time
         from newsletter.forked import fork, receive, send
@@ -151,7 +140,7 @@ def test_a_child_is_done_when_its_result_can_be_read_without_waiting() -> None:
 
 
 def test_a_fork_that_fails_leaves_no_pipe_open() -> None:
-    out = _alone(
+    out = run_alone(
         """
         import os
         from newsletter import forked

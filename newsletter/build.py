@@ -462,17 +462,19 @@ class _Job:
 
 
 #: What `_Summary` reads with a record (its order: `_summary_bytes`).
-_Head = tuple[str, str, dt.datetime, str, str, "tuple[Translation, ...]", str, str]
+_Head = tuple[str, str, dt.datetime, str, str, "tuple[Translation, ...]", str, str, "str | None"]
 
 
 class _Summary:
     """What the build keeps of one issue once its files are written: what orders, checks and
-    keys its listings and its feed entry (`id` to `key`, unpickled with the record), and the
-    listing and feed entry themselves, unpickled only when asked for: a rebuild makes the few
-    documents an edit changes, and places the rest. Pickled by `_summary_bytes`."""
+    keys its listings and its feed entry (`id` to `key`), and its entry in the listings as
+    rendered with it (these unpickled with the record); the listing and feed entry themselves
+    are unpickled only when asked for: a rebuild makes the few documents an edit changes, and
+    places the rest. Pickled by `_summary_bytes`."""
 
     __slots__ = (
         "_kept",
+        "archive_item",
         "date",
         "id",
         "key",
@@ -491,6 +493,7 @@ class _Summary:
     translations: tuple[Translation, ...]
     listing_key: str  # a hash of `listing`: the index is made again only when one changes
     key: str  # the feed entry's; "" while the issue is not due (nothing of it is public)
+    archive_item: str | None  # `outputs.site.render_archive_item`'s; None while not due
 
     def __init__(self, head: _Head, kept: bytes | tuple[Issue, FeedEntry | None]):
         (
@@ -502,6 +505,7 @@ class _Summary:
             self.translations,
             self.listing_key,
             self.key,
+            self.archive_item,
         ) = head
         self._kept = kept  # pickled (listing, entry) until first asked for
 
@@ -537,13 +541,20 @@ class _Summary:
     def not_due(self) -> _Summary:
         """This issue as one not due now: without its feed entry."""
         head = (self.id, self.slug, self.date, self.language, self.source_path, self.translations)
-        return _Summary((*head, self.listing_key, ""), self._kept)
+        return _Summary((*head, self.listing_key, "", None), self._kept)
 
 
-def _read_ahead(summaries: Sequence[_Summary], done: Callable[[], bool]) -> None:
-    """Unpickle `summaries`' listings and entries in order, until `done()`: time spent waiting
-    otherwise (the documents that hold them read them then without waiting, and so do the
-    processes forked to make them)."""
+def _read_ahead(summaries: Sequence[_Summary], templates_dir: Path, done: Callable[[], bool]) -> None:
+    """Load the listings' template, then unpickle `summaries`' listings and entries in order,
+    until `done()`: time spent waiting otherwise (the documents made later find them ready, and
+    so do the processes forked to make them). The template first: an edit to a listed title
+    makes every listing again, which needs Jinja2 and no other issue's listing (only each
+    one's entry, kept rendered); one to a body makes a feed page, of a few issues' entries."""
+    if done():
+        return
+    from .outputs.site import ready_index
+
+    ready_index(templates_dir)
     for i, summary in enumerate(summaries):
         if i % 32 == 0 and done():
             return
@@ -554,9 +565,12 @@ def _listing_key(listing: Issue) -> str:
     return digest(pickle.dumps(listing, protocol=5))
 
 
-def _summary_bytes(listing: Issue, entry: FeedEntry | None, listing_key: str = "") -> bytes:
-    """What `_summary_from` reads: the head plain (strings, a date, the translations), then the
-    listing and entry pickled apart, so reading a record does not unpickle them."""
+def _summary_bytes(
+    listing: Issue, entry: FeedEntry | None, listing_key: str = "", archive_item: str | None = None
+) -> bytes:
+    """What `_summary_from` reads: the head plain (strings, a date, the translations, the
+    listing's entry), then the listing and entry pickled apart, so reading a record does not
+    unpickle them."""
     head: _Head = (
         listing.id,
         listing.slug,
@@ -566,19 +580,20 @@ def _summary_bytes(listing: Issue, entry: FeedEntry | None, listing_key: str = "
         listing.article.translations,
         listing_key,
         entry.key if entry is not None else "",
+        archive_item,
     )
     kept = pickle.dumps((listing, entry), protocol=pickle.HIGHEST_PROTOCOL)
     return pickle.dumps((_SUMMARY_FORMAT, head, kept), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-_SUMMARY_FORMAT = 2  # what a record holds of an issue; another is a cache miss
+_SUMMARY_FORMAT = 3  # what a record holds of an issue; another is a cache miss
 
 
 def _summary_from(data: object) -> _Summary | None:
     """The summary pickled in a record, or None (anything unreadable is a cache miss)."""
     try:
         form, head, kept = pickle.loads(data)  # type: ignore[arg-type]
-        if form != _SUMMARY_FORMAT or not isinstance(kept, bytes) or len(head) != 8:
+        if form != _SUMMARY_FORMAT or not isinstance(kept, bytes) or len(head) != 9:
             return None
         return _Summary(head, kept)
     except Exception:
@@ -636,7 +651,10 @@ def _due(issue: Issue | _Summary, now: dt.datetime | None) -> bool:
 
 def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     """Read, render and write each job's issue; only its summary goes back."""
+    if not jobs:  # nothing to render: nothing imported for it
+        return []
     from .outputs.feeds import feed_entry, without_body
+    from .outputs.site import render_archive_item
 
     config, root = context.config, context.root
     out = []
@@ -653,8 +671,11 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         entry = feed_entry(config.site, issue, config.templates_dir, key=rendered)
         if entry.issue == listing:  # one object for both: the manifest stores it once
             listing = entry.issue
+        item = render_archive_item(config.site, listing, config.templates_dir)
         # The body apart: the manifest, read whole by every build, stays small (`_Bodies`).
-        summary = _summary_bytes(listing, replace(entry, content=b"", apart=True), _listing_key(listing))
+        summary = _summary_bytes(
+            listing, replace(entry, content=b"", apart=True), _listing_key(listing), item
+        )
         out.append(_Done(summary, parsed, written, answers_made(), source, entry.content))
     return out
 
@@ -882,7 +903,7 @@ def _build(
                         # and, while the edit is still rendering, the placed issues' listings and
                         # entries the documents to make will need: the newest first (the feeds)
                         ahead = sorted(summaries.values(), key=lambda s: s.published, reverse=True)
-                        workers.meanwhile(functools.partial(_read_ahead, ahead))
+                        workers.meanwhile(functools.partial(_read_ahead, ahead, config.templates_dir))
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):
                         summary = _summary_from(result.summary)
@@ -1011,7 +1032,8 @@ def _index(
     def make() -> bytes:
         from .outputs.site import render_index  # only for a listing made: most edits keep them
 
-        listings = [s.listing for s in due]
-        return render_index(config.site, listings, config.templates_dir, language).encode()
+        # each issue's entry as rendered with it: its listing is read only by a template that
+        # lists more (an older project's)
+        return render_index(config.site, due, config.templates_dir, language).encode()
 
     return Document(make, key or None)

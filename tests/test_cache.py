@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -308,12 +309,8 @@ def _parts(root: Path, *, bodies: bool) -> dict[str, Any]:
     return {key: value for part in parts for key, value in part.items()}
 
 
-def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes(
-    root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What orders and keys an issue is read with its record; its listing and feed entry only
-    for a feed page or listing that is made (or when `issues` is asked for)."""
-    _paged(root)  # feed pages of two entries: the oldest two issues make archive page 1
+def _listings_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the sources whose listing and entry are unpickled from now on, in order."""
     read: list[str] = []
     real = build_module._Summary._unpickled
 
@@ -323,6 +320,16 @@ def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes
         return real(self)
 
     monkeypatch.setattr(build_module._Summary, "_unpickled", reading)
+    return read
+
+
+def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What orders and keys an issue is read with its record; its listing and feed entry only
+    for a feed page or listing that is made (or when `issues` is asked for)."""
+    _paged(root)  # feed pages of two entries: the oldest two issues make archive page 1
+    read = _listings_read(monkeypatch)
     config = load_config(root)
     result = build(config, root / "public", jobs=1)  # one process: every read is seen here
     assert result.rendered == 0 and result.count == ISSUES and read == []
@@ -339,6 +346,24 @@ def test_a_rebuild_reads_the_listings_and_entries_only_of_the_documents_it_makes
     assert build_module._summary_from(pickle.dumps(("an older format", issues[0]))) is None
 
 
+def test_an_edit_to_a_listed_title_makes_the_listings_without_reading_the_others(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each issue's entry in the listings is rendered with it and kept in its record: an edit
+    that changes one title makes every listing again from the kept entries, reading the
+    listings only of the feed page it is on."""
+    _paged(root)
+    read = _listings_read(monkeypatch)
+    paths = issue_paths(root)
+    text = paths[0].read_text(encoding="utf-8")
+    paths[0].write_text(re.sub(r'(?m)^title: "', 'title: "Neu: ', text, count=1), encoding="utf-8")
+    result = build(load_config(root), root / "public", jobs=1)
+    assert result.rendered == 1
+    assert sorted(read) == sorted(p.name for p in paths[:2])  # archive page 1's, for its feed
+    assert "Neu: " in (root / "public" / "index.html").read_text(encoding="utf-8")
+    assert tree_digest(root / "public") == full_build(root)
+
+
 def test_listings_are_read_ahead_only_until_the_edit_is_rendered(root: Path) -> None:
     """While the edit renders aside, the build reads the placed issues' listings ahead, newest
     first, and stops as soon as the edit's results have come (`_read_ahead`)."""
@@ -348,9 +373,9 @@ def test_listings_are_read_ahead_only_until_the_edit_is_rendered(root: Path) -> 
         return [build_module._summary_from(data) for _, data in records if data]
 
     unread = summaries()
-    build_module._read_ahead(unread, lambda: True)  # the results are there: nothing read
+    build_module._read_ahead(unread, root / "templates", lambda: True)  # the results are there: nothing read
     assert all(isinstance(s._kept, bytes) for s in unread)
-    build_module._read_ahead(unread, lambda: False)
+    build_module._read_ahead(unread, root / "templates", lambda: False)
     assert len(unread) == ISSUES and all(isinstance(s._kept, tuple) for s in unread)
     assert [s.listing for s in unread] == [s.listing for s in summaries()]
 

@@ -65,6 +65,23 @@ def test_bad_source_one_line_exit_1_public_unchanged(make_newsletter: MakeNewsle
     assert tree_digest(root / "public") == before
 
 
+@pytest.mark.parametrize("template", ["site/index.html", "site/_archive_item.html", "email/issue.mjml"])
+def test_a_broken_template_is_one_line_exit_1_public_unchanged(
+    make_newsletter: MakeNewsletter, template: str
+) -> None:
+    root = make_newsletter([FRENCH])
+    assert run(root, "build", "--out", str(root / "public"))[0] == 0
+    before = tree_digest(root / "public")
+    path = root / "templates" / template
+    path.write_text(path.read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
+    code, out, err = run(root, "build", "--out", str(root / "public"))
+    assert code == 1 and "Traceback" not in err + out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"error: {path}:") and "template error" in lines[0]
+    assert tree_digest(root / "public") == before
+
+
 def test_huge_source_is_refused(make_newsletter: MakeNewsletter) -> None:
     root = make_newsletter([FRENCH])
     assert run(root, "build", "--out", str(root / "public"))[0] == 0

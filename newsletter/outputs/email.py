@@ -16,14 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateNotFound,
-    TemplateSyntaxError,
-)
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from mjml import mjml2html
 
@@ -47,7 +40,7 @@ from .content import (
 )
 from .labels import labels_for
 from .labels import social_label as social_label
-from .templates import template_bytecode
+from .templates import render_template, template_bytecode
 
 #: The template every issue email starts from, inside `templates_dir/email/`.
 ISSUE_TEMPLATE = "issue.mjml"
@@ -211,22 +204,8 @@ def render_mjml(site: Site, issue: Issue, templates_dir: Path) -> str:
     otherwise refuse a stray U+FFFE as a broken template."""
     site, issue = xml_safe(site), xml_safe(issue)
     templates = email_templates(templates_dir)
-    try:
-        template = templates.env.get_template(ISSUE_TEMPLATE)
-        return template.render(email_context(site, issue, templates_dir))
-    except TemplateNotFound as e:
-        raise NewsletterError(
-            f"email template {e.name} is missing; restore it from the project skeleton",
-            path=str(templates.folder / str(e.name)),
-        ) from None
-    except TemplateSyntaxError as e:
-        raise NewsletterError(
-            f"email template error: {e.message}", path=e.filename or str(templates.folder), line=e.lineno
-        ) from None
-    except TemplateError as e:
-        raise NewsletterError(
-            f"email template error: {e.message}", path=str(templates.folder / ISSUE_TEMPLATE)
-        ) from None
+    context = email_context(site, issue, templates_dir)
+    return render_template(templates.env, templates.folder, ISSUE_TEMPLATE, context, "email")
 
 
 # How mjml-python hides <mj-preview>: white 1px text. SpamAssassin scores text in the background's

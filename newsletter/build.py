@@ -900,8 +900,8 @@ def _build(
                     if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,
                         from .outputs import feedgen_fixes  # noqa: F401  (what they are made with)
 
-                        # and, while the edit is still rendering, the placed issues' listings and
-                        # entries the documents to make will need: the newest first (the feeds)
+                        # and, while the edit is still rendering, the listing's template and the
+                        # placed issues' listings and entries: the newest first (the feeds)
                         ahead = sorted(summaries.values(), key=lambda s: s.published, reverse=True)
                         workers.meanwhile(functools.partial(_read_ahead, ahead, config.templates_dir))
                     rendered = parsed = 0

@@ -110,7 +110,7 @@ def render_issue_page(site: Site, issue: Issue, templates_dir: Path) -> str:
 ARCHIVE_ITEM = "_archive_item.html"
 
 
-class Listed(Protocol):
+class ListedIssue(Protocol):
     """An issue in a listing: its language, the issue without its body (read only when a
     template asks for more than the entry), and its entry as rendered with it, if it was."""
 
@@ -128,7 +128,7 @@ class _Item:
 
     __slots__ = ("_listed", "_site", "_templates_dir", "labels")
 
-    def __init__(self, listed: Listed, site: Site, templates_dir: Path, labels: Labels):
+    def __init__(self, listed: ListedIssue, site: Site, templates_dir: Path, labels: Labels):
         self._listed, self._site, self._templates_dir, self.labels = listed, site, templates_dir, labels
 
     @property
@@ -183,7 +183,7 @@ def ready_index(templates_dir: Path) -> None:
 
 
 def render_index(
-    site: Site, issues: Sequence[Issue | Listed], templates_dir: Path, language: str | None = None
+    site: Site, issues: Sequence[Issue | ListedIssue], templates_dir: Path, language: str | None = None
 ) -> str:
     """The archive listing, newest first: of every issue, or with `language` of one edition's
     (its page at `site.edition_path(language)`). Each issue's entry is the one rendered with

@@ -10,9 +10,10 @@ from the last output into the new folder (a reused folder often holds those very
 already, and then nothing is written at all), and what the feeds and the index need of it
 comes from its summary in the cache's manifest: what orders and keys it, and its entry in the
 listings as rendered with it, are read with its record; its listing and feed entry only for a
-feed document that is made (and the entry's body, kept apart in the manifest, likewise). Of the files made from all issues together,
-a feed document whose entries did not change (an RFC 5005 archive page, often the current
-feeds too) and the index, when no listed title, summary or date changed, are not made again:
+feed document that is made (and the entry's body, kept apart in the manifest, likewise). Of
+the files made from all issues together, a feed document whose entries did not change (an
+RFC 5005 archive page, often the current feeds too) and the index, when no listed title,
+summary or date changed, are not made again:
 the manifest records them too, so the last output's file is placed as an issue's is (kept or
 linked, neither read nor written), else their bytes are taken from the cache.
 

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from .atomic import Staging, atomic_folder, prune_tree
 from .cache import (
+    DOCUMENT,
     BuildCache,
     EntryBodies,
     Record,
@@ -730,11 +731,6 @@ def _place(files: dict[str, tuple[str, int]], root: Path, made: set[str], reused
     return linked
 
 
-#: Before a document's key in the manifest: its records share one shard ("do"; an issue's keys
-#: are hex), so an edit that changes the feeds rewrites that shard, not one per document.
-_DOCUMENT = "document:"
-
-
 @dataclass
 class _Documents:
     """The last output's records of the feed documents and listings, and the cache they are kept in.
@@ -752,12 +748,13 @@ class _Documents:
     made: set[str]
     records: dict[str, Record]
     used: list[str] = field(default_factory=list)
+    _by_path: dict[str, Record] | None = None  # the last output's documents' records, by path
 
     def place(self, rel: str, key: str) -> bool:
         """Whether the document `key` now stands at `rel` in the staging folder, the very file
         the last output recorded: kept in place, or linked from the last output."""
         self.used.append(key)
-        record = self.last.get(_DOCUMENT + key)
+        record = self.last.get(DOCUMENT + key)
         try:
             if record is None or list(record[0]) != [rel]:
                 return False
@@ -767,13 +764,38 @@ class _Documents:
         if found is None:
             return False
         files, _, in_place = found
-        self.records[_DOCUMENT + key] = _placed(record, files, in_place, self.staging, self.made)
+        self.records[DOCUMENT + key] = _placed(record, files, in_place, self.staging, self.made)
         return True
 
-    def wrote(self, rel: str, key: str | None, written: tuple[int, int, int]) -> None:
-        """`rel` was written now with `written` (its record): kept for the next build."""
+    def wrote(
+        self, rel: str, key: str | None, written: tuple[int, int, int], entry_keys: Sequence[str] = ()
+    ) -> None:
+        """`rel` was written now with `written` (its record), holding the entries of
+        `entry_keys`: kept for the next build."""
         if key:
-            self.records[_DOCUMENT + key] = ({rel: written}, b"")
+            self.records[DOCUMENT + key] = ({rel: written}, "\n".join(entry_keys).encode())
+
+    def last_version(self, rel: str) -> tuple[str, list[str]] | None:
+        """Where the last output's document at `rel` stands as it was recorded (in the reused
+        folder or the last output), and the keys of the entries it held; None if it is not
+        there so, or its record names none."""
+        if self._by_path is None:
+            self._by_path = {}
+            for key, record in self.last.items():
+                if key.startswith(DOCUMENT):
+                    with contextlib.suppress(Exception):  # malformed: not used
+                        (path,) = record[0]
+                        self._by_path[path] = record
+        kept = self._by_path.get(rel)
+        if kept is None or not kept[1]:
+            return None
+        found = _found(kept, self.out, self.staging)
+        if found is None:
+            return None
+        try:
+            return found[0][rel][0], bytes(kept[1]).decode().split("\n")
+        except Exception:  # malformed: made whole
+            return None
 
 
 def _found(
@@ -991,7 +1013,7 @@ def _site_files(
             documents[path] = _index(config, own, store, environment, language)
     documents[".nojekyll"] = Document(bytes, data=b"")
     todo: list[Callable[[], object]] = []
-    made: list[tuple[str, str | None]] = []
+    made: list[tuple[str, Document]] = []
     for rel, document in documents.items():
         if store is not None and document.key and store.place(rel, document.key):
             continue
@@ -999,20 +1021,28 @@ def _site_files(
         if data is not None:
             written = file_record(_write(root, rel, data))
             if store is not None:
-                store.wrote(rel, document.key, written)
+                store.wrote(rel, document.key, written, document.entry_keys)
         else:
-            todo.append(functools.partial(_make_document, root, rel, document, cache))
-            made.append((rel, document.key))
-    for (rel, key), result in zip(made, workers.run_all(todo), strict=True):
+            # a feed page that holds an edited issue is made from its last version (`splice`)
+            last = store.last_version(rel) if store is not None and document.splice else None
+            todo.append(functools.partial(_make_document, root, rel, document, cache, last))
+            made.append((rel, document))
+    for (rel, document), result in zip(made, workers.run_all(todo), strict=True):
         if store is not None:
-            store.wrote(rel, key, cast("tuple[int, int, int]", result))
+            store.wrote(rel, document.key, cast("tuple[int, int, int]", result), document.entry_keys)
     return list(documents)
 
 
 def _make_document(
-    root: Path, rel: str, document: Document, cache: BuildCache | None
+    root: Path, rel: str, document: Document, cache: BuildCache | None, last: tuple[str, list[str]] | None
 ) -> tuple[int, int, int]:
-    return file_record(_write(root, rel, document.made(cache)))
+    """Make `document` and write it at `rel`; from its last version where there is one (read
+    before it is written over: a reused folder may hold it at `rel`)."""
+    previous = None
+    if last is not None:
+        with contextlib.suppress(OSError):
+            previous = (Path(last[0]).read_bytes(), last[1])
+    return file_record(_write(root, rel, document.made(cache, previous)))
 
 
 def _index(

@@ -310,8 +310,14 @@ def rendered_key(environment: str, source: str) -> str:
 
 
 #: One issue's rendered files: relative output path -> (size, mtime_ns, inode), and its summary
-#: as the build pickled it (unpickled only when used, never pickled again while unchanged).
+#: as the build pickled it (unpickled only when used, never pickled again while unchanged). A
+#: feed document's or listing's: its one file, and what the build keeps of what it holds.
 Record = tuple[dict[str, tuple[int, int, int]], bytes]
+
+#: Before a feed document's or listing's key in the manifest (an issue's key is hex): their
+#: records share one shard ("do"), so an edit that changes the feeds rewrites that shard, not
+#: one per document; and no feed entry's body goes with them.
+DOCUMENT = "document:"
 
 
 def file_record(st: os.stat_result) -> tuple[int, int, int]:
@@ -435,7 +441,7 @@ class BuildCache:
                 continue
             shard, kept = {}, {}
             for key, record in sorted(new[name].items()):
-                if record[1]:  # an issue's: its body goes with it
+                if record[1] and not key.startswith(DOCUMENT):  # an issue's: its body goes with it
                     body = bodies(key)
                     if body is None:
                         lost.add(key)

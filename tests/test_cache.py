@@ -29,6 +29,7 @@ from newsletter.cache import CACHE_PATH
 from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
+from newsletter.outputs import feeds as feeds_module
 from newsletter.outputs import labels as labels_module
 from newsletter.outputs import site as site_module
 from newsletter.sources import markdown as markdown_module
@@ -309,6 +310,16 @@ def _parts(root: Path, *, bodies: bool) -> dict[str, Any]:
     return {key: value for part in parts for key, value in part.items()}
 
 
+def _issue_summaries(root: Path) -> list[Any]:
+    """The summaries in the manifest's issue records (not those of the feed documents)."""
+    records = _parts(root, bodies=False).items()
+    return [
+        build_module._summary_from(data)
+        for key, (_, data) in records
+        if data and not key.startswith(cache_module.DOCUMENT)
+    ]
+
+
 def _listings_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the sources whose listing and entry are unpickled from now on, in order."""
     read: list[str] = []
@@ -364,20 +375,44 @@ def test_an_edit_to_a_listed_title_makes_the_listings_without_reading_the_others
     assert tree_digest(root / "public") == full_build(root)
 
 
+def test_an_edits_feed_pages_are_made_from_their_last_version(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed page that holds an edited issue is made from its last version: the entries that
+    did not change are taken from it, only the edited one is written. The manifest keeps which
+    entries each page holds, so every later edit does the same; the output is a full build's."""
+    _paged(root)  # feed pages of two entries: the oldest two issues make archive page 1
+    written: list[tuple[str, int]] = []
+    real = feeds_module._atom
+
+    def atom(site: Any, items: Any, self_path: str, *args: Any, **kwargs: Any) -> bytes:
+        written.append((self_path, len(items)))
+        return real(site, items, self_path, *args, **kwargs)
+
+    monkeypatch.setattr(feeds_module, "_atom", atom)
+    paths = issue_paths(root)
+    for old, place in (("Washington", "Genf"), ("Genf", "Bern")):  # the oldest issue's body, twice
+        paths[0].write_text(paths[0].read_text(encoding="utf-8").replace(old, place), encoding="utf-8")
+        written.clear()
+        assert build(load_config(root), root / "public", jobs=1).rendered == 1
+        # its archive page, the site's and its edition's: of their two entries, the edited one
+        assert ("archive/1.atom", 1) in written and all(n == 1 for _, n in written)
+        assert all(path.endswith("archive/1.atom") for path, _ in written)
+        monkeypatch.setattr(feeds_module, "_atom", real)
+        assert tree_digest(root / "public") == full_build(root, f"full-{place}")
+        monkeypatch.setattr(feeds_module, "_atom", atom)
+
+
 def test_listings_are_read_ahead_only_until_the_edit_is_rendered(root: Path) -> None:
     """While the edit renders aside, the build reads the placed issues' listings ahead, newest
     first, and stops as soon as the edit's results have come (`_read_ahead`)."""
 
-    def summaries() -> list[Any]:
-        records = _parts(root, bodies=False).values()
-        return [build_module._summary_from(data) for _, data in records if data]
-
-    unread = summaries()
+    unread = _issue_summaries(root)
     build_module._read_ahead(unread, root / "templates", lambda: True)  # the results are there: nothing read
     assert all(isinstance(s._kept, bytes) for s in unread)
     build_module._read_ahead(unread, root / "templates", lambda: False)
     assert len(unread) == ISSUES and all(isinstance(s._kept, tuple) for s in unread)
-    assert [s.listing for s in unread] == [s.listing for s in summaries()]
+    assert [s.listing for s in unread] == [s.listing for s in _issue_summaries(root)]
 
 
 def test_a_build_reads_no_feed_entry_body_it_does_not_need(
@@ -385,7 +420,7 @@ def test_a_build_reads_no_feed_entry_body_it_does_not_need(
 ) -> None:
     """Every build reads the manifest's records; the entries' bodies after them in each shard
     are read only for a feed document that is made."""
-    summaries = [build_module._summary_from(data) for _, data in _parts(root, bodies=False).values() if data]
+    summaries = _issue_summaries(root)
     entries = [summary.entry for summary in summaries if summary and summary.entry]
     assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
     kept = _parts(root, bodies=True)

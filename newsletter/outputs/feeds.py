@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 import html
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -204,16 +205,26 @@ def render_feed_entries(
     return made(feed_documents(site, entries, store, prefix), store)
 
 
+#: A document's last version: its bytes, and the keys of the entries it held, in order.
+Last = tuple[bytes, Sequence[str]]
+
+
 @dataclass
 class Document:
     """One file made from many issues (a feed document, an archive listing): how to make its
     bytes, and the key it is stored by (None: made every time). Nothing is read from the store
     until asked (`found`): a build may not need the bytes at all (build.py places the file the
-    last output has)."""
+    last output has).
+
+    An Atom document also names the entries it holds (`entry_keys`, kept with its record), and
+    can be made from its last version (`splice`): the entries that did not change are taken
+    from it as they are, and only the others are written (None when that cannot be done)."""
 
     make: Callable[[], bytes]
     key: str | None = None
     data: bytes | None = None
+    entry_keys: tuple[str, ...] = ()
+    splice: Callable[[bytes, Sequence[str]], bytes | None] | None = None
 
     def found(self, store: DocumentStore | None) -> bytes | None:
         """Its bytes if known: given, or made before and found in `store` by its key."""
@@ -221,11 +232,14 @@ class Document:
             self.data = store.document(self.key)
         return self.data
 
-    def made(self, store: DocumentStore | None) -> bytes:
-        """Its bytes: as found, or made now and stored by its key."""
+    def made(self, store: DocumentStore | None, last: Last | None = None) -> bytes:
+        """Its bytes: as found, or made now (from `last`, its last version, where it can be)
+        and stored by its key."""
         data = self.found(store)
         if data is None:
-            data = self.data = self.make()
+            if last is not None and self.splice is not None:
+                data = self.splice(*last)
+            data = self.data = data if data is not None else self.make()
             if store is not None and self.key:
                 store.store_document(self.key, data)
         return data
@@ -255,20 +269,23 @@ def feed_documents(
         page: Sequence[Entry],
         links: list[tuple[str, str]],
         make: Callable[[Sequence[FeedEntry]], bytes],
+        atom: _AtomOf | None = None,
     ) -> Document:
-        keys = [e.key for e in page]
-        key = _document_key(site_key, path, links, keys) if site_key is not None and all(keys) else None
-        return Document(lambda: make(with_bodies(page, bodies)), key)
+        keys = tuple(e.key for e in page)
+        key = _document_key(site_key, path, links, list(keys)) if site_key is not None and all(keys) else None
+        if atom is None or not all(keys):  # made whole every time
+            return Document(lambda: make(with_bodies(page, bodies)), key)
+        splice = functools.partial(_spliced, atom, page, bodies)
+        return Document(lambda: make(with_bodies(page, bodies)), key, entry_keys=keys, splice=splice)
+
+    def atom(path: str, links: list[tuple[str, str]], archive: bool) -> _AtomOf:
+        return functools.partial(_atom, site, self_path=path, history=links, archive=archive, home=prefix)
 
     documents: dict[str, Document] = {}
     atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
     newest_page = [("prev-archive", prefix + archive_path(len(pages)))] if pages else []
-    documents[atom_path] = document(
-        atom_path,
-        current,
-        newest_page,
-        lambda page: _atom(site, page, atom_path, newest_page, archive=False, home=prefix),
-    )
+    current_atom = atom(atom_path, newest_page, False)
+    documents[atom_path] = document(atom_path, current, newest_page, current_atom, current_atom)
     for number, page in enumerate(pages, start=1):
         links = [("current", atom_path)]
         if number > 1:
@@ -276,21 +293,62 @@ def feed_documents(
         if number < len(pages):
             links.append(("next-archive", prefix + archive_path(number + 1)))
         path = prefix + archive_path(number)
-        documents[path] = document(
-            path,
-            page,
-            links,
-            functools.partial(_archive_page, site, path=path, links=links, home=prefix),
-        )
+        archive_atom = atom(path, links, True)
+        documents[path] = document(path, page, links, archive_atom, archive_atom)
     documents[rss_path] = document(rss_path, current, [], lambda page: _rss(site, page, prefix))
     documents[json_path] = document(json_path, current, [], lambda page: _json_feed(site, page, prefix))
     return documents
 
 
-def _archive_page(
-    site: Site, page: Sequence[FeedEntry], *, path: str, links: list[tuple[str, str]], home: str
-) -> bytes:
-    return _atom(site, page, path, links, archive=True, home=home)
+class _AtomOf(Protocol):
+    """An Atom document of `items`, dated `updated` (by default the newest item's)."""
+
+    def __call__(self, items: Sequence[FeedEntry], *, updated: dt.datetime | None = None) -> bytes: ...
+
+
+# Where a pretty-printed Atom document's entries stand: each a line at depth one, from its start
+# tag to its end tag. Not inside one: text and attribute values write "<" as "&lt;".
+_ENTRY_START = b"\n  <entry"
+_ENTRY_END = b"</entry>\n"
+
+
+def _entries_of(document: bytes) -> tuple[bytes, list[bytes], bytes] | None:
+    """(what comes before the entries, each entry, what comes after) of an Atom document made
+    by `_atom`; None when it has no entry."""
+    starts: list[int] = []
+    at = document.find(_ENTRY_START)
+    while at >= 0:
+        starts.append(at + 1)
+        at = document.find(_ENTRY_START, at + 1)
+    end = document.find(_ENTRY_END, starts[-1]) if starts else -1
+    if end < 0:
+        return None
+    bounds = [*starts, end + len(_ENTRY_END)]
+    entries = [document[a:b] for a, b in itertools.pairwise(bounds)]
+    return document[: starts[0]], entries, document[bounds[-1] :]
+
+
+def _spliced(
+    atom: _AtomOf, page: Sequence[Entry], bodies: Bodies | None, last: bytes, last_keys: Sequence[str]
+) -> bytes | None:
+    """The Atom document of `page` from `last`, its last version, whose entries were those of
+    `last_keys`: each entry still in the page taken from it as it is, only the others written
+    (in a document of their own, made as the whole one would be and dated as it is, whose
+    entries and what stands around them are taken). None when that cannot be: `last` is not
+    such a document, or no entry changed (what changed is around them: make it whole)."""
+    parts = _entries_of(last)
+    if parts is None or len(parts[1]) != len(last_keys):
+        return None
+    kept = dict(zip(last_keys, parts[1], strict=True))
+    new = [e for e in page if e.key not in kept]
+    if not new:
+        return None
+    made = _entries_of(atom(with_bodies(new, bodies), updated=_newest([e.loaded() for e in page])))
+    if made is None or len(made[1]) != len(new):
+        return None
+    before, written, after = made
+    fresh = dict(zip((e.key for e in new), written, strict=True))
+    return before + b"".join(kept.get(e.key) or fresh[e.key] for e in page) + after
 
 
 def _site_key(site: Site) -> hashlib.blake2b:
@@ -347,10 +405,11 @@ def _atom(
     *,
     archive: bool,
     home: str = "",
+    updated: dt.datetime | None = None,
 ) -> bytes:
     from . import feedgen_fixes as fx  # feedgen and lxml: only when a feed is made
 
-    fg = fx.new_feed(_newest(items), archive=archive)
+    fg = fx.new_feed(_newest(items) if updated is None else updated, archive=archive)
     fg.id(site.feed_id)
     fg.title(site.title)
     if site.subtitle:

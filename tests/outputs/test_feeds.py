@@ -15,8 +15,15 @@ import pytest
 from lxml import etree
 from reader import UpdatedFeed, make_reader
 
-from newsletter.model import Issue, Site
-from newsletter.outputs.feeds import archive_path, feed_entry, render_feed_entries, render_feeds
+from newsletter.model import Image, Issue, Site
+from newsletter.outputs.feeds import (
+    Document,
+    archive_path,
+    feed_documents,
+    feed_entry,
+    render_feed_entries,
+    render_feeds,
+)
 from newsletter.xmltext import xml_text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -534,3 +541,52 @@ def test_feeds_name_the_websub_hub_only_when_configured(site: Site, series: Seri
     assert json.loads(files["feed.json"])["hubs"] == [{"type": "WebSub", "url": hub}]
     assert "hub" not in feed_links(files[archive_path(1)])
     assert files[archive_path(1)] == plain[archive_path(1)]
+
+
+def test_a_feed_page_made_from_its_last_version_is_the_page_made_whole(
+    site: Site, series: Series, all_fixture_issues: list[Issue], templates_dir: Path
+):
+    """An edit's feed pages are made from their last version (`Document.splice`): the entries
+    that did not change are taken as they are, the others written. The same bytes as the page
+    made whole: entries in another language, with translations, with an image, edited so that
+    the page's `updated` moves."""
+    small = dataclasses.replace(site, feed_size=4)
+    image = Image("https://example.org/bild.jpg", alt="Ein Bild", caption="Bildtext", width=800, height=600)
+    first = series(1)[0]
+    pictured = dataclasses.replace(first, article=dataclasses.replace(first.article, image=image))
+    issues = [*all_fixture_issues, *series(12)[:-1], pictured]
+
+    def documents(issues: list[Issue]) -> dict[str, Document]:
+        keys = [f"{i.id}@{i.last_modified}" for i in issues]  # as the build's: another when edited
+        entries = [feed_entry(small, i, templates_dir, key=k) for i, k in zip(issues, keys, strict=True)]
+        return feed_documents(small, entries)
+
+    last = {path: (doc.make(), doc.entry_keys) for path, doc in documents(issues).items() if doc.splice}
+    assert "feed.atom" in last and "archive/1.atom" in last and len(last) >= 4
+    spliced = 0
+    for edited in issues:  # each issue edited alone: its page made from the last version
+        changed = [
+            dataclasses.replace(
+                i,
+                updated=i.date + dt.timedelta(days=30),
+                article=dataclasses.replace(i.article, title=i.article.title + " (überarbeitet)"),
+            )
+            if i is edited
+            else i
+            for i in issues
+        ]
+        for path, doc in documents(changed).items():
+            if path not in last:
+                continue
+            assert doc.splice is not None and doc.entry_keys
+            made = doc.splice(*last[path])
+            if doc.entry_keys == last[path][1]:
+                assert made is None  # none of its entries changed: what changed is around them
+            else:
+                assert made == doc.make(), (edited.id, path)
+                spliced += 1
+    assert spliced >= len(issues)
+    page = documents(issues)["archive/1.atom"]
+    assert page.splice is not None
+    assert page.splice(b"<feed/>", last["archive/1.atom"][1]) is None  # not such a document
+    assert page.splice(last["archive/1.atom"][0], last["archive/1.atom"][1][1:]) is None  # other entries

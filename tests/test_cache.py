@@ -378,29 +378,36 @@ def test_an_edit_to_a_listed_title_makes_the_listings_without_reading_the_others
 def test_an_edits_feed_pages_are_made_from_their_last_version(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A feed page that holds an edited issue is made from its last version: the entries that
-    did not change are taken from it, only the edited one is written. The manifest keeps which
-    entries each page holds, so every later edit does the same; the output is a full build's."""
+    """A feed document that holds an edited issue is made from its last version: the entries
+    that did not change are taken from it, only the edited one is written. The manifest keeps
+    which entries each holds, so every later edit does the same; the output is a full build's."""
     _paged(root)  # feed pages of two entries: the oldest two issues make archive page 1
-    written: list[tuple[str, int]] = []
-    real = feeds_module._atom
+    written: list[tuple[str, int]] = []  # (a document's maker, how many entries it was given)
+    makers = {name: getattr(feeds_module, name) for name in ("_atom", "_rss", "_json_feed")}
 
-    def atom(site: Any, items: Any, self_path: str, *args: Any, **kwargs: Any) -> bytes:
-        written.append((self_path, len(items)))
-        return real(site, items, self_path, *args, **kwargs)
+    def counting(name: str) -> Callable[..., bytes]:
+        def make(site: Any, items: Any, *args: Any, **kwargs: Any) -> bytes:
+            written.append((name, len(items)))
+            return makers[name](site, items, *args, **kwargs)
 
-    monkeypatch.setattr(feeds_module, "_atom", atom)
-    paths = issue_paths(root)
-    for old, place in (("Washington", "Genf"), ("Genf", "Bern")):  # the oldest issue's body, twice
-        paths[0].write_text(paths[0].read_text(encoding="utf-8").replace(old, place), encoding="utf-8")
+        return make
+
+    paths = issue_paths(root)  # named by date: the oldest first
+    edits = [(paths[0], "Genf"), (paths[0], "Bern"), (paths[-1], "Genf")]  # twice the oldest, the newest
+    for path, place in edits:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub("Washington|Genf", place, text), encoding="utf-8")
         written.clear()
+        for name in makers:
+            monkeypatch.setattr(feeds_module, name, counting(name))
         assert build(load_config(root), root / "public", jobs=1).rendered == 1
-        # its archive page, the site's and its edition's: of their two entries, the edited one
-        assert ("archive/1.atom", 1) in written and all(n == 1 for _, n in written)
-        assert all(path.endswith("archive/1.atom") for path, _ in written)
-        monkeypatch.setattr(feeds_module, "_atom", real)
-        assert tree_digest(root / "public") == full_build(root, f"full-{place}")
-        monkeypatch.setattr(feeds_module, "_atom", atom)
+        for name, maker in makers.items():
+            monkeypatch.setattr(feeds_module, name, maker)
+        # the Atom page that holds it (the current feed's RSS and JSON Feed too), the site's
+        # and its edition's: of their entries, the edited one
+        assert written and all(n == 1 for _, n in written)
+        assert {name for name, _ in written} == ({"_atom"} if path == paths[0] else set(makers))
+        assert tree_digest(root / "public") == full_build(root, f"full-{len(written)}-{place}")
 
 
 def test_listings_are_read_ahead_only_until_the_edit_is_rendered(root: Path) -> None:
@@ -419,7 +426,8 @@ def test_a_build_reads_no_feed_entry_body_it_does_not_need(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every build reads the manifest's records; the entries' bodies after them in each shard
-    are read only for a feed document that is made."""
+    are read only for a feed document that is made whole (one made from its last version needs
+    none but the edited entry's, which this build made)."""
     summaries = _issue_summaries(root)
     entries = [summary.entry for summary in summaries if summary and summary.entry]
     assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
@@ -436,7 +444,11 @@ def test_a_build_reads_no_feed_entry_body_it_does_not_need(
     assert rebuild(root)[1] == 0 and read == []  # nothing made: no body read
     edit(issue_paths(root)[0], "Genf")
     digest, rendered = rebuild(root)
-    assert rendered == 1 and read and digest == full_build(root)
+    assert rendered == 1 and read == [] and digest == full_build(root)  # made from the last version
+    edit(issue_paths(root)[1], "Genf")
+    (root / "public" / "feed.atom").unlink()  # no last version: made whole
+    digest, rendered = rebuild(root)
+    assert rendered == 1 and read and digest == full_build(root, "full-again")
 
 
 def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
@@ -446,6 +458,7 @@ def test_lost_bodies_make_the_build_render_everything(root: Path) -> None:
         shard.write_bytes(shard.read_bytes()[:-10])  # the bodies cut short, the records whole
     assert rebuild(root)[1] == 0  # nothing to make: nothing missed
     edit(issue_paths(root)[0], "Genf")
+    (root / "public" / "feed.atom").unlink()  # no last version to make it from: made whole
     digest, rendered = rebuild(root)
     assert rendered == ISSUES and digest == full_build(root)
     assert rebuild(root)[1] == 0

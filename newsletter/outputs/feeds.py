@@ -216,7 +216,7 @@ class Document:
     until asked (`found`): a build may not need the bytes at all (build.py places the file the
     last output has).
 
-    An Atom document also names the entries it holds (`entry_keys`, kept with its record), and
+    A feed document also names the entries it holds (`entry_keys`, kept with its record), and
     can be made from its last version (`splice`): the entries that did not change are taken
     from it as they are, and only the others are written (None when that cannot be done)."""
 
@@ -268,24 +268,24 @@ def feed_documents(
         path: str,
         page: Sequence[Entry],
         links: list[tuple[str, str]],
-        make: Callable[[Sequence[FeedEntry]], bytes],
-        atom: _AtomOf | None = None,
+        make: _Maker,
+        layout: _Layout | None = None,
     ) -> Document:
         keys = tuple(e.key for e in page)
         key = _document_key(site_key, path, links, list(keys)) if site_key is not None and all(keys) else None
-        if atom is None or not all(keys):  # made whole every time
+        if layout is None or not all(keys):  # made whole every time
             return Document(lambda: make(with_bodies(page, bodies)), key)
-        splice = functools.partial(_spliced, atom, page, bodies)
+        splice = functools.partial(_spliced, make, layout, page, bodies)
         return Document(lambda: make(with_bodies(page, bodies)), key, entry_keys=keys, splice=splice)
 
-    def atom(path: str, links: list[tuple[str, str]], archive: bool) -> _AtomOf:
+    def atom(path: str, links: list[tuple[str, str]], archive: bool) -> _Maker:
         return functools.partial(_atom, site, self_path=path, history=links, archive=archive, home=prefix)
 
     documents: dict[str, Document] = {}
     atom_path, rss_path, json_path = prefix + ATOM_PATH, prefix + RSS_PATH, prefix + JSON_PATH
     newest_page = [("prev-archive", prefix + archive_path(len(pages)))] if pages else []
     current_atom = atom(atom_path, newest_page, False)
-    documents[atom_path] = document(atom_path, current, newest_page, current_atom, current_atom)
+    documents[atom_path] = document(atom_path, current, newest_page, current_atom, _ATOM)
     for number, page in enumerate(pages, start=1):
         links = [("current", atom_path)]
         if number > 1:
@@ -293,62 +293,87 @@ def feed_documents(
         if number < len(pages):
             links.append(("next-archive", prefix + archive_path(number + 1)))
         path = prefix + archive_path(number)
-        archive_atom = atom(path, links, True)
-        documents[path] = document(path, page, links, archive_atom, archive_atom)
-    documents[rss_path] = document(rss_path, current, [], lambda page: _rss(site, page, prefix))
-    documents[json_path] = document(json_path, current, [], lambda page: _json_feed(site, page, prefix))
+        documents[path] = document(path, page, links, atom(path, links, True), _ATOM)
+    rss = functools.partial(_rss, site, home=prefix)
+    documents[rss_path] = document(rss_path, current, [], rss, _RSS)
+    json_feed = functools.partial(_json_feed, site, home=prefix)
+    documents[json_path] = document(json_path, current, [], json_feed, _JSON)
     return documents
 
 
-class _AtomOf(Protocol):
-    """An Atom document of `items`, dated `updated` (by default the newest item's)."""
+class _Maker(Protocol):
+    """A feed document of `items`, dated `updated` (by default the newest item's)."""
 
     def __call__(self, items: Sequence[FeedEntry], *, updated: dt.datetime | None = None) -> bytes: ...
 
 
-# Where a pretty-printed Atom document's entries stand: each a line at depth one, from its start
-# tag to its end tag. Not inside one: text and attribute values write "<" as "&lt;".
-_ENTRY_START = b"\n  <entry"
-_ENTRY_END = b"</entry>\n"
+@dataclass(frozen=True)
+class _Layout:
+    """Where a pretty-printed feed document's entries stand: each starts a line with `start`
+    (after `within`, where the list of entries begins) and ends at the next `end`, and the
+    entries stand `between` apart. Text never holds these: XML writes "<" as "&lt;", JSON a
+    newline as "\\n"."""
+
+    start: bytes
+    end: bytes
+    between: bytes
+    within: bytes = b""
 
 
-def _entries_of(document: bytes) -> tuple[bytes, list[bytes], bytes] | None:
-    """(what comes before the entries, each entry, what comes after) of an Atom document made
-    by `_atom`; None when it has no entry."""
-    starts: list[int] = []
-    at = document.find(_ENTRY_START)
+_ATOM = _Layout(b"  <entry", b"</entry>", b"\n")
+_RSS = _Layout(b"    <item>", b"</item>", b"\n")
+_JSON = _Layout(b"    {", b"\n    }", b",\n", within=b'\n  "items": [\n')
+
+
+def _entries_of(document: bytes, layout: _Layout) -> tuple[bytes, list[bytes], bytes] | None:
+    """(what comes before the entries, each entry, what comes after) of a feed document made
+    by `_atom`, `_rss` or `_json_feed`; None when it has none, or is not laid out so."""
+    at = 0
+    if layout.within:
+        at = document.find(layout.within)
+        if at < 0:
+            return None
+        at += len(layout.within) - 1  # the newline the first entry's line starts after
+    start = b"\n" + layout.start
+    entries: list[tuple[int, int]] = []
+    at = document.find(start, at)
     while at >= 0:
-        starts.append(at + 1)
-        at = document.find(_ENTRY_START, at + 1)
-    end = document.find(_ENTRY_END, starts[-1]) if starts else -1
-    if end < 0:
+        end = document.find(layout.end, at + 1)
+        if end < 0:
+            return None
+        entries.append((at + 1, end + len(layout.end)))
+        at = document.find(start, end)
+    if not entries or any(document[a[1] : b[0]] != layout.between for a, b in itertools.pairwise(entries)):
         return None
-    bounds = [*starts, end + len(_ENTRY_END)]
-    entries = [document[a:b] for a, b in itertools.pairwise(bounds)]
-    return document[: starts[0]], entries, document[bounds[-1] :]
+    return document[: entries[0][0]], [document[a:b] for a, b in entries], document[entries[-1][1] :]
 
 
 def _spliced(
-    atom: _AtomOf, page: Sequence[Entry], bodies: Bodies | None, last: bytes, last_keys: Sequence[str]
+    make: _Maker,
+    layout: _Layout,
+    page: Sequence[Entry],
+    bodies: Bodies | None,
+    last: bytes,
+    last_keys: Sequence[str],
 ) -> bytes | None:
-    """The Atom document of `page` from `last`, its last version, whose entries were those of
+    """The feed document of `page` from `last`, its last version, whose entries were those of
     `last_keys`: each entry still in the page taken from it as it is, only the others written
     (in a document of their own, made as the whole one would be and dated as it is, whose
     entries and what stands around them are taken). None when that cannot be: `last` is not
     such a document, or no entry changed (what changed is around them: make it whole)."""
-    parts = _entries_of(last)
+    parts = _entries_of(last, layout)
     if parts is None or len(parts[1]) != len(last_keys):
         return None
     kept = dict(zip(last_keys, parts[1], strict=True))
     new = [e for e in page if e.key not in kept]
     if not new:
         return None
-    made = _entries_of(atom(with_bodies(new, bodies), updated=_newest([e.loaded() for e in page])))
+    made = _entries_of(make(with_bodies(new, bodies), updated=_newest([e.loaded() for e in page])), layout)
     if made is None or len(made[1]) != len(new):
         return None
     before, written, after = made
     fresh = dict(zip((e.key for e in new), written, strict=True))
-    return before + b"".join(kept.get(e.key) or fresh[e.key] for e in page) + after
+    return before + layout.between.join(kept.get(e.key) or fresh[e.key] for e in page) + after
 
 
 def _site_key(site: Site) -> hashlib.blake2b:
@@ -474,10 +499,10 @@ def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
 # --- RSS 2.0 ------------------------------------------------------------------------------
 
 
-def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
+def _rss(site: Site, items: Sequence[FeedEntry], home: str = "", updated: dt.datetime | None = None) -> bytes:
     from . import feedgen_fixes as fx  # feedgen and lxml: only when a feed is made
 
-    fg = fx.new_feed(_newest(items), hub=site.websub_hub)
+    fg = fx.new_feed(_newest(items) if updated is None else updated, hub=site.websub_hub)
     fg.title(site.title)
     fg.description(site.subtitle or site.title)  # required by RSS
     fg.language(site.language)
@@ -516,7 +541,10 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
 # --- JSON Feed 1.1 ------------------------------------------------------------------------
 
 
-def _json_feed(site: Site, items: Sequence[FeedEntry], home: str = "") -> bytes:
+def _json_feed(
+    site: Site, items: Sequence[FeedEntry], home: str = "", updated: dt.datetime | None = None
+) -> bytes:
+    """The JSON Feed of `items` (it has no date of its own: `updated` is not written)."""
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
         "title": site.title,

@@ -144,10 +144,10 @@ class _Item:
         from markupsafe import Markup
 
         made = self._listed.archive_item
-        return Markup(made if made is not None else _render_item(self._site, self._templates_dir, self))
+        return Markup(made if made is not None else _render_item(self._templates_dir, self))
 
 
-def _render_item(site: Site, templates_dir: Path, item: _Item) -> str:
+def _render_item(templates_dir: Path, item: _Item) -> str:
     return _render(templates_dir, ARCHIVE_ITEM, {"item": item})
 
 
@@ -169,7 +169,7 @@ def render_archive_item(site: Site, listing: Issue, templates_dir: Path) -> str 
     if not (templates_dir / "site" / ARCHIVE_ITEM).is_file():
         return None
     labels = labels_for(templates_dir, listing.language)
-    return _render_item(site, templates_dir, _Item(_Unrendered(listing), site, templates_dir, labels))
+    return _render_item(templates_dir, _Item(_Unrendered(listing), site, templates_dir, labels))
 
 
 def ready_index(templates_dir: Path) -> None:

@@ -36,6 +36,7 @@ same bytes either way.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import gc
@@ -541,9 +542,10 @@ class _Summary:
         return entry
 
     def not_due(self) -> _Summary:
-        """This issue as one not due now: without its feed entry."""
-        head = (self.id, self.slug, self.date, self.language, self.source_path, self.translations)
-        return _Summary((*head, self.listing_key, "", None), self._kept)
+        """This issue as one not due now: without its feed entry, nor its entry in the listings."""
+        other = copy.copy(self)
+        other.key, other.archive_item = "", None
+        return other
 
 
 def _read_ahead(summaries: Sequence[_Summary], templates_dir: Path, done: Callable[[], bool]) -> None:

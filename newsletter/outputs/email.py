@@ -4,6 +4,9 @@ The pipeline is three plain steps so each can be called (and timed) on its own:
 `render_mjml` (model -> MJML text), `compile_mjml` (MJML -> HTML) and `inline_css`
 (HTML -> HTML with the article's styles on its elements, the media queries kept for phones and
 dark mode). Nothing here fetches anything: no web fonts, no remote stylesheets, no icons.
+
+`render_email` gives the bytes of those three steps, but compiles and inlines the part every
+issue shares once (`email_frame.fill`): per issue, only its texts are written into it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from .content import (
     teaser_views,
     translation_links,
 )
+from .email_frame import fill
 from .labels import labels_for
 from .labels import social_label as social_label
 from .templates import render_template, template_bytecode
@@ -239,4 +243,6 @@ def inline_css(html: str) -> str:
 def render_email(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The complete HTML email of `issue`, with UNSUBSCRIBE_PLACEHOLDER where each reader's
     unsubscribe URL goes (the delivery's `mime.MessageTemplate` sets it per recipient)."""
-    return inline_css(compile_mjml(render_mjml(site, issue, templates_dir)))
+    mjml = render_mjml(site, issue, templates_dir)
+    html = fill(mjml, compile_mjml, inline_css)  # the same bytes, from a frame made once
+    return html if html is not None else inline_css(compile_mjml(mjml))

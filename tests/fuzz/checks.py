@@ -25,7 +25,7 @@ from factories import make_issue
 
 from newsletter.config import Config, Limits
 from newsletter.model import Article, Issue
-from newsletter.outputs.email import render_email
+from newsletter.outputs.email import compile_mjml, inline_css, render_email, render_mjml
 from newsletter.outputs.feeds import render_feeds
 from newsletter.outputs.message import Envelope, compose_message, envelope_for
 from newsletter.outputs.plaintext import render_text
@@ -124,9 +124,12 @@ def assert_feeds_valid(config: Config, issue: Issue) -> dict[str, bytes]:
 
 
 def assert_email_valid(config: Config, issue: Issue, max_bytes: int = Limits().max_email_bytes) -> str:
-    """The email parses as HTML, carries nothing active outside the template's head, and fits
-    the default [limits] max_email_bytes (for inputs under a few kilobytes, as fuzzers give)."""
+    """The email is the bytes of MJML then css-inline, parses as HTML, carries nothing active
+    outside the template's head, and fits the default [limits] max_email_bytes (for inputs under
+    a few kilobytes, as fuzzers give)."""
     html = render_email(config.site, issue, config.templates_dir)
+    # made from a frame (outputs/email_frame.py) or not, the bytes of MJML then css-inline
+    assert html == inline_css(compile_mjml(render_mjml(config.site, issue, config.templates_dir)))
     doc = lxml.html.document_fromstring(html)
     body = doc.find("body")
     assert body is not None

@@ -238,6 +238,12 @@ def report(
         add(f"| {stage} | {ms:.2f} | {ms / total:.0%} |")
     add(f"| **all stages** | **{total:.2f}** | |")
     add("")
+    add(
+        f"The email's slow way, which a build takes only for an email its frame cannot promise the "
+        f"bytes of (`outputs/email_frame.py`): mjml-python, then css-inline, "
+        f"{render.email_slow_way_ms:.2f} ms per issue."
+    )
+    add("")
     if render.mjml_node_ms:
         add(
             f"MJML → HTML of one issue ({render.mjml_bytes / 1000:.1f} KB of MJML), per render, in process: "

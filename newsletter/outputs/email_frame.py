@@ -52,11 +52,16 @@ _ALLOWED = _PHRASING | frozenset({
 })  # fmt: skip
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
-# A tag; or an element of text alone, with no attribute but a class, an id or a style (most
-# paragraphs: one step, not three). Possessive: nothing is read twice.
+# A piece of an `<mj-text>`'s markup: an element of text alone, with no attribute but a class,
+# an id or a style (most paragraphs: one step, not three); an end tag; a start tag with no
+# attribute but those (written the same in every issue: remembered); any other start tag.
+# Possessive: nothing is read twice.
+_FIXED_ATTRIBUTES = r'((?:\s+(?:class|id|style)="[^"]*")*+)'
 _TAG = re.compile(
-    r'<([a-z][a-z0-9]*)((?:\s+(?:class|id|style)="[^"]*")*+)>([^<]*+)</\1>'
-    r'|<(?:/([a-z][a-z0-9]*)|([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="[^"]*")*+)\s*/?)>'
+    rf"<([a-z][a-z0-9]*){_FIXED_ATTRIBUTES}>([^<]*+)</\1>"
+    r"|</([a-z][a-z0-9]*)>"
+    rf"|<([a-z][a-z0-9]*){_FIXED_ATTRIBUTES}\s*/?>"
+    r'|<([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="[^"]*")*+)\s*/?>'
 )
 #: What css-inline writes otherwise in a text (or what this does not read: a CR, a form feed).
 _SPECIAL = re.compile("[&<>\r\x0c\xa0]")
@@ -72,9 +77,6 @@ _DECODED = {
     "#39": "'",
     "#x27": "'",
 }
-#: Attributes that are the same in every issue (a class, an id, a style): a start tag of only
-#: those is remembered as written; one with a link is written each time.
-_FIXED = re.compile(r'(?:\s+(?:class|id|style)="[^"]*")*\Z')
 _BARE = re.compile(r'[^"&<>]*\Z')  # an id or a class, asked about as it stands
 
 # Shapes: an element's (tag, id, class, first child); with its attribute names and style.
@@ -179,15 +181,18 @@ class _Frame:
     def _html(self, slot: int, content: str, inline_css: Callable[[str], str]) -> str:
         """An `<mj-text>`'s content as mjml-python and css-inline write it."""
         out: list[str] = []
+        append = out.append
         stack: list[tuple[str, int]] = [("", self._context(None, slot))]  # open elements, each's context
         children = [0]  # element children so far: of the content, then of each open element
         phrasing = links = headings = paragraphs = 0  # open elements html5ever would not nest others in
+        written = self.written
         pos = 0
         for m in _TAG.finditer(content):
-            if m.start() > pos:
-                out.append(_text(content[pos : m.start()]))
+            start = m.start()
+            if start > pos:
+                append(_text(content[pos:start]))
             pos = m.end()
-            alone, closing = m.group(1), m.group(4)
+            alone, alone_given, text, closing, tag, given, other, other_given = m.groups()
             if closing is not None:
                 if stack[-1][0] != closing:
                     raise _Unfit
@@ -196,11 +201,16 @@ class _Frame:
                 if closing in _PHRASING:
                     phrasing -= 1
                     links -= closing == "a"
-                headings -= closing in _HEADINGS
-                paragraphs -= closing == "p"
-                out.append(f"</{closing}>")
+                else:
+                    headings -= closing in _HEADINGS
+                    paragraphs -= closing == "p"
+                append(f"</{closing}>")
                 continue
-            tag, given = (alone, m.group(2)) if alone is not None else (m.group(5), m.group(6))
+            fixed = other is None  # no attribute but a class, an id or a style
+            if alone is not None:
+                tag, given = alone, alone_given
+            elif not fixed:
+                tag, given = other, other_given
             if tag in _PHRASING:
                 if tag == "a" and links:
                     raise _Unfit
@@ -211,31 +221,31 @@ class _Frame:
             first = children[-1] == 0
             children[-1] += 1
             context = stack[-1][1]
-            fixed = alone is not None or not given or _FIXED.match(given) is not None
             key = (context, first, tag, given)
-            known = self.written.get(key) if fixed else None
+            known = written.get(key) if fixed else None
             if known is None:
                 known = self._element(context, tag, given, first, inline_css)
                 if fixed:
-                    self.written[key] = known
-            out.append(known[0])
+                    written[key] = known
+            append(known[0])
             if alone is not None:  # an element of text alone: <p>…</p>
                 if tag in _VOID:
                     raise _Unfit
-                text = m.group(3)
-                out.append(f"{_text(text) if text else ''}</{tag}>")
+                append(_text(text) if text else "")
+                append(f"</{tag}>")
             elif tag not in _VOID:
                 stack.append((tag, known[1]))
                 children.append(0)
                 if tag in _PHRASING:
                     phrasing += 1
                     links += tag == "a"
-                headings += tag in _HEADINGS
-                paragraphs += tag == "p"
+                else:
+                    headings += tag in _HEADINGS
+                    paragraphs += tag == "p"
         if len(stack) > 1:
             raise _Unfit
         if pos < len(content):
-            out.append(_text(content[pos:]))
+            append(_text(content[pos:]))
         return "".join(out)
 
     def _context(self, parent: int | None, slot_or_self: int | _Ancestor) -> int:

@@ -11,7 +11,6 @@ suggests, so a reader knows to join it.
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 from ..defaults import UNSUBSCRIBE_PLACEHOLDER
@@ -93,20 +92,21 @@ def _wrap_words(text: str, initial: str, subsequent: str) -> list[str]:
     if _OTHER_SPACE.search(text) or min(first, rest) < 1:  # a lone U+00A0 is whitespace to textwrap
         return _wrap_chunks(text.split(" "), initial, subsequent)
     lines: list[str] = []
-    pattern, indent, pos, end = _line(first), initial, 0, len(text)
+    width, indent, pos, end = first, initial, 0, len(text)
     while pos < end:
-        m = pattern.match(text, pos)
-        assert m is not None  # one alternative takes any word
-        lines.append(indent + (m.group(1) or m.group(2)))
-        pos = m.end()
-        pattern, indent = _line(rest), subsequent
+        if end - pos <= width:  # the rest fits
+            lines.append(indent + text[pos:])
+            break
+        cut = text.rfind(" ", pos + 1, pos + width + 1)  # the last space that ends a line that fits
+        if cut < 0:  # a word longer than the line: alone, unbroken
+            cut = text.find(" ", pos)
+            if cut < 0:
+                lines.append(indent + text[pos:])
+                break
+        lines.append(indent + text[pos:cut])
+        pos = cut + 1
+        width, indent = rest, subsequent
     return lines
-
-
-@cache
-def _line(width: int) -> re.Pattern[str]:
-    """The longest run of whole words that fits `width`, else one longer word alone."""
-    return re.compile(rf"(.{{1,{width}}})(?: |\Z)|([^ ]+)(?: |\Z)")
 
 
 def _wrap_chunks(words: list[str], initial: str, subsequent: str) -> list[str]:

@@ -25,6 +25,7 @@ makes `fill` return None, and the email is made the slow way: either way the byt
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,6 +111,10 @@ def fill(mjml: str, compile_mjml: Callable[[str], str], inline_css: Callable[[st
     except _Unfit:
         return None
 
+
+#: What a frame learns is kept in dicts, and a thread that learns the same thing again stores the
+#: same answer; only a context's number is taken in turn.
+_NUMBERING = threading.Lock()
 
 #: The frames made in this process, by their MJML (None: one `fill` cannot use). A build's
 #: issues share a few: one per edition and shape (with a lead image or not, a digest …). Past
@@ -261,8 +266,11 @@ class _Frame:
                 assert isinstance(slot_or_self, tuple)
                 slot, chain = self.ancestry[parent]
                 where = (slot, (*chain, slot_or_self))
-            number = self.contexts[key] = len(self.ancestry)
-            self.ancestry.append(where)
+            with _NUMBERING:  # two threads' emails: each number is the place of its own chain
+                number = self.contexts.get(key)
+                if number is None:
+                    self.ancestry.append(where)
+                    number = self.contexts[key] = len(self.ancestry) - 1
         return number
 
     def _element(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,14 @@ def test_past_so_many_frames_no_more_are_made(monkeypatch: pytest.MonkeyPatch) -
     made = [fill(mjml("<p>x</p>", style=STYLE + f"\n  .c{n} p {{ color: red; }}")) for n in range(3)]
     assert [m is not None for m in made] == [True, True, False]
     assert len(email_frame._FRAMES) == 2
+
+
+def test_threads_filling_emails_of_one_frame_at_once_get_the_slow_ways_bytes() -> None:
+    contents = [
+        f"<h2>T{n}</h2><ul><li><p>a <em>{n}</em></p></li><li><strong>b</strong></li></ul>"
+        f'<blockquote><p class="q{n % 3}"><a href="https://e.example/{n}">c</a></p></blockquote>'
+        for n in range(64)
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        filled = list(pool.map(lambda content: fill(mjml(content)), contents))
+    assert filled == [slow(mjml(content)) for content in contents]

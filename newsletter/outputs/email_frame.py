@@ -100,6 +100,10 @@ def fill(mjml: str, compile_mjml: Callable[[str], str], inline_css: Callable[[st
         frame = _FRAMES[frame_mjml]
     elif len(_FRAMES) >= _MAX_FRAMES:  # templates that put an issue's own text outside <mj-text>
         return None
+    elif _SEEN.get(frame_mjml, 0) < _MADE_AT:  # one email alone is made faster the slow way
+        if len(_SEEN) < _MAX_FRAMES:
+            _SEEN[frame_mjml] = _SEEN.get(frame_mjml, 0) + 1
+        return None
     else:
         frame = _FRAMES[frame_mjml] = _make_frame(
             frame_mjml, len(texts), len(htmls), compile_mjml, inline_css
@@ -121,6 +125,11 @@ _NUMBERING = threading.Lock()
 #: that many, the templates make a frame of each issue: making it costs more than it saves.
 _MAX_FRAMES = 64
 _FRAMES: dict[str, _Frame | None] = {}
+#: A frame is made for the second email that needs it: making one (compiling it, asking
+#: css-inline about each shape of element) costs a few emails' worth, and an edit build renders
+#: one email in its process. `_SEEN` counts the emails made the slow way, by frame.
+_MADE_AT = 1
+_SEEN: dict[str, int] = {}
 
 
 def _split(mjml: str) -> tuple[str, list[str], list[str]] | None:

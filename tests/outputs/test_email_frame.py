@@ -58,8 +58,28 @@ def fill(source: str) -> str | None:
 
 
 @pytest.fixture(autouse=True)
-def no_frames_kept() -> None:
+def no_frames_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No frame made before; one is made for the first email that needs it (a build makes it
+    for the second: `test_one_email_alone_is_made_the_slow_way`)."""
     email_frame._FRAMES.clear()
+    email_frame._SEEN.clear()
+    monkeypatch.setattr(email_frame, "_MADE_AT", 0)
+
+
+def test_one_email_alone_is_made_the_slow_way_and_the_second_from_a_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(email_frame, "_MADE_AT", 1)
+    compiled: list[str] = []
+
+    def counted(source: str) -> str:
+        compiled.append(source)
+        return compile_mjml(source)
+
+    first, second = mjml("<p>eins</p>", title="Eins"), mjml("<p>zwei</p>", title="Zwei")
+    assert email_frame.fill(first, counted, inline_css) is None  # the slow way, by the caller
+    assert email_frame.fill(second, counted, inline_css) == slow(second)
+    assert len(compiled) == 1  # the frame, made for the second
 
 
 def test_the_sample_email_is_filled_into_its_frame_with_the_same_bytes(email_site: Site) -> None:

@@ -27,8 +27,7 @@ from typing import Any
 from newsletter.build import build
 from newsletter.config import load_config
 from newsletter.defaults import SAMPLE_RECIPIENT
-from newsletter.outputs.email import compile_mjml, inline_css, render_mjml
-from newsletter.outputs.email_frame import fill
+from newsletter.outputs.email import compile_mjml, email_html, inline_css, render_mjml
 from newsletter.outputs.feeds import feed_entry
 from newsletter.outputs.mime import sample_message
 from newsletter.outputs.plaintext import render_text
@@ -81,7 +80,7 @@ def stages(root: Path, n: int) -> tuple[dict[str, float], float]:
             _time(lambda: box.update(mjml=render_mjml(site, issue, templates)))  # noqa: B023
         )
         times["email: written into its frame (mjml-python and css-inline once a frame)"].append(
-            _time(lambda: box.update(html=fill(box["mjml"], compile_mjml, inline_css)))  # noqa: B023
+            _time(lambda: box.update(html=email_html(box["mjml"])))  # noqa: B023
         )
         slow.append(_time(lambda: inline_css(compile_mjml(box["mjml"]))))  # noqa: B023
         assert box["html"] == inline_css(compile_mjml(box["mjml"]))

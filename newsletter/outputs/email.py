@@ -243,6 +243,11 @@ def inline_css(html: str) -> str:
 def render_email(site: Site, issue: Issue, templates_dir: Path) -> str:
     """The complete HTML email of `issue`, with UNSUBSCRIBE_PLACEHOLDER where each reader's
     unsubscribe URL goes (the delivery's `mime.MessageTemplate` sets it per recipient)."""
-    mjml = render_mjml(site, issue, templates_dir)
-    html = fill(mjml, compile_mjml, inline_css)  # the same bytes, from a frame made once
+    return email_html(render_mjml(site, issue, templates_dir))
+
+
+def email_html(mjml: str) -> str:
+    """`inline_css(compile_mjml(mjml))`: those bytes, from the frame the issues share when it can
+    be used (`email_frame.fill`), else by those two steps."""
+    html = fill(mjml, compile_mjml, inline_css)
     return html if html is not None else inline_css(compile_mjml(mjml))

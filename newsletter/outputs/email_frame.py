@@ -100,9 +100,9 @@ def fill(mjml: str, compile_mjml: Callable[[str], str], inline_css: Callable[[st
         frame = _FRAMES[frame_mjml]
     elif len(_FRAMES) >= _MAX_FRAMES:  # templates that put an issue's own text outside <mj-text>
         return None
-    elif _SEEN.get(frame_mjml, 0) < _MADE_AT:  # one email alone is made faster the slow way
+    elif _FIRST_ALONE and frame_mjml not in _SEEN:  # one email alone is made faster the slow way
         if len(_SEEN) < _MAX_FRAMES:
-            _SEEN[frame_mjml] = _SEEN.get(frame_mjml, 0) + 1
+            _SEEN.add(frame_mjml)
         return None
     else:
         frame = _FRAMES[frame_mjml] = _make_frame(
@@ -127,9 +127,9 @@ _MAX_FRAMES = 64
 _FRAMES: dict[str, _Frame | None] = {}
 #: A frame is made for the second email that needs it: making one (compiling it, asking
 #: css-inline about each shape of element) costs a few emails' worth, and an edit build renders
-#: one email in its process. `_SEEN` counts the emails made the slow way, by frame.
-_MADE_AT = 1
-_SEEN: dict[str, int] = {}
+#: one email in its process. `_SEEN`: the frames whose first email was made the slow way.
+_FIRST_ALONE = True
+_SEEN: set[str] = set()
 
 
 def _split(mjml: str) -> tuple[str, list[str], list[str]] | None:
@@ -319,8 +319,7 @@ class _Frame:
         slot, ancestors, tag, ident, css_class, first, names, style = shape
         page = [self.head]
         closing: list[str] = []
-        chain = [(t, start, f) for t, start, f in self.chains[slot]]
-        chain += [(t, _start_tag(t, i, c), f) for t, i, c, f in ancestors]
+        chain = self.chains[slot] + [(t, _start_tag(t, i, c), f) for t, i, c, f in ancestors]
         for t, start, f in chain:
             if not f:
                 page.append(f"<{t}></{t}>")  # a sibling before it, of its own kind: valid where it is

@@ -60,16 +60,16 @@ def fill(source: str) -> str | None:
 @pytest.fixture(autouse=True)
 def no_frames_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """No frame made before; one is made for the first email that needs it (a build makes it
-    for the second: `test_one_email_alone_is_made_the_slow_way`)."""
+    for the second: `test_one_email_alone_is_made_the_slow_way_and_the_second_from_a_frame`)."""
     email_frame._FRAMES.clear()
     email_frame._SEEN.clear()
-    monkeypatch.setattr(email_frame, "_MADE_AT", 0)
+    monkeypatch.setattr(email_frame, "_FIRST_ALONE", False)
 
 
 def test_one_email_alone_is_made_the_slow_way_and_the_second_from_a_frame(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(email_frame, "_MADE_AT", 1)
+    monkeypatch.setattr(email_frame, "_FIRST_ALONE", True)
     compiled: list[str] = []
 
     def counted(source: str) -> str:

@@ -37,6 +37,9 @@ from html import unescape
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_core.block import block
+from markdown_it.rules_core.normalize import normalize
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
@@ -95,6 +98,98 @@ def _parse_inlines(state: StateCore) -> None:
 
 
 PARSER.core.ruler.at("inline", _parse_inlines)
+
+# A line that may start (or end a paragraph with) a block other than a paragraph, an ATX heading
+# or a one-line HTML comment: indented code or a lazy line, a quote, a list, a rule, a setext
+# underline, a fence, a table's delimiter row, a link reference definition, other HTML.
+_OTHER_BLOCK = re.compile(r"[ \t>*+\-=_`~|:\[]|\d+[.)]")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t](.*))?")
+_HEADING_START = re.compile(r"#{1,6}(?:[ \t]|$)")
+
+
+def _simple_blocks(src: str) -> list[Token] | None:
+    """markdown-it's block tokens of `src` when it is made only of paragraphs, ATX headings and
+    one-line HTML comments (`<!-- related: 1 -->`), as most articles are; None for anything
+    else, which markdown-it's block parser then reads. Its rules are line by line: a paragraph
+    runs to a blank line or to a heading or comment that interrupts it."""
+    lines = src.split("\n")
+    total = len(lines)  # a line before the last has its line break in `src`
+    if lines and not lines[-1].strip(" \t"):  # markdown-it marks no last line of only spaces
+        lines.pop()
+    tokens: list[Token] = []
+    n, i = len(lines), 0
+    while i < n:
+        line = lines[i]
+        if not line.strip(" \t"):
+            i += 1
+            continue
+        if line[0] == "#":
+            heading = _HEADING.fullmatch(line)
+            rest = (heading.group(2) or "") if heading else "#"
+            if heading is None or rest.rstrip(" \t").endswith("#"):  # a closing sequence: not here
+                return None
+            tag, markup = f"h{len(heading.group(1))}", heading.group(1)
+            _push(tokens, "heading_open", tag, 1, [i, i + 1]).markup = markup
+            _push(tokens, "inline", "", 0, [i, i + 1], mdTrim(rest)).level = 1
+            _push(tokens, "heading_close", tag, -1).markup = markup
+            i += 1
+            continue
+        if line[0] == "<":
+            if not line.startswith("<!--") or "-->" not in line:
+                return None
+            _push(tokens, "html_block", "", 0, [i, i + 1], line + "\n" if i < total - 1 else line)
+            i += 1
+            continue
+        if _OTHER_BLOCK.match(line):
+            return None
+        j = i + 1
+        while j < n:
+            line = lines[j]
+            if not line.strip(" \t") or line.startswith("<!--") or _HEADING_START.match(line):
+                break  # a blank line, or a block that interrupts a paragraph
+            if line[0] == "<" or _OTHER_BLOCK.match(line):
+                return None
+            j += 1
+        _push(tokens, "paragraph_open", "p", 1, [i, j])
+        _push(tokens, "inline", "", 0, [i, j], mdTrim("\n".join(lines[i:j]))).level = 1
+        _push(tokens, "paragraph_close", "p", -1)
+        i = j
+    return tokens
+
+
+def _push(
+    tokens: list[Token], kind: str, tag: str, nesting: int, lines: list[int] | None = None, content: str = ""
+) -> Token:
+    """A block token as markdown-it's `StateBlock.push` makes it (at the top level)."""
+    token = Token(kind, tag, nesting)  # type: ignore[arg-type]
+    token.block, token.map, token.content = True, lines, content
+    if kind == "inline":
+        token.children = []
+    tokens.append(token)
+    return token
+
+
+def _parse_blocks(state: StateCore) -> None:
+    """markdown-it's core "block" rule, with the tokens of a body of plain blocks made directly
+    (`_simple_blocks`): its block parser tries eleven rules on every line. The tokens are the same."""
+    tokens = None if state.inlineMode else _simple_blocks(state.src)
+    if tokens is None:
+        block(state)
+    else:
+        state.tokens.extend(tokens)
+
+
+PARSER.core.ruler.at("block", _parse_blocks)
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's core "normalize" rule, which has nothing to do in a text without a
+    carriage return or a NUL: two looks instead of two regular expressions over the text."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
+PARSER.core.ruler.at("normalize", _normalize)
 
 
 def read_issue(
@@ -320,6 +415,23 @@ def _embed_blocks(html: str) -> list[Block]:
     return list({(b.kind, b.url): b for b in blocks}.values())
 
 
+# Text the Markdown renderer, the sanitizer and the reader of its HTML each give back as it is:
+# no markup, nothing HTML writes as a reference (a no-break space comes back as "&nbsp;").
+_PLAIN_TEXT = re.compile(r"[^\n\\`*_~\[\]!<>&\u00a0]+")
+
+
+def _plain_paragraph(children: list[Token]) -> Block | None:
+    """The block of a paragraph that is one text of printable characters without markup (as
+    most of an article's are), made directly; None for any other. It is the block the longer
+    way makes: render, sanitize, read the HTML's text."""
+    if len(children) != 1 or children[0].type != "text":
+        return None
+    text = children[0].content
+    if not text.isprintable() or not _PLAIN_TEXT.fullmatch(text):
+        return None
+    return Block("paragraph", text, clean_inline_text(text))
+
+
 _BLOCK_KINDS: dict[str, BlockKind] = {
     "bullet_list_open": "list",
     "ordered_list_open": "list",
@@ -348,6 +460,10 @@ def parse_body(body: str, *, related_count: int, path: str, first_line: int = 1)
         if t.type == "paragraph_open" and t.level == 0:
             inline = tokens[i + 1]
             children = inline.children or []
+            if plain := _plain_paragraph(children):
+                blocks.append(plain)
+                i += 3
+                continue
             inline_html = PARSER.renderer.renderInline(children, PARSER.options, {})  # type: ignore[attr-defined]
             html = clean_html(inline_html)
             # The text is what the sanitizer kept (a <script>'s words are not), read one way

@@ -249,6 +249,94 @@ def test_plain_inline_text_of_the_sample_parses_as_markdown_it_parses_it() -> No
     assert _tokens(PARSER.parse(text)) == _tokens(_REFERENCE.parse(text))
 
 
+# --- the parser's plain-blocks shortcut ----------------------------------------------------------
+
+# Whole lines, and what can begin or end one: the shortcut's blocks, and each block it leaves
+# to markdown-it (and what looks like one and is not).
+_LINE_PIECES = st.sampled_from(
+    [
+        "Ein Absatz mit Wörtern.",
+        "zweite Zeile",
+        "## Zwischentitel",
+        "# Titel #",
+        "### Titel ###  ",
+        "#######",
+        "#hashtag",
+        "##\t",
+        "#",
+        "<!-- related: 1 -->",
+        "<!-- video: https://a.example/v -->",
+        "<!--",
+        "-->",
+        "<!-- a --> b",
+        "<div>",
+        "<b>fett</b> text",
+        "    eingerückt",
+        "  zwei",
+        "\tTab",
+        "> Zitat",
+        "- Punkt",
+        "* Punkt",
+        "+ Punkt",
+        "1. eins",
+        "2) zwei",
+        "2017 war",
+        "---",
+        "===",
+        "___",
+        "```",
+        "~~~",
+        "| a | b |",
+        "|---|---|",
+        ":--",
+        "[a]: https://a.example/",
+        "[a]",
+        "\u3000Raum",
+        "\u00a0",
+        "  ",
+        "\f",
+        "",
+    ]
+)
+
+
+@given(st.lists(_LINE_PIECES, max_size=14), st.sampled_from(["\n", "\n\n", "\r\n"]), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_a_body_of_any_lines_parses_as_markdown_it_parses_it(lines: list[str], sep: str, end: bool) -> None:
+    text = sep.join(lines) + (sep if end else "")
+    assert _tokens(PARSER.parse(text)) == _tokens(_REFERENCE.parse(text))
+
+
+def test_the_plain_blocks_shortcut_reads_the_repository_s_issues() -> None:
+    from newsletter.sources.front_matter import split_front_matter
+    from newsletter.sources.markdown import _simple_blocks
+
+    bodies = [
+        split_front_matter(path.read_text(encoding="utf-8"), str(path))[1]
+        for path in sorted((DATA.parents[1] / "issues").glob("*.md"))
+    ]
+    assert bodies and all(_simple_blocks(body) is not None for body in bodies)
+
+
+@given(
+    st.lists(
+        _MARKDOWN_PIECES | st.sampled_from(["\u00a0", "\u202f", "\u200b", "\x0b", "é", "«"]), max_size=30
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_a_plain_paragraph_reads_as_the_long_way_reads_it(pieces: list[str]) -> None:
+    import newsletter.sources.markdown as markdown
+
+    text = "".join(pieces)
+    short = markdown.parse_body(text, related_count=0, path="x")
+    shortcut = markdown._plain_paragraph
+    try:
+        markdown._plain_paragraph = lambda children: None  # type: ignore[assignment]
+        assert markdown.parse_body(text, related_count=0, path="x") == short
+    finally:
+        markdown._plain_paragraph = shortcut
+
+
 def test_a_field_is_looked_for_in_the_front_matter_only() -> None:
     text = '---\ntitle: "T"\nlanguage: de\n---\nlanguage: fr\n\nsummary: no field\n'
     assert field_line(text, "language") == 3

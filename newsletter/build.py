@@ -866,6 +866,9 @@ def build(
 def _build(
     config: Config, out: Path | None, *, now: dt.datetime | None, use_cache: bool, jobs: int | None
 ) -> BuildResult:
+    from .outputs import read_templates_again
+
+    read_templates_again()  # as they are now: a process may build again (`newsletter preview`)
     out = out or config.root / "public"
     workers = _Workers(jobs)
     max_bytes = config.limits.max_source_bytes

@@ -59,6 +59,28 @@ def test_rebuild_is_byte_identical_and_timestamp_free(make_newsletter: MakeNewsl
             assert not any(s in text for s in stamps), f"{path} contains the build date"
 
 
+def test_a_second_build_in_one_process_reads_the_templates_as_they_are_then(
+    make_newsletter: MakeNewsletter,
+) -> None:
+    # `newsletter preview` builds again in its process when a template or a label is edited.
+    root = make_newsletter([FRENCH])
+    config = load_config(root)
+    build(config, root / "public")
+    templates = root / "templates"
+    for name, old, new in [
+        ("site/base.html", "</body>", "<p>page edited</p></body>"),
+        ("email/_footer.mjml", 'align="center">', 'align="center">email edited '),
+        ("labels.toml", '"Voir dans le navigateur"', '"Voir la page"'),
+    ]:
+        path = templates / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    build(config, root / "public")
+    folder = root / "public" / "issues" / "ouzbekistan-eau"
+    assert "page edited" in (folder / "index.html").read_text(encoding="utf-8")
+    assert "email edited" in (folder / "email.html").read_text(encoding="utf-8")
+    assert "Voir la page" in (folder / "email.txt").read_text(encoding="utf-8")
+
+
 def test_failed_build_leaves_previous_output_untouched(make_newsletter: MakeNewsletter) -> None:
     root = make_newsletter([FRENCH])
     config = load_config(root)

@@ -28,6 +28,7 @@ from ..errors import NewsletterError
 from ..figures import column_size, figure_html
 from ..model import Block, Image, Issue, Language, Person, Site
 from ..xmltext import xml_safe
+from . import read_once
 from .content import (
     EMAIL_COLUMN,
     body_sections,
@@ -102,6 +103,7 @@ class EmailTemplates:
     folder: Path
 
 
+@read_once
 @lru_cache(maxsize=8)
 def email_templates(templates_dir: Path) -> EmailTemplates:
     """The Jinja environment for `templates_dir/email/`: autoescaped, strict about typos."""
@@ -113,6 +115,7 @@ def email_templates(templates_dir: Path) -> EmailTemplates:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # read again by the next build (`read_templates_again`)
         bytecode_cache=template_bytecode(),
     )
     return EmailTemplates(env=env, folder=folder)

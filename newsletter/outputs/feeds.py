@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 from .. import __version__
 from ..model import Issue, Language, Person, Site, aware
 from ..xmltext import xml_safe
+from . import read_once
 from .labels import Labels, labels_for
 
 ATOM_PATH = "feed.atom"
@@ -151,6 +152,7 @@ def feed_entry(site: Site, issue: Issue, templates_dir: Path, key: str = "") -> 
     return FeedEntry(issue=without_body(issue), url=site.issue_url(issue), content=body.encode(), key=key)
 
 
+@read_once
 @functools.lru_cache(maxsize=64)
 def _feed_labels(templates_dir: Path, language: str) -> Labels:
     """`labels_for`, XML-safe: cleaned once, not for every entry."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NewsletterError, toml_error
 from ..model import Language
+from . import read_once
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -151,6 +152,7 @@ def _format_date(day: dt.date, fmt: str, language: str) -> str:
     return _answer(("date", day.isoformat(), fmt, language), make)
 
 
+@read_once
 @lru_cache(maxsize=16)
 def _catalog(path: Path) -> dict[str, dict[str, str]]:
     try:
@@ -164,6 +166,7 @@ def _catalog(path: Path) -> dict[str, dict[str, str]]:
     return {lang: {k: str(v) for k, v in table.items()} for lang, table in data.items()}
 
 
+@read_once
 @lru_cache(maxsize=64)  # as the catalog it is made from; a build asks once per issue and output
 def labels_for(templates_dir: Path, language: str) -> Labels:
     """Labels for `language` (a BCP 47 tag like "de" or "de-AT"), English filling the gaps.

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..model import Issue, Language, Site
+from . import read_once
 from .labels import Labels, labels_for, language_name, social_label
 
 if TYPE_CHECKING:
     import jinja2
 
 
+@read_once
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
     import jinja2
@@ -37,6 +39,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # read again by the next build (`read_templates_again`)
         bytecode_cache=template_bytecode(),
     )
     env.filters["social_label"] = social_label  # "linkedin" -> "LinkedIn", as in the email

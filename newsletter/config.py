@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import tomllib
@@ -92,11 +93,11 @@ class Config:
         """`value` as one of this newsletter's editions, or the one error (see `edition_language`)."""
         return edition_language(value, self.site.languages, path=path, line=line)
 
-    @property
+    @functools.cached_property  # asked for by every issue's every output
     def issues_dir(self) -> Path:
         return self.root / "issues"
 
-    @property
+    @functools.cached_property
     def templates_dir(self) -> Path:
         return self.root / "templates"
 

@@ -261,8 +261,14 @@ def _names(people: tuple[Person, ...]) -> str:
 
 def fold_long_lines(text: str, limit: int = MAX_LINE_OCTETS) -> str:
     """Split any line longer than `limit` octets (UTF-8) at character boundaries."""
+    return "\n".join(_fold_lines(text.split("\n"), limit))
+
+
+def _fold_lines(lines: list[str], limit: int = MAX_LINE_OCTETS) -> list[str]:
+    if all(len(line) * 4 <= limit for line in lines):  # no character is over 4 octets
+        return lines
     out: list[str] = []
-    for line in text.split("\n"):
+    for line in lines:
         while len(line) * 4 > limit and _octets(line) > limit:  # no character is over 4 octets
             cut = len(line.encode("utf-8")[:limit].decode("utf-8", "ignore"))
             space = line.rfind(" ", 0, cut)
@@ -271,7 +277,7 @@ def fold_long_lines(text: str, limit: int = MAX_LINE_OCTETS) -> str:
             out.append(line[:cut].rstrip())
             line = line[cut:].lstrip(" ")
         out.append(line)
-    return "\n".join(out)
+    return out
 
 
 def _footer(site: Site, issue: Issue, labels: Labels) -> list[str]:
@@ -352,5 +358,5 @@ def render_text(site: Site, issue: Issue, templates_dir: Path) -> str:
     parts.append(RULE)
     parts.extend(_footer(site, issue, labels))
     text = "\n\n".join(p.rstrip() for p in parts if p.strip())
-    text = "\n".join(line.rstrip() for line in text.replace(GLUE, " ").split("\n"))
-    return fold_long_lines(text) + "\n"
+    lines = [line.rstrip() for line in text.replace(GLUE, " ").split("\n")]
+    return "\n".join(_fold_lines(lines)) + "\n"

@@ -240,7 +240,9 @@ def read_issue(
             path=p,
             line=field_line(text, "language"),
         )
-    if languages:
+    if (
+        languages and language not in languages
+    ):  # not an edition as written: the edition it names, or the error
         edition_language(language, languages, path=p, line=field_line(text, "language"))
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None
@@ -267,9 +269,9 @@ def read_issue(
         related=related,
         source_url=url_field(data.get("source_url"), "source_url", p),
         image=image_field(data.get("image"), data.get("image_alt"), p),
-        translations=translations_field(data.get("translations"), p, field_line(text, "translations")),
+        translations=translations_field(data.get("translations"), p, _line(data, text, "translations")),
         translated_from=language_field(
-            data.get("translated_from"), "translated_from", p, field_line(text, "translated_from")
+            data.get("translated_from"), "translated_from", p, _line(data, text, "translated_from")
         ),
     )
     preheader = text_field(data.get("preheader"), "preheader", p)
@@ -285,6 +287,11 @@ def read_issue(
         preheader=preheader,
         articles=articles,
     )
+
+
+def _line(data: Fields, text: str, key: str) -> int | None:
+    """The line of the field `key` for an error about it: looked for only when it is there."""
+    return field_line(text, key) if data.get(key) is not None else None
 
 
 def _articles(

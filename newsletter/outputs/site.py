@@ -169,10 +169,16 @@ def render_archive_item(site: Site, listing: Issue, templates_dir: Path) -> str 
     `item`: the same entry in the site's listing and its edition's), rendered once with the
     issue; None with templates that have none (an older project's `index.html`, which lists
     the issues itself)."""
-    if not (templates_dir / "site" / ARCHIVE_ITEM).is_file():
+    if not _has_archive_item(templates_dir):
         return None
     labels = labels_for(templates_dir, listing.language)
     return _render_item(templates_dir, _Item(_Unrendered(listing), site, templates_dir, labels))
+
+
+@read_once
+@lru_cache(maxsize=8)
+def _has_archive_item(templates_dir: Path) -> bool:
+    return (templates_dir / "site" / ARCHIVE_ITEM).is_file()
 
 
 def ready_index(templates_dir: Path) -> None:

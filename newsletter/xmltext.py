@@ -46,6 +46,25 @@ def xml_safe(value: T) -> T:
 _RECENT: collections.deque[Any] = collections.deque(maxlen=8)
 
 
+def known_xml_safe(value: T) -> T:
+    """Remember `value` as clean without a walk: for a maker that has shown no string inside
+    it can hold a character XML cannot carry (the issue reader: see `read_issue`). It must be
+    a value `xml_safe` would remember: frozen dataclasses, tuples and scalars."""
+    _RECENT.append(value)
+    return value
+
+
+def remembered(value: object) -> bool:
+    """Whether `xml_safe` returns `value` now without a walk."""
+    return any(known is value for known in _RECENT)
+
+
+def walks_clean(value: object) -> bool:
+    """Whether a walk finds nothing to clean in `value`: what `known_xml_safe` is vouched with
+    (for the tests that hold a maker to it)."""
+    return _Walk().clean(value) is value
+
+
 def _frozen_dataclass(value: object) -> bool:
     """A frozen dataclass is remembered even with a dict inside (`Site.editions`, `Labels.words`):
     the model's dicts are filled when the config is read and never changed after. A list

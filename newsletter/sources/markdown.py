@@ -43,6 +43,7 @@ from markdown_it.rules_core.normalize import normalize
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
+from ..characters import NOT_XML
 from ..config import edition_language
 from ..errors import NewsletterError, did_you_mean
 from ..figures import EMBEDS, embed_block, image_block, image_from_html, is_embed
@@ -50,6 +51,7 @@ from ..html_tree import Element, html_tree
 from ..inline_text import clean_inline_text
 from ..model import LANGUAGE_TAG, Article, Block, BlockKind, Issue, Section, Teaser
 from ..sanitize import clean_html
+from ..xmltext import known_xml_safe
 from . import unique_newest_first
 from .decode import decode_source, read_limited
 from .front_matter import (
@@ -276,7 +278,7 @@ def read_issue(
     )
     preheader = text_field(data.get("preheader"), "preheader", p)
     data.refuse_unknown(text, p)
-    return Issue(
+    issue = Issue(
         id=issue_id,
         slug=slug,
         date=date,
@@ -287,6 +289,14 @@ def read_issue(
         preheader=preheader,
         articles=articles,
     )
+    # Every string of the issue comes from `text`, which `decode_source` refused with any
+    # character XML cannot carry, through YAML, markdown-it and the sanitizer, which make none
+    # (a character reference to one is U+FFFD or dropped), or from its path. Only a YAML escape
+    # ("\x01" in a quoted value) makes one: with none in the front matter, the outputs' XML-safe
+    # walk is not needed. A digest's teasers come from other files: walked.
+    if not articles and "\\" not in text[: len(text) - len(body)] and NOT_XML.search(p) is None:
+        known_xml_safe(issue)
+    return issue
 
 
 def _line(data: Fields, text: str, key: str) -> int | None:

@@ -35,6 +35,7 @@ from newsletter.sources.front_matter import slugify
 from newsletter.sources.importer import mint_id
 from newsletter.sources.markdown import read_issue
 from newsletter.sources.markdown_writer import issue_to_markdown
+from newsletter.xmltext import remembered, walks_clean
 
 DATE = dt.datetime(2025, 11, 20, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
 # Elements that run code, load something or change where links go: never in any output.
@@ -198,6 +199,7 @@ def written_and_read(issue: Issue) -> Issue:
 
 def assert_outputs_valid(config: Config, issue: Issue, *, round_trip: bool = True) -> None:
     """Everything `newsletter build` makes of one issue, checked."""
+    assert walks_clean(issue) or not remembered(issue)  # the reader vouched for it: rightly
     assert_clean_article(issue.article)
     assert_feeds_valid(config, issue)
     html = assert_email_valid(config, issue)

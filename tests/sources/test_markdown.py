@@ -342,3 +342,33 @@ def test_a_field_is_looked_for_in_the_front_matter_only() -> None:
     assert field_line(text, "language") == 3
     assert field_line(text, "summary") is None
     assert field_line("no front matter\nsummary: x\n", "summary") == 2
+
+
+# --- what the reader vouches for -----------------------------------------------------------------
+
+
+def test_an_issue_read_is_xml_safe_without_a_walk_unless_its_front_matter_has_an_escape(
+    tmp_path: Path,
+) -> None:
+    from newsletter.xmltext import remembered, walks_clean, xml_safe
+
+    sample = read_issue(DATA.parents[1] / "issues" / SAMPLE_FILE)
+    assert remembered(sample) and walks_clean(sample)
+    head = '---\nid: "tag:example.org,2025:x"\ndate: 2025-11-20T08:00:00+01:00\nlanguage: de\n'
+    escaped = tmp_path / "2025-11-20-escaped.md"
+    # every field refuses control characters now; a YAML escape is the one way one could come in
+    escaped.write_text(head + 'title: "Ein \\\\ Titel"\n---\nText.\n', encoding="utf-8")
+    issue = read_issue(escaped)
+    assert issue.article.title == "Ein \\ Titel" and not remembered(issue)
+    assert xml_safe(issue) is issue
+    plain = tmp_path / "2025-11-20-plain.md"
+    plain.write_text(
+        head + 'title: "Ein Titel"\n---\nText &#1; und &#xFFFE; und <b>&#x0b;</b>.\n', encoding="utf-8"
+    )
+    issue = read_issue(plain)
+    assert remembered(issue) and walks_clean(issue)
+    digest = next(
+        p for p in sorted((DATA / "digest" / "issues").glob("*.md")) if "\narticles:" in p.read_text()
+    )
+    issue = read_issue(digest)  # its teasers come from other files: walked
+    assert issue.articles and not remembered(issue)

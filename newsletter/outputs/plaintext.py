@@ -243,10 +243,11 @@ def _block(block: Block, issue: Issue, lead_in: str, refs: References) -> list[s
         return ["\n".join(wrap(f"{lead_in} {link.title}{suffix}"))]
     if not block.html:
         return ["\n".join(wrap(block.text))] if block.text.strip() else []
-    soup = html_tree(block.html)
     if block.kind == "paragraph":
-        text = inline_text(soup, refs)
+        html = block.html  # plain text (no tag, no reference; most paragraphs) reads as itself
+        text = html if "<" not in html and "&" not in html else inline_text(html_tree(html), refs)
         return ["\n".join(wrap(text))] if text.strip() else []
+    soup = html_tree(block.html)
     if block.kind == "code":
         return [block.text.rstrip("\n")] if block.text.strip() else block_texts(soup, refs)
     return block_texts(soup, refs)

@@ -166,14 +166,17 @@ def _folder_for(target: str, made: set[str] | None) -> None:
 
 
 def _write(root: Path, rel: str, data: bytes, made: set[str] | None = None) -> os.stat_result:
-    """Write the file at `rel`: its stat. A file already there (in a reused folder) is written
-    into only when nothing else can see it (`_rewritable`), else replaced by a new one."""
+    """Write the file at `rel`: its stat. A file already there (in a reused folder) is left as
+    it is when it holds these bytes (`_unchanged`), else written into only when nothing else
+    can see it (`_rewritable`), else replaced by a new one."""
     target = _target(root, rel)
     _folder_for(target, made)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         reused = False
     except FileExistsError:
+        if (same := _unchanged(target, data)) is not None:
+            return same
         reused, fd = True, _rewritable(target)
         if fd < 0:
             _clear(target)
@@ -185,6 +188,24 @@ def _write(root: Path, rel: str, data: bytes, made: set[str] | None = None) -> o
         if reused:
             os.ftruncate(fd, len(data))
         return os.fstat(fd)  # after the last write: the size and mtime the record keeps
+    finally:
+        os.close(fd)
+
+
+def _unchanged(target: str, data: bytes) -> os.stat_result | None:
+    """The stat of the file at `target` when it holds `data` already, as most files of a
+    reused folder do (it holds the build before last): read, not written, so no page of it is
+    made dirty for the disk to write back. None when it does not, or is not a regular file
+    its owner may write."""
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))  # no O_NOFOLLOW on Windows
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not st.st_mode & stat.S_IWUSR or st.st_size != len(data):
+            return None
+        return st if os.read(fd, len(data) + 1) == data else None  # a short read: written again
     finally:
         os.close(fd)
 

@@ -146,6 +146,10 @@ def test_full_rebuild_writes_into_reused_files_but_never_one_held_open(
     out = root / "public"
     for _ in range(2):
         build(config, out, use_cache=False, jobs=1)
+    base = root / "templates" / "site" / "base.html"  # every page changes: each is written again
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("</body>", "<p>edited</p></body>"), encoding="utf-8"
+    )
     held = sorted((out / "issues").glob("*/index.html"))[0]
     replaced: list[str] = []
     clear = build_module._clear
@@ -156,6 +160,28 @@ def test_full_rebuild_writes_into_reused_files_but_never_one_held_open(
         assert os.fstat(reader.fileno()).st_nlink == 0  # replaced by a new file, never written into
     rel = held.relative_to(out).as_posix()
     assert [r.endswith(rel) for r in replaced] == [True]  # only the held file was made anew
+    build(config, root / "reference", use_cache=False, jobs=1)
+    assert tree_digest(out) == tree_digest(root / "reference")
+
+
+def test_a_rebuild_leaves_each_reused_file_that_holds_its_bytes_already(
+    make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of the reused folder that holds what the build makes is read, not written: no
+    page of it is made dirty for the disk to write back. Any other is written (the test above)."""
+    root = make_newsletter([FRENCH, *SAMPLES])
+    config = load_config(root)
+    out = root / "public"
+    for _ in range(2):
+        build(config, out, use_cache=False, jobs=1)
+    touched: list[str] = []
+    for name in ("_rewritable", "_clear"):
+        done = getattr(build_module, name)
+        monkeypatch.setattr(
+            build_module, name, lambda target, done=done: touched.append(str(target)) or done(target)
+        )
+    build(config, out, use_cache=False, jobs=1)  # into the folder the first build made: the same bytes
+    assert touched == []
     build(config, root / "reference", use_cache=False, jobs=1)
     assert tree_digest(out) == tree_digest(root / "reference")
 

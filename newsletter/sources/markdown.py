@@ -242,9 +242,8 @@ def read_issue(
             path=p,
             line=field_line(text, "language"),
         )
-    if (
-        languages and language not in languages
-    ):  # not an edition as written: the edition it names, or the error
+    # An edition as written is one; any other is the edition it names (pt-BR: pt), or the error.
+    if languages and language not in languages:
         edition_language(language, languages, path=p, line=field_line(text, "language"))
     date = parse_datetime(data["date"], "'date'", p)
     updated = parse_datetime(data["updated"], "'updated'", p) if data.get("updated") else None

@@ -186,6 +186,33 @@ def test_a_rebuild_leaves_each_reused_file_that_holds_its_bytes_already(
     assert tree_digest(out) == tree_digest(root / "reference")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links as POSIX has them")
+def test_a_reused_link_to_the_same_bytes_is_not_followed_but_made_a_file(
+    make_newsletter: MakeNewsletter,
+) -> None:
+    """Only a regular file is left as it is when it holds the bytes to write: a symbolic link
+    in the reused folder to the same bytes elsewhere is not followed (what it points at is left
+    alone) and becomes a file."""
+    root = make_newsletter([FRENCH])
+    config = load_config(root)
+    out = root / "public"
+    build(config, out, use_cache=False)
+    build(config, out, use_cache=False)  # the first output is now the spare, which the next build reuses
+    spare = root / ".cache" / "newsletter" / "spare"
+    page = sorted(spare.glob("issues/*/index.html"))[0]
+    outside = root / "elsewhere.html"
+    outside.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(outside)
+    before = outside.stat()
+    build(config, out, use_cache=False)  # renders every file, as `--no-cache` does
+    written = out / page.relative_to(spare)
+    assert not written.is_symlink() and written.read_bytes() == outside.read_bytes()
+    assert outside.stat().st_ino == before.st_ino and outside.stat().st_mtime_ns == before.st_mtime_ns
+    build(config, root / "reference", use_cache=False)
+    assert tree_digest(out) == tree_digest(root / "reference")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="write leases are Linux's")
 def test_a_reader_opening_a_file_being_written_in_place_waits_and_the_build_lives_on(
     tmp_path: Path,

@@ -80,7 +80,8 @@ PARSER = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("
 
 # Text where no inline rule of the parser can start (no emphasis, code, link, image, escape,
 # entity, autolink, HTML or line break): markdown-it makes it one text token.
-_PLAIN_INLINE = re.compile(r"[^\n\\`*_~\[\]!<>&]+")
+_NO_INLINE_RULE = r"\n\\`*_~\[\]!<>&"  # the characters one can start at, and the line break
+_PLAIN_INLINE = re.compile(f"[^{_NO_INLINE_RULE}]+")
 
 
 def _parse_inlines(state: StateCore) -> None:
@@ -105,8 +106,7 @@ PARSER.core.ruler.at("inline", _parse_inlines)
 # or a one-line HTML comment: indented code or a lazy line, a quote, a list, a rule, a setext
 # underline, a fence, a table's delimiter row, a link reference definition, other HTML.
 _OTHER_BLOCK = re.compile(r"[ \t>*+\-=_`~|:\[]|\d+[.)]")
-_HEADING = re.compile(r"(#{1,6})(?:[ \t](.*))?")
-_HEADING_START = re.compile(r"#{1,6}(?:[ \t]|$)")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t](.*))?")  # a whole line; it may interrupt a paragraph
 
 
 def _simple_blocks(src: str) -> list[Token] | None:
@@ -127,8 +127,10 @@ def _simple_blocks(src: str) -> list[Token] | None:
             continue
         if line[0] == "#":
             heading = _HEADING.fullmatch(line)
-            rest = (heading.group(2) or "") if heading else "#"
-            if heading is None or rest.rstrip(" \t").endswith("#"):  # a closing sequence: not here
+            if heading is None:
+                return None
+            rest = heading.group(2) or ""
+            if rest.rstrip(" \t").endswith("#"):  # a closing sequence: not read here
                 return None
             tag, markup = f"h{len(heading.group(1))}", heading.group(1)
             _push(tokens, "heading_open", tag, 1, [i, i + 1]).markup = markup
@@ -147,7 +149,7 @@ def _simple_blocks(src: str) -> list[Token] | None:
         j = i + 1
         while j < n:
             line = lines[j]
-            if not line.strip(" \t") or line.startswith("<!--") or _HEADING_START.match(line):
+            if not line.strip(" \t") or line.startswith("<!--") or _HEADING.fullmatch(line):
                 break  # a blank line, or a block that interrupts a paragraph
             if line[0] == "<" or _OTHER_BLOCK.match(line):
                 return None
@@ -432,8 +434,9 @@ def _embed_blocks(html: str) -> list[Block]:
 
 
 # Text the Markdown renderer, the sanitizer and the reader of its HTML each give back as it is:
-# no markup, nothing HTML writes as a reference (a no-break space comes back as "&nbsp;").
-_PLAIN_TEXT = re.compile(r"[^\n\\`*_~\[\]!<>&\u00a0]+")
+# plain inline text (`_PLAIN_INLINE`) with nothing HTML writes as a reference (a no-break space
+# comes back as "&nbsp;"; "<", ">" and "&" are not in it).
+_PLAIN_TEXT = re.compile(f"[^{_NO_INLINE_RULE}\u00a0]+")
 
 
 def _plain_paragraph(children: list[Token]) -> Block | None:

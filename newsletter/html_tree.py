@@ -68,8 +68,8 @@ class _Hidden(str):
 
 _TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9_:.-]*=\"[^\"<]*\")*)\s*>|<")
 _ATTRIBUTE = re.compile(r"([a-z][a-z0-9_:.-]*)=\"([^\"]*)\"")
-# Void elements (html.parser and BeautifulSoup close them at once).
-_VOID = frozenset(
+#: Void elements: an end tag never follows (html.parser, BeautifulSoup and html5ever close them).
+VOID_ELEMENTS = frozenset(
     [
         "area",
         "base",
@@ -133,7 +133,7 @@ def _fast_tree(markup: str) -> Element | None:
         if attrs and "&" in attrs:
             element.attrs = {k: html_module.unescape(v) for k, v in element.attrs.items()}
         stack[-1].children.append(element)
-        if name not in _VOID:
+        if name not in VOID_ELEMENTS:
             stack.append(element)
             if name == "pre":
                 pre += 1

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from ..errors import NewsletterError
+from ..html_tree import VOID_ELEMENTS
 
 #: The placeholders' stem; an MJML document holding it is made the slow way.
 _MARK = "nlSlotQ"
@@ -40,7 +41,6 @@ _SLOT_OPEN = re.compile(r"<mj-(text|title|preview)\b[^>]*>")
 #: A title or preview line: text, with the references Jinja2's escaping writes.
 _PLAIN = re.compile(r"[^<&]*(?:&(?:amp|lt|gt|quot|#34|#39);[^<&]*)*\Z")
 
-_VOID = frozenset({"br", "img", "hr", "wbr"})
 #: Elements that may stand in a paragraph, a heading or a link (html5ever leaves them there).
 _PHRASING = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "i", "img", "ins",
@@ -243,11 +243,11 @@ class _Frame:
                     written[key] = known
             append(known[0])
             if alone is not None:  # an element of text alone: <p>…</p>
-                if tag in _VOID:
+                if tag in VOID_ELEMENTS:
                     raise _Unfit
                 append(_text(text) if text else "")
                 append(f"</{tag}>")
-            elif tag not in _VOID:
+            elif tag not in VOID_ELEMENTS:
                 stack.append((tag, known[1]))
                 children.append(0)
                 if tag in _PHRASING:
@@ -307,7 +307,9 @@ class _Frame:
             value = style if name == "style" else _escape_attribute(_decode(values[name]))
             written.append(f' {name}="{value}"')
         written.append(">")
-        inner = self._context(context, (tag, ident, css_class, first)) if tag not in _VOID else context
+        inner = (
+            self._context(context, (tag, ident, css_class, first)) if tag not in VOID_ELEMENTS else context
+        )
         return "".join(written), inner
 
     def _probe(self, shape: _Shape, inline_css: Callable[[str], str]) -> tuple[tuple[str, ...], str | None]:
@@ -326,7 +328,7 @@ class _Frame:
             page.append(start)
             closing.append(f"</{t}>")
         if not first:
-            page.append(f"<{tag}></{tag}>" if tag not in _VOID else f"<{tag}>")
+            page.append(f"<{tag}></{tag}>" if tag not in VOID_ELEMENTS else f"<{tag}>")
         given = {"id": ident, "class": css_class, "style": style or ""}
         attributes = "".join(f' {n}="{given.get(n, "x")}"' for n in names)
         page.append(f"<{tag}{attributes} data-nl-probe>")
@@ -486,7 +488,7 @@ class _Walk(HTMLParser):
         self.unfit = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._element(tag, attrs, void=tag in _VOID or tag in ("meta", "link", "input", "col", "source"))
+        self._element(tag, attrs, void=tag in VOID_ELEMENTS)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._element(tag, attrs, void=True)

@@ -121,7 +121,16 @@ def _libc() -> ctypes.CDLL:
 
 
 def prune_tree(root: Path, keep: set[str]) -> None:
-    """Remove from a reused output folder every file and folder this build did not write."""
+    """Remove from a reused output folder every file and folder this build did not write.
+
+    It may run while the files kept are still being written (`keep` naming them already): a
+    folder on the way to one is never removed, even while it is empty."""
+    on_the_way: set[str] = set()
+    for rel in keep:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in on_the_way:  # else its own folders are in already
+            on_the_way.add(folder)
+            folder = folder.rpartition("/")[0]
 
     def walk(folder: str, prefix: str) -> bool:  # whether anything inside is kept
         kept = False
@@ -130,7 +139,7 @@ def prune_tree(root: Path, keep: set[str]) -> None:
         for entry in found:
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                if walk(entry.path, rel + "/"):
+                if walk(entry.path, rel + "/") or rel in on_the_way:
                     kept = True
                 else:
                     os.rmdir(entry.path)

@@ -46,7 +46,7 @@ import pickle
 import shutil
 import signal
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -646,6 +646,14 @@ def _renderers() -> None:
     from .sources import markdown  # noqa: F401
 
 
+def _warm_aside(cache: BuildCache) -> None:
+    """In the process forked for an edit before its work is known: Babel's answers the last
+    build kept (loaded here too, after the fork: the fork does not wait for them), and what
+    rendering needs, imported."""
+    remember_answers(cache.answers())
+    _renderers()
+
+
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
     """(the job's issue, whether it was parsed now rather than found in the cache, the source's
     key and its stamp when it may be remembered by it)."""
@@ -895,10 +903,11 @@ def _build(
     max_bytes = config.limits.max_source_bytes
     try:
         with open_cache(config, read=use_cache) as cache:
-            known = cache.answers() if cache else {}
-            remember_answers(known)  # before processes fork: they know them too
             if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
-                workers.ready_aside(_renderers)  # it imports them while this one looks things up
+                # it imports them while this one looks things up (first of all, the answers)
+                workers.ready_aside(functools.partial(_warm_aside, cache))
+            known = cache.answers() if cache else {}
+            remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""
             spare = cache.spare_folder if cache else None
             with atomic_folder(out, spare) as staging:
@@ -976,9 +985,8 @@ def _build(
                     not_due = [s for s in reversed(ordered) if not _due(s, now)]  # the oldest first
                     store = _Documents(cache, last, out, staging, made, records) if cache else None
                     workers.close()  # every issue is done: its processes are not needed any more
-                    written.update(_site_files(config, due, store, environment, workers, tmp, bodies))
-                    if staging.reused:
-                        prune_tree(tmp, {os.path.normpath(rel) for rel in written})
+                    reused = written if staging.reused else None  # pruned of the rest meanwhile
+                    written.update(_site_files(config, due, store, environment, workers, tmp, bodies, reused))
                 finally:
                     workers.close()  # no worker may still write into a folder about to be removed
             if cache:  # after the new output is in place: the records name its files
@@ -1021,10 +1029,14 @@ def _site_files(
     workers: _Workers,
     root: Path,
     bodies: _Bodies,
+    reused: set[str] | None = None,
 ) -> list[str]:
     """Write the files made from all due issues together (feeds, listings) into `root`: their
     paths. Those the cache lacks are made side by side, as the issues were (`_Workers.run_all`),
-    each written by the process that made it: no document is sent between processes."""
+    each written by the process that made it: no document is sent between processes.
+
+    `root` a reused folder, `reused` the issues' files written into it: every other file but
+    these documents is removed from it meanwhile, by a process of its own where there is one."""
     from .outputs.feeds import Document, edition_documents, feed_documents
 
     entries = [s for s in due if s.key]  # feed entries, read only for a document made
@@ -1053,10 +1065,25 @@ def _site_files(
             last = store.last_version(rel) if store is not None and document.splice else None
             todo.append(functools.partial(_make_document, root, rel, document, cache, last))
             made.append((rel, document))
-    for (rel, document), result in zip(made, workers.run_all(todo), strict=True):
+    if reused is not None:  # second: the first share of the work is this process's (`run_all`)
+        todo.insert(min(1, len(todo)), functools.partial(_prune, root, reused, list(documents)))
+    results = workers.run_all(todo)
+    if reused is not None:
+        del results[min(1, len(made))]
+    for (rel, document), result in zip(made, results, strict=True):
         if store is not None:
             store.wrote(rel, document.key, cast("tuple[int, int, int]", result), document.entry_keys)
     return list(documents)
+
+
+def _prune(root: Path, *written: Iterable[str]) -> None:
+    prune_tree(root, {_normal(rel) for paths in written for rel in paths})
+
+
+def _normal(rel: str) -> str:
+    """A relative path as `prune_tree` names it: normalized where that changes it (a path made
+    here rarely needs it, and `os.path.normpath` costs a few microseconds a path)."""
+    return os.path.normpath(rel) if rel[:1] == "." or "/." in rel or "//" in rel or rel[-1:] == "/" else rel
 
 
 def _make_document(

@@ -14,6 +14,7 @@ import pytest
 from conftest import DATA, ROOT, run_alone, tree_digest
 
 from newsletter import build as build_module
+from newsletter.atomic import prune_tree
 from newsletter.build import build
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
@@ -133,6 +134,27 @@ def test_reused_output_folder_is_pruned_and_served_files_never_change(
     assert tree_digest(out) == tree_digest(root / "reference")
     assert not (out / "stray.txt").exists() and not (out / "issues" / "gone-issue").exists()
     assert served.read_bytes() == before
+
+
+def test_pruning_keeps_the_folders_of_files_not_written_yet(tmp_path: Path) -> None:
+    """A reused folder is pruned while the feed documents are still being made and written: a
+    folder on the way to a file kept stays, even while it is empty; the rest not kept goes."""
+    (tmp_path / "archive" / "de").mkdir(parents=True)
+    (tmp_path / "issues" / "gone").mkdir(parents=True)
+    (tmp_path / "issues" / "gone" / "index.html").write_text("old", encoding="utf-8")
+    (tmp_path / "issues" / "kept.html").write_text("kept", encoding="utf-8")
+    (tmp_path / "stray.txt").write_text("stray", encoding="utf-8")
+    prune_tree(tmp_path, {"issues/kept.html", "archive/de/1.atom"})
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["archive", "archive/de", "issues", "issues/kept.html"]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["issues/a/index.html", ".nojekyll", "./feed.xml", "de//index.html", "a/./b", "a/../b", "a/b/", "a/.b"],
+)
+def test_paths_kept_by_the_pruning_are_normalized_as_normpath_does(rel: str) -> None:
+    assert build_module._normal(rel) == os.path.normpath(rel)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="elsewhere every file is made anew (no write leases)")

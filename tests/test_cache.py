@@ -595,6 +595,14 @@ def render(context, jobs):
     return real(context, jobs)
 
 build_module._render_jobs = render
+if os.environ.get("NO_BABEL"):  # every answer must come from the cache (forked processes inherit this)
+    import babel.dates
+    from newsletter.outputs import labels
+
+    def no_babel(*args, **kwargs):
+        raise AssertionError("Babel was asked again")
+
+    babel.dates.format_date = labels._locale = no_babel
 main, real_ready = os.getpid(), build_module._Workers.ready_aside
 
 def ready(self, warm):
@@ -647,6 +655,16 @@ def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
     assert (root.parent / "ready").read_text().split() == renderers
     assert tree_digest(root / "public") == full_build(root)
     assert rebuild(root)[1] == 0  # its record was kept
+
+
+def test_the_process_forked_for_an_edit_knows_babels_answers(root: Path) -> None:
+    """It is forked before this process has read the answers the last build kept: it reads
+    them itself. (Asking Babel there would fail it, and the issue would be rendered here.)"""
+    edit(issue_paths(root)[1], "Genf")
+    (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_BABEL": "1"})
+    assert rendered == "1", error
+    assert renderers == (root.parent / "ready").read_text().split() and pid not in renderers
+    assert tree_digest(root / "public") == full_build(root)
 
 
 def test_a_process_made_ready_and_not_needed_is_ended(root: Path) -> None:

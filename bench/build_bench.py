@@ -81,7 +81,7 @@ def discard(folder: Path, trash: Path) -> None:
 
     Deleting it here would slow the runs after, whichever tool they run. Without a journal
     (as on the machine these figures come from), ext4 does not give a new file the inode of
-    one deleted less than a minute before (five while that inode's table block is unwritten):
+    one deleted less than a minute before (six while that inode's table block is unwritten):
     each file made then steps over every such inode of its group, one cached-block lookup
     each. Measured: our build from nothing right after its last output of 4,055 files was
     deleted spent 2.2-4.2 s in the kernel (`recently_deleted` and `find_get_block_common`

@@ -473,6 +473,9 @@ class _Context:
     cache: BuildCache | None
     now: dt.datetime | None
     environment: str  # what every issue's rendering depends on besides the issue (`rendered_key`)
+    # Babel's answers, for a process forked before they were read (`_Workers.ready_aside`); the
+    # pool's processes are forked after: they know them, and are not sent them with every chunk
+    answers: dict[Question, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -646,14 +649,6 @@ def _renderers() -> None:
     from .sources import markdown  # noqa: F401
 
 
-def _warm_aside(cache: BuildCache) -> None:
-    """In the process forked for an edit before its work is known: Babel's answers the last
-    build kept (loaded here too, after the fork: the fork does not wait for them), and what
-    rendering needs, imported."""
-    remember_answers(cache.answers())
-    _renderers()
-
-
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
     """(the job's issue, whether it was parsed now rather than found in the cache, the source's
     key and its stamp when it may be remembered by it)."""
@@ -690,6 +685,8 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
     from .outputs.site import render_archive_item
 
     config, root = context.config, context.root
+    if context.answers:
+        remember_answers(context.answers)
     out = []
     made: set[str] = set()
     for job in jobs:
@@ -905,7 +902,7 @@ def _build(
         with open_cache(config, read=use_cache) as cache:
             if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
                 # it imports them while this one looks things up (first of all, the answers)
-                workers.ready_aside(functools.partial(_warm_aside, cache))
+                workers.ready_aside(_renderers)
             known = cache.answers() if cache else {}
             remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""
@@ -940,7 +937,10 @@ def _build(
                             found_in_last.append((_Job(path, key), done_key, record))
                     if workers.pools(todo):
                         _renderers()
-                    done = workers.map(render, todo, 8, aside=len(found_in_last) >= MIN_ASIDE)
+                    aside = len(found_in_last) >= MIN_ASIDE and not workers.pools(todo)
+                    if aside:  # to the process forked as the cache opened: with the answers
+                        render = functools.partial(_render_jobs, replace(context, answers=known))
+                    done = workers.map(render, todo, 8, aside=aside)
                     late: list[_Job] = []  # recorded, but its files are gone or changed
                     for job, done_key, record in found_in_last:
                         found = _cached(record, out, staging, made, now)

@@ -658,8 +658,8 @@ def test_an_edit_among_many_is_rendered_in_a_forked_process(root: Path) -> None:
 
 
 def test_the_process_forked_for_an_edit_knows_babels_answers(root: Path) -> None:
-    """It is forked before this process has read the answers the last build kept: it reads
-    them itself. (Asking Babel there would fail it, and the issue would be rendered here.)"""
+    """It is forked before this process has read the answers the last build kept: they are
+    sent with its work. (Asking Babel there would fail it, and the issue would be rendered here.)"""
     edit(issue_paths(root)[1], "Genf")
     (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_BABEL": "1"})
     assert rendered == "1", error

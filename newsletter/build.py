@@ -1077,6 +1077,7 @@ def _site_files(
 
 
 def _prune(root: Path, *written: Iterable[str]) -> None:
+    """`prune_tree` of `root`, keeping every path `written` names (a task of `_site_files`)."""
     prune_tree(root, {_normal(rel) for paths in written for rel in paths})
 
 

@@ -150,7 +150,7 @@ def issue_files(config: Config, issue: Issue) -> dict[str, bytes]:
 
 def _target(root: Path, rel: str) -> str:
     # Slugs are checked when read; this guards the one place that turns them into paths.
-    norm = os.path.normpath(rel)
+    norm = _normal(rel)
     if os.path.isabs(norm) or norm == ".." or norm.startswith(".." + os.sep):
         raise NewsletterError(f"refusing to write outside the output folder: {rel}")
     return os.path.join(root, norm)
@@ -1065,11 +1065,12 @@ def _site_files(
             last = store.last_version(rel) if store is not None and document.splice else None
             todo.append(functools.partial(_make_document, root, rel, document, cache, last))
             made.append((rel, document))
-    if reused is not None:  # second: the first share of the work is this process's (`run_all`)
-        todo.insert(min(1, len(todo)), functools.partial(_prune, root, reused, list(documents)))
+    pruning = min(1, len(todo))  # second: the first share of the work is this process's (`run_all`)
+    if reused is not None:
+        todo.insert(pruning, functools.partial(_prune, root, reused, list(documents)))
     results = workers.run_all(todo)
     if reused is not None:
-        del results[min(1, len(made))]
+        del results[pruning]
     for (rel, document), result in zip(made, results, strict=True):
         if store is not None:
             store.wrote(rel, document.key, cast("tuple[int, int, int]", result), document.entry_keys)
@@ -1082,8 +1083,9 @@ def _prune(root: Path, *written: Iterable[str]) -> None:
 
 
 def _normal(rel: str) -> str:
-    """A relative path as `prune_tree` names it: normalized where that changes it (a path made
-    here rarely needs it, and `os.path.normpath` costs a few microseconds a path)."""
+    """An output file's relative path as it is written (`_target`) and kept (`prune_tree`):
+    `os.path.normpath`'s, called only where it changes the path (a path made here rarely needs
+    it, and it costs a few microseconds a path)."""
     return os.path.normpath(rel) if rel[:1] == "." or "/." in rel or "//" in rel or rel[-1:] == "/" else rel
 
 

@@ -33,9 +33,8 @@ def xml_safe(value: T) -> T:
     inside, as `Site`) is remembered once clean (a build cleans the same `Site` for every issue,
     and each issue for its email and its feed entry): asked again, it is returned without a walk.
     """
-    for known in _RECENT:
-        if known is value:
-            return value
+    if remembered(value):
+        return value
     walk = _Walk()
     clean = walk.clean(value)
     if walk.frozen and (not walk.dicts or _frozen_dataclass(clean)):

@@ -151,10 +151,33 @@ def test_pruning_keeps_the_folders_of_files_not_written_yet(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "rel",
-    ["issues/a/index.html", ".nojekyll", "./feed.xml", "de//index.html", "a/./b", "a/../b", "a/b/", "a/.b"],
+    [
+        *(
+            "issues/a/index.html",
+            ".nojekyll",
+            "./feed.xml",
+            "de//index.html",
+            "a/./b",
+            "a/../b",
+            "a/b/",
+            "a/.b",
+        ),
+        *("/abs/x", "a/../../x", "../x", ".."),
+    ],
 )
-def test_paths_kept_by_the_pruning_are_normalized_as_normpath_does(rel: str) -> None:
+def test_output_paths_written_and_kept_are_normalized_as_normpath_does(rel: str) -> None:
     assert build_module._normal(rel) == os.path.normpath(rel)
+
+
+@pytest.mark.parametrize("rel", ["/abs/x", "..", "../x", "a/../../x", "./../x"])
+def test_no_file_is_written_outside_the_output_folder(tmp_path: Path, rel: str) -> None:
+    with pytest.raises(NewsletterError, match="refusing to write outside the output folder"):
+        build_module._target(tmp_path, rel)
+
+
+def test_a_path_inside_the_output_folder_is_written_where_it_names(tmp_path: Path) -> None:
+    assert build_module._target(tmp_path, "issues/a/./index.html") == str(tmp_path / "issues/a/index.html")
+    assert build_module._target(tmp_path, "feed.atom") == str(tmp_path / "feed.atom")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="elsewhere every file is made anew (no write leases)")

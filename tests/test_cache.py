@@ -427,24 +427,38 @@ def test_a_build_reads_no_feed_entry_body_it_does_not_need(
 ) -> None:
     """Every build reads the manifest's records; the entries' bodies after them in each shard
     are read only for a feed document that is made whole (one made from its last version needs
-    none but the edited entry's, which this build made)."""
+    none but the edited entry's, which this build made), and for a shard written again because
+    the edited issue's record left it or came into it (its other issues' bodies go with it)."""
     summaries = _issue_summaries(root)
     entries = [summary.entry for summary in summaries if summary and summary.entry]
     assert len(entries) == ISSUES and all(e.apart and e.content == b"" for e in entries)
     kept = _parts(root, bodies=True)
     assert sorted(kept) == sorted(e.key for e in entries) and all(kept.values())
-    read: list[str] = []
-    real = cache_module.EntryBodies._read
+    read: list[str] = []  # outside the writing of the manifest
+    rewritten: list[str] = []  # while the manifest is written
+    real_read, real_store = cache_module.EntryBodies._read, cache_module.BuildCache.store_manifest
 
     def reading(self: cache_module.EntryBodies, name: str) -> dict[str, bytes]:
-        read.append(name)
-        return real(self, name)
+        (rewritten if storing else read).append(name)
+        return real_read(self, name)
 
+    def store_manifest(self: cache_module.BuildCache, *args: Any) -> Any:
+        nonlocal storing
+        storing = True
+        try:
+            return real_store(self, *args)
+        finally:
+            storing = False
+
+    storing = False
     monkeypatch.setattr(cache_module.EntryBodies, "_read", reading)
-    assert rebuild(root)[1] == 0 and read == []  # nothing made: no body read
+    monkeypatch.setattr(cache_module.BuildCache, "store_manifest", store_manifest)
+    assert rebuild(root)[1] == 0 and read == rewritten == []  # nothing made: no body read
     edit(issue_paths(root)[0], "Genf")
     digest, rendered = rebuild(root)
     assert rendered == 1 and read == [] and digest == full_build(root)  # made from the last version
+    changed = set(kept) ^ set(_parts(root, bodies=True))  # the edited issue's keys, old and new
+    assert len(changed) == 2 and set(rewritten) <= {cache_module._shard_name(k) for k in changed}
     edit(issue_paths(root)[1], "Genf")
     (root / "public" / "feed.atom").unlink()  # no last version: made whole
     digest, rendered = rebuild(root)

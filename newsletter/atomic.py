@@ -57,6 +57,7 @@ class Staging:
 
     path: Path
     reused: bool = False
+    fd: int | None = None  # the folder, opened while it is reused: files looked up relative to it
 
 
 def _claim(spare: Path, tmp: Path) -> bool:
@@ -86,11 +87,18 @@ def atomic_folder(out: Path, spare: Path | None = None) -> Iterator[Staging]:
     _remove_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-{os.getpid()}-", dir=out.parent))
     staging = Staging(tmp, reused=spare is not None and _claim(spare, tmp))
+    if staging.reused:  # a stat relative to it skips looking up the folder's own path each time
+        with contextlib.suppress(OSError):
+            staging.fd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
     try:
         yield staging
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if staging.fd is not None:
+            os.close(staging.fd)
+            staging.fd = None
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if not out.exists():
         os.replace(tmp, out)

@@ -835,7 +835,7 @@ def _found(
     A reused folder (the build before last) mostly holds those very files already, hard-linked
     with the last output: it is looked at first, so they are checked and placed with one stat
     each, and the last output's copies only when it lacks one."""
-    found = match_record(record, staging.path) if staging.reused else None
+    found = match_record(record, staging.path, staging.fd) if staging.reused else None
     if found is not None:
         return (*found, True)
     found = match_record(record, out)

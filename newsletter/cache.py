@@ -324,9 +324,12 @@ def file_record(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def match_record(record: object, out: Path) -> tuple[dict[str, tuple[str, int]], bytes] | None:
+def match_record(
+    record: object, out: Path, out_fd: int | None = None
+) -> tuple[dict[str, tuple[str, int]], bytes] | None:
     """(relative output path -> (the file in `out`, its inode), summary) when every file of
-    `record` is still in `out` as it was recorded; else None (render the issue again)."""
+    `record` is still in `out` as it was recorded; else None (render the issue again). With
+    `out_fd` (`out` opened), each file is looked up relative to it."""
     try:
         files: dict[str, tuple[int, int, int]]
         summary: bytes
@@ -334,7 +337,7 @@ def match_record(record: object, out: Path) -> tuple[dict[str, tuple[str, int]],
         found: dict[str, tuple[str, int]] = {}
         for rel, recorded in files.items():
             path = os.path.join(out, rel)
-            if file_record(os.stat(path)) != recorded:
+            if file_record(os.stat(path if out_fd is None else rel, dir_fd=out_fd)) != recorded:
                 return None
             found[rel] = (path, recorded[2])
         return found, summary

@@ -136,6 +136,30 @@ def test_reused_output_folder_is_pruned_and_served_files_never_change(
     assert served.read_bytes() == before
 
 
+def test_a_reused_folder_s_files_are_looked_up_relative_to_it_and_no_descriptor_stays_open(
+    make_newsletter: MakeNewsletter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_newsletter(SAMPLES)
+    config = load_config(root)
+    out = root / "public"
+    build(config, out)
+    build(config, out)  # the first output is now the cache's spare, reused by the next build
+    looked_up: list[int | None] = []
+    real = build_module.match_record
+
+    def match_record(record: object, folder: Path, folder_fd: int | None = None) -> object:
+        looked_up.append(folder_fd)
+        return real(record, folder, folder_fd)
+
+    monkeypatch.setattr(build_module, "match_record", match_record)
+    open_before = sorted(os.listdir("/proc/self/fd"))
+    digest_before = tree_digest(out)
+    build(config, out)
+    assert tree_digest(out) == digest_before
+    assert looked_up and all(fd is not None for fd in looked_up[: len(SAMPLES)])
+    assert sorted(os.listdir("/proc/self/fd")) == open_before
+
+
 def test_pruning_keeps_the_folders_of_files_not_written_yet(tmp_path: Path) -> None:
     """A reused folder is pruned while the feed documents are still being made and written: a
     folder on the way to a file kept stays, even while it is empty; the rest not kept goes."""

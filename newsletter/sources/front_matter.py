@@ -9,29 +9,35 @@ command line alike. `Fields` remembers which fields the reader asked for: any ot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
 from ..inline_text import clean_inline_text
 from ..model import Image, Language, Person, RelatedLink, Translation
 from ..sanitize import pixels
+from . import simple_yaml
 from .slug import slugify as slugify
 
 if TYPE_CHECKING:
     pass
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
 
+@functools.cache
+def yaml_loader() -> Any:
+    """PyYAML's safe loader (libyaml's: ten times faster), with dates kept as text so that
+    `parse_datetime` alone judges them. PyYAML is imported when first needed: most front matter
+    is read without it (`simple_yaml`)."""
+    import yaml
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe YAML with dates kept as text, so `parse_datetime` alone judges them."""
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+    return Loader
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
@@ -196,16 +202,24 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
             path=path,
             line=1,
         )
+    data = simple_yaml.load(m.group(1))
+    if data is None:  # not only plain fields: PyYAML reads it
+        data = _yaml_load(m.group(1), path)
+    if not isinstance(data, dict):
+        raise NewsletterError("front matter must be YAML fields like 'title: …'", path=path, line=2)
+    return data, text[m.end() :], text[: m.end()].count("\n") + 1
+
+
+def _yaml_load(text: str, path: str) -> Any:
+    import yaml
+
     try:
-        data = yaml.load(m.group(1), Loader=_Loader)
+        return yaml.load(text, Loader=yaml_loader())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
         problem = getattr(e, "problem", None) or "invalid YAML"
         raise NewsletterError(f"broken front matter: {problem}", path=path, line=line) from None
-    if not isinstance(data, dict):
-        raise NewsletterError("front matter must be YAML fields like 'title: …'", path=path, line=2)
-    return data, text[m.end() :], text[: m.end()].count("\n") + 1
 
 
 class Fields(dict[str, Any]):

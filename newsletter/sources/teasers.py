@@ -21,20 +21,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import NewsletterError, did_you_mean
 from ..model import Image, Issue, Teaser
 from .front_matter import (
     FRONT_MATTER,
     IMAGE_KEYS,
-    _Loader,
     field_line,
     image_field,
     language_field,
     parse_datetime,
     slugify,
     text_field,
+    yaml_loader,
 )
 
 #: The keys of an inline article.
@@ -50,8 +48,10 @@ def item_lines(text: str) -> list[int]:
     m = FRONT_MATTER.match(text)
     if not m:
         return []
+    import yaml
+
     try:
-        root = yaml.compose(m.group(1), Loader=_Loader)
+        root = yaml.compose(m.group(1), Loader=yaml_loader())
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -82,9 +82,11 @@ def referenced_files(data: bytes, issues_dir: Path) -> list[Path]:
     key: a digest is read again when an article it bundles changes. Cheap for other files."""
     if b"articles:" not in data:
         return []
+    import yaml
+
     m = FRONT_MATTER.match(data.decode("utf-8", "replace"))
     try:
-        fields = yaml.load(m.group(1), Loader=_Loader) if m else None
+        fields = yaml.load(m.group(1), Loader=yaml_loader()) if m else None
     except yaml.YAMLError:
         return []
     items = fields.get("articles") if isinstance(fields, dict) else None

@@ -41,11 +41,11 @@ _TIMESTAMP = re.compile(
 )
 
 #: A double-quoted scalar whose only escapes are `\\"` and `\\\\` (as our importer writes one).
-_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"')
+_QUOTED = re.compile(r'"((?:[^"\\]+|\\["\\])*)"')
 _ESCAPE = re.compile(r"\\(.)")
 
 #: One item of a flow sequence and the comma or end after it.
-_FLOW_ITEM = re.compile(r' *(?:"((?:[^"\\]|\\["\\])*)"|([^ ,\[\]{}"]?[^,\[\]{}"]*?)) *(,|\Z)')
+_FLOW_ITEM = re.compile(r' *(?:"((?:[^"\\]+|\\["\\])*)"|([^ ,\[\]{}"]?[^,\[\]{}"]*?)) *(,|\Z)')
 
 _CANNOT = object()  # what the reader leaves to PyYAML
 

@@ -40,12 +40,14 @@ _TIMESTAMP = re.compile(
     re.X,
 )
 
-#: A double-quoted scalar whose only escapes are `\\"` and `\\\\` (as our importer writes one).
-_QUOTED = re.compile(r'"((?:[^"\\]+|\\["\\])*)"')
+#: A double-quoted scalar whose only escapes are `\"` and `\\` (as our importer writes one).
+#: Each run of characters is matched once (possessive quantifiers): no backtracking, whatever
+#: the text (a nested repeat would try every way to split a long unclosed one).
+_QUOTED = re.compile(r'"([^"\\]*+(?:\\["\\][^"\\]*+)*+)"')
 _ESCAPE = re.compile(r"\\(.)")
 
-#: One item of a flow sequence and the comma or end after it.
-_FLOW_ITEM = re.compile(r' *(?:"((?:[^"\\]+|\\["\\])*)"|([^ ,\[\]{}"]?[^,\[\]{}"]*?)) *(,|\Z)')
+#: One item of a flow sequence (quoted, or plain up to the next comma) and the comma or end after it.
+_FLOW_ITEM = re.compile(r' *+(?:"([^"\\]*+(?:\\["\\][^"\\]*+)*+)"|([^,\[\]{}"]*+)) *+(,|\Z)')
 
 _CANNOT = object()  # what the reader leaves to PyYAML
 
@@ -131,7 +133,8 @@ def _value(text: str) -> Any:
             m = _FLOW_ITEM.match(inner, at)
             if m is None or (m.group(3) == "," and m.end() == len(inner)):  # or a trailing comma
                 return _CANNOT
-            item = _unescaped(m.group(1)) if m.group(1) is not None else _plain(m.group(2), flow=True)
+            quoted, plain = m.group(1), m.group(2)
+            item = _unescaped(quoted) if quoted is not None else _plain(plain.rstrip(" "), flow=True)
             if item is _CANNOT:
                 return _CANNOT
             items.append(item)

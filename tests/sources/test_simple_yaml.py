@@ -205,3 +205,19 @@ def test_reading_an_issue_does_not_import_pyyaml() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'title: "' + "a" * 100_000,  # a quote never closed
+        'title: "' + 'a\\"' * 30_000,
+        "tags: [" + " " * 100_000 + "a",
+        "tags: [" + "a" * 100_000 + " " * 1_000 + '"]',
+        "related:\n- title: " + '"' + "x" * 100_000,
+    ],
+)
+def test_no_text_makes_the_reader_try_every_way_to_split_it(text: str) -> None:
+    """Its patterns match each run of characters once: a long value it cannot read is refused
+    at once (a nested repeat would take longer than the age of the universe here)."""
+    assert simple_yaml.load(text) is None

@@ -37,5 +37,10 @@ IGNORABLE = re.compile(f"[{_ZERO_WIDTH}\u200c\u200d\u034f\u00ad]")
 C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 #: Word's manual line break (VT), a page break (FF) and the Unicode separators: they end a line.
 LINE_SEPARATORS = re.compile("[\x0b\x0c\u2028\u2029]")
+#: What the front matter's own reader (sources/simple_yaml.py) leaves to PyYAML: every control
+#: but the line feed (a tab indents nothing in YAML; NEL is a C1 control and a YAML 1.1 line
+#: break), the Unicode separators (line breaks there too), the byte-order mark, lone surrogates
+#: and noncharacters.
+NOT_PLAIN_YAML = re.compile(f"[\x00-\x09\x0b-\x1f{_DEL_C1}\u2028\u2029\ufeff{_NOT_TEXT}]")
 #: INVISIBLE or LINE_SEPARATORS: most text has none of them, and one search tells.
 UNUSUAL = re.compile(f"[{_C0}{_DEL_C1}{_NOT_TEXT}{_BIDI}{_ZERO_WIDTH}\u2028\u2029]")

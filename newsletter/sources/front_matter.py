@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..characters import NOT_ONE_LINE
 from ..errors import NewsletterError, did_you_mean
@@ -20,9 +20,6 @@ from ..model import Image, Language, Person, RelatedLink, Translation
 from ..sanitize import pixels
 from . import simple_yaml
 from .slug import slugify as slugify
-
-if TYPE_CHECKING:
-    pass
 
 
 @functools.cache
@@ -202,15 +199,18 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, int]:
             path=path,
             line=1,
         )
-    data = simple_yaml.load(m.group(1))
-    if data is None:  # not only plain fields: PyYAML reads it
-        data = _yaml_load(m.group(1), path)
+    data = read_fields(m.group(1), path)
     if not isinstance(data, dict):
         raise NewsletterError("front matter must be YAML fields like 'title: …'", path=path, line=2)
     return data, text[m.end() :], text[: m.end()].count("\n") + 1
 
 
-def _yaml_load(text: str, path: str) -> Any:
+def read_fields(text: str, path: str) -> Any:
+    """What a front matter's YAML `text` holds: read by `simple_yaml` where it is only plain
+    fields, else by PyYAML (imported then); its mistakes a one-line error naming `path`."""
+    data = simple_yaml.load(text)
+    if data is not None:
+        return data
     import yaml
 
     try:

@@ -15,22 +15,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..characters import NOT_PLAIN_YAML
+
 #: A key that is plainly text: a name, never `yes`, `no`, `null`, … (see `_WORDS`).
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
 
-#: Characters this reader leaves to PyYAML: control characters (PyYAML refuses most), tabs,
-#: carriage returns, YAML 1.1's other line breaks (NEL, LS, PS), surrogates, byte-order marks,
-#: the non-characters U+FFFE and U+FFFF.
-_AVOIDED = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
-
-#: Plain scalars PyYAML's resolver makes a boolean or null, not text.
+#: Plain scalars PyYAML's resolver makes a boolean or null, not text (its patterns' words: a
+#: test holds the two to the same).
 _WORDS = frozenset(
     form
     for word in ("yes", "no", "true", "false", "on", "off", "null")
     for form in (word, word.capitalize(), word.upper())
 )
 
-#: PyYAML's implicit timestamp, which the front matter's loader keeps as the text it is.
+#: PyYAML's implicit timestamp, which the front matter's loader keeps as the text it is (its
+#: resolver's pattern, which a test holds this to: importing PyYAML for it is what this avoids).
 _TIMESTAMP = re.compile(
     r"""[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
@@ -55,7 +54,7 @@ _CANNOT = object()  # what the reader leaves to PyYAML
 def load(text: str) -> dict[str, Any] | None:
     """The mapping PyYAML's front-matter loader makes of `text`, or None where this reader
     leaves it to PyYAML."""
-    if _AVOIDED.search(text):
+    if NOT_PLAIN_YAML.search(text):
         return None
     lines = [line for line in text.split("\n") if line.strip(" ") and not line.lstrip(" ").startswith("#")]
     data: dict[str, Any] = {}

@@ -30,6 +30,7 @@ from .front_matter import (
     image_field,
     language_field,
     parse_datetime,
+    read_fields,
     slugify,
     text_field,
     yaml_loader,
@@ -82,12 +83,10 @@ def referenced_files(data: bytes, issues_dir: Path) -> list[Path]:
     key: a digest is read again when an article it bundles changes. Cheap for other files."""
     if b"articles:" not in data:
         return []
-    import yaml
-
     m = FRONT_MATTER.match(data.decode("utf-8", "replace"))
     try:
-        fields = yaml.load(m.group(1), Loader=yaml_loader()) if m else None
-    except yaml.YAMLError:
+        fields = read_fields(m.group(1), "") if m else None
+    except NewsletterError:
         return []
     items = fields.get("articles") if isinstance(fields, dict) else None
     if not isinstance(items, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,25 @@ def test_no_text_makes_the_reader_try_every_way_to_split_it(text: str) -> None:
     """Its patterns match each run of characters once: a long value it cannot read is refused
     at once (a nested repeat would take longer than the age of the universe here)."""
     assert simple_yaml.load(text) is None
+
+
+def _pyyaml_patterns() -> dict[str, str]:
+    """PyYAML's implicit resolvers' patterns, by tag (its `Resolver`, which the loader uses)."""
+    from yaml.resolver import Resolver
+
+    return {
+        tag: pattern.pattern
+        for resolvers in Resolver.yaml_implicit_resolvers.values()
+        for tag, pattern in resolvers
+    }
+
+
+def test_its_words_and_its_timestamp_are_pyyaml_s_own() -> None:
+    """The booleans and nulls it leaves to PyYAML, and the timestamp it keeps as text, are
+    copies of PyYAML's resolver's (importing it is what the reader avoids): held to them."""
+    patterns = _pyyaml_patterns()
+    words = re.findall(r"[A-Za-z]+", patterns["tag:yaml.org,2002:bool"] + patterns["tag:yaml.org,2002:null"])
+    assert set(words) == simple_yaml._WORDS
+    verbose = "".join(simple_yaml._TIMESTAMP.pattern.split())  # re.X: white space means nothing
+    assert "".join(patterns["tag:yaml.org,2002:timestamp"].split()) == f"^(?:{verbose})$"
+    assert simple_yaml._TIMESTAMP.flags & re.X

@@ -572,17 +572,19 @@ class _Summary:
         return other
 
 
-def _read_ahead(summaries: Sequence[_Summary], templates_dir: Path, done: Callable[[], bool]) -> None:
-    """Load the listings' template, then unpickle `summaries`' listings and entries in order,
-    until `done()`: time spent waiting otherwise (the documents made later find them ready, and
-    so do the processes forked to make them). The template first: an edit to a listed title
-    makes every listing again, which needs Jinja2 and no other issue's listing (only each
-    one's entry, kept rendered); one to a body makes a feed page, of a few issues' entries."""
+def _read_ahead(summaries: Sequence[_Summary], templates_dir: Path | None, done: Callable[[], bool]) -> None:
+    """Load the listings' template (unless `templates_dir` is None: their frames are kept), then
+    unpickle `summaries`' listings and entries in order, until `done()`: time spent waiting
+    otherwise (the documents made later find them ready, and so do the processes forked to make
+    them). The template first: an edit to a listed title makes every listing again, which needs
+    no other issue's listing (only each one's entry, kept rendered), and Jinja2 unless the
+    listing's frame is kept; one to a body makes a feed page, of a few issues' entries."""
     if done():
         return
-    from .outputs.site import ready_index
+    if templates_dir is not None:
+        from .outputs.site import ready_index
 
-    ready_index(templates_dir)
+        ready_index(templates_dir)
     for i, summary in enumerate(summaries):
         if i % 32 == 0 and done():
             return
@@ -961,7 +963,12 @@ def _build(
                         # and, while the edit is still rendering, the listing's template and the
                         # placed issues' listings and entries: the newest first (the feeds)
                         ahead = sorted(summaries.values(), key=lambda s: s.published, reverse=True)
-                        workers.meanwhile(functools.partial(_read_ahead, ahead, config.templates_dir))
+                        # the listing's template, unless its frame is kept (for as many issues
+                        # as are most likely due)
+                        count = sum(_due(s, now) for s in ahead) + len(todo) + len(late)
+                        frame = _frame_key(environment, None, count)
+                        templates = None if cache and cache.has_document(frame) else config.templates_dir
+                        workers.meanwhile(functools.partial(_read_ahead, ahead, templates))
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):
                         summary = _summary_from(result.summary)
@@ -1109,18 +1116,55 @@ def _index(
     language: str | None = None,
 ) -> Document:
     """The listing of every due issue; taken from the cache when no listed issue changed (an
-    edit to an article's body, say) and the templates, config and code are the same."""
+    edit to an article's body) and the templates, config and code are the same. One made again
+    is its entries in the frame the cache keeps (`outputs/site_frame.py`) where it can be: an
+    edit to a listed title then loads neither Jinja2 nor the listing's template."""
     from .outputs.feeds import Document
 
     key = ""
     if store is not None and environment and all(s.listing_key for s in due):
         key = digest(f"{language or ''}index.html", environment, *(s.listing_key for s in due))
+    frame_key = ""
+    if store is not None and (frame_key := _frame_key(environment, language, len(due))):
+        store.used.append(frame_key)  # kept for the next listing made, as the documents used are
 
     def make() -> bytes:
-        from .outputs.site import render_index  # only for a listing made: most edits keep them
+        entries = [s.archive_item for s in due]
+        if all(entry is not None for entry in entries):
+            frame = _frame(config, len(due), language, store.cache if store is not None else None, frame_key)
+            if frame is not None:
+                from .outputs.site_frame import fill
+
+                return fill(frame, cast("list[str]", entries)).encode()
+        from .outputs.site import render_index
 
         # each issue's entry as rendered with it: its listing is read only by a template that
         # lists more (an older project's)
         return render_index(config.site, due, config.templates_dir, language).encode()
 
     return Document(make, key or None)
+
+
+def _frame_key(environment: str, language: str | None, count: int) -> str:
+    """The key a listing's frame of `count` entries is kept by: what else it is made from."""
+    return digest("listing frame", environment, language or "", str(count)) if environment else ""
+
+
+def _frame(
+    config: Config, count: int, language: str | None, cache: BuildCache | None, key: str
+) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """The listing's frame of `count` entries: kept by the cache under `key`, else made (and kept)."""
+    from .outputs.site_frame import is_frame
+
+    data = cache.document(key) if cache is not None and key else None
+    if data is not None:
+        with contextlib.suppress(Exception):  # unreadable: made again
+            frame = pickle.loads(data)
+            if is_frame(frame):
+                return cast("tuple[tuple[str, ...], tuple[int, ...]]", frame)
+    from .outputs.site_frame import listing_frame
+
+    made = listing_frame(config.site, count, config.templates_dir, language)
+    if made is not None and cache is not None and key:
+        cache.store_document(key, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    return made

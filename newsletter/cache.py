@@ -466,6 +466,10 @@ class BuildCache:
         except OSError:
             return None
 
+    def has_document(self, key: str) -> bool:
+        """Whether a document is kept under `key` (without reading it)."""
+        return self.read and os.path.exists(os.path.join(self.documents_folder, key))
+
     def store_document(self, key: str, data: bytes) -> None:
         path = self.documents_folder / key
         try:  # the key names what the document was made from: most often it is there already

@@ -169,7 +169,7 @@ def render_archive_item(site: Site, listing: Issue, templates_dir: Path) -> str 
     `item`: the same entry in the site's listing and its edition's), rendered once with the
     issue; None with templates that have none (an older project's `index.html`, which lists
     the issues itself)."""
-    if not _has_archive_item(templates_dir):
+    if not has_archive_item(templates_dir):
         return None
     labels = labels_for(templates_dir, listing.language)
     return _render_item(templates_dir, _Item(_Unrendered(listing), site, templates_dir, labels))
@@ -177,8 +177,17 @@ def render_archive_item(site: Site, listing: Issue, templates_dir: Path) -> str 
 
 @read_once
 @lru_cache(maxsize=8)
-def _has_archive_item(templates_dir: Path) -> bool:
+def has_archive_item(templates_dir: Path) -> bool:
     return (templates_dir / "site" / ARCHIVE_ITEM).is_file()
+
+
+def parsed_template(templates_dir: Path, name: str) -> jinja2.nodes.Template:
+    """The site template `name`, parsed (not compiled): what a check of its code reads. Raises
+    Jinja2's errors (`TemplateNotFound`, `TemplateSyntaxError`) as they are."""
+    env = _environment(templates_dir)
+    assert env.loader is not None  # made with one
+    source, filename, _ = env.loader.get_source(env, name)
+    return env.parse(source, name, filename)
 
 
 def ready_index(templates_dir: Path) -> None:
@@ -197,16 +206,23 @@ def render_index(
     """The archive listing, newest first: of every issue, or with `language` of one edition's
     (its page at `site.edition_path(language)`). Each issue's entry is the one rendered with
     it (`render_archive_item`), else rendered now."""
-    lang = language or site.language
-    shown = site.for_edition(language) if language else site
     listed = [_Unrendered(i) if isinstance(i, Issue) else i for i in issues]
     by_language = {code: labels_for(templates_dir, code) for code in {i.language for i in listed}}
     items = [_Item(i, site, templates_dir, by_language[i.language]) for i in listed]
+    return render_listing(site, items, templates_dir, language)
+
+
+def render_listing(
+    site: Site, items: Sequence[object], templates_dir: Path, language: str | None = None
+) -> str:
+    """The listing's template (`index.html`) rendered with `items` as its entries: what
+    `render_index` gives it, or what stands for them in a listing's frame (`site_frame`)."""
+    lang = language or site.language
     return _render(
         templates_dir,
         "index.html",
         {
-            "site": shown,
+            "site": site.for_edition(language) if language else site,
             "labels": labels_for(templates_dir, lang),
             "lang": lang,
             "dir": Language(lang).direction,

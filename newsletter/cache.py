@@ -216,8 +216,7 @@ def folder_digest(folder: Path) -> str:
 
 def environment_key(config: Config, cache: BuildCache | None = None) -> str:
     """What every issue's rendering depends on besides the issue: code, config, templates."""
-    memo = cache.folder / "code.pickle" if cache is not None else None
-    version = code_version(memo, read=cache.read if cache is not None else False)
+    version = cache.code_version() if cache is not None else code_version(read=False)
     return digest(version, repr(config), folder_digest(config.templates_dir))
 
 
@@ -274,7 +273,7 @@ class SourceKeys:
 
     def __init__(self, cache: BuildCache | None, max_bytes: int):
         self.cache, self.max_bytes = cache, max_bytes
-        self.version = digest(code_version(), str(max_bytes))
+        self.version = digest(cache.code_version() if cache is not None else code_version(), str(max_bytes))
         self.known: dict[str, tuple[Stamp, str]] = {}
         self.seen: dict[str, tuple[Stamp, str]] = {}
         if cache is not None and cache.read:
@@ -481,14 +480,19 @@ class BuildCache:
 
     # --- Babel's answers ---------------------------------------------------------------------
 
+    def code_version(self) -> str:
+        """`code_version`, remembered by the files' stats in this cache (read as `read` says):
+        whichever asks first, the package's files are not read while none of them changed."""
+        return code_version(self.folder / "code.pickle", read=self.read)
+
     def answers(self) -> dict[tuple[str, ...], str]:
         """Babel's answers the last build made and found (outputs/labels.py), or {}: none, another
         code version's (Babel's is in it), unreadable, or `read` False."""
-        answers = _load_kept(self.folder / "answers.pickle", code_version()) if self.read else None
+        answers = _load_kept(self.folder / "answers.pickle", self.code_version()) if self.read else None
         return answers if isinstance(answers, dict) else {}  # else Babel answers again
 
     def store_answers(self, answers: dict[tuple[str, ...], str]) -> None:
-        _keep(self.folder / "answers.pickle", code_version(), answers)
+        _keep(self.folder / "answers.pickle", self.code_version(), answers)
 
     # --- housekeeping ------------------------------------------------------------------------
 

@@ -938,6 +938,26 @@ def test_the_code_version_is_remembered_until_a_file_changes(
     assert changed == _fresh_code_version(tmp_path / "elsewhere-too.pickle", monkeypatch)
 
 
+def test_a_rebuild_reads_none_of_the_packages_files(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever part of a build asks for the code version first (Babel's answers, the sources'
+    keys), it is the one remembered by the files' stats in the cache."""
+    package = str(Path(cache_module.__file__).parent)
+    opened: list[str] = []
+
+    def counting(path: object, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(path))
+        return open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(cache_module, "RACY_NS", -1)  # a module edited just now is remembered too
+    monkeypatch.setattr(cache_module, "_code_version", [])  # as a new process
+    rebuild(root)  # remembers the code version by the files' stats
+    monkeypatch.setattr(cache_module, "_code_version", [])  # and another
+    monkeypatch.setattr(cache_module, "open", counting, raising=False)
+    edit(issue_paths(root)[0], "Genf")
+    assert rebuild(root)[1] == 1
+    assert opened and not [path for path in opened if path.startswith(package)]
+
+
 def test_a_module_changed_just_now_is_hashed_again_next_time(
     code: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -651,6 +651,15 @@ def _renderers() -> None:
     from .sources import markdown  # noqa: F401
 
 
+def _warm(cache: BuildCache) -> None:
+    """What the process made ready to render an edit does first (`_Workers.ready_aside`): the
+    code version, remembered by the files' stats in `cache` (forked before this process knew
+    it, it would otherwise read and hash the package's modules to key the source it parses),
+    and the renderers' imports."""
+    cache.code_version()
+    _renderers()
+
+
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
     """(the job's issue, whether it was parsed now rather than found in the cache, the source's
     key and its stamp when it may be remembered by it)."""
@@ -904,7 +913,7 @@ def _build(
         with open_cache(config, read=use_cache) as cache:
             if cache is not None and cache.has_manifest(out):  # a rebuild: an edit, most often
                 # it imports them while this one looks things up (first of all, the answers)
-                workers.ready_aside(_renderers)
+                workers.ready_aside(functools.partial(_warm, cache))
             known = cache.answers() if cache else {}
             remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""

@@ -618,6 +618,15 @@ def render(context, jobs):
     return real(context, jobs)
 
 build_module._render_jobs = render
+if os.environ.get("NO_CODE_READ"):  # the package's modules may not be read to know the code version
+    package = os.path.dirname(cache_module.__file__)
+
+    def no_code(path, *args, **kwargs):
+        if str(path).startswith(package):
+            raise AssertionError("the code version was made again")
+        return open(path, *args, **kwargs)
+
+    cache_module.open = no_code
 if os.environ.get("NO_BABEL"):  # every answer must come from the cache (forked processes inherit this)
     import babel.dates
     from newsletter.outputs import labels
@@ -688,6 +697,16 @@ def test_the_process_forked_for_an_edit_knows_babels_answers(root: Path) -> None
     assert rendered == "1", error
     assert renderers == (root.parent / "ready").read_text().split() and pid not in renderers
     assert tree_digest(root / "public") == full_build(root)
+
+
+def test_the_process_forked_for_an_edit_knows_the_code_version_by_the_files_stats(root: Path) -> None:
+    """It is forked before this process has asked for the code version, which keys the source
+    it parses: it asks the cache's memo too, and reads none of the package's modules."""
+    _build_alone(root, min_aside=1)  # the memo made, whenever the package's modules were last changed
+    edit(issue_paths(root)[1], "Genf")
+    (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_CODE_READ": "1"})
+    assert rendered == "1", error
+    assert renderers == (root.parent / "ready").read_text().split() and pid not in renderers
 
 
 def test_a_process_made_ready_and_not_needed_is_ended(root: Path) -> None:

@@ -976,7 +976,8 @@ def _build(
                         # as are most likely due)
                         count = sum(_due(s, now) for s in ahead) + len(todo) + len(late)
                         frame = _frame_key(environment, None, count)
-                        templates = None if cache and cache.has_document(frame) else config.templates_dir
+                        framed = bool(frame) and cache is not None and cache.has_document(frame)
+                        templates = None if framed else config.templates_dir
                         workers.meanwhile(functools.partial(_read_ahead, ahead, templates))
                     rendered = parsed = 0
                     for job, result in zip(todo + late, done, strict=True):

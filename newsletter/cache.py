@@ -39,7 +39,6 @@ as a miss: the cache can make a build faster, never wrong.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import shutil
@@ -47,6 +46,7 @@ import sys
 import tempfile
 import time
 import zlib
+from _blake2 import blake2b  # hashlib's own, without its OpenSSL set-up (2-3 ms of every build)
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +79,7 @@ _RENDERING_LIBRARIES = (
 
 def digest(*parts: bytes | str) -> str:
     """A content key: every part counts, and where one ends (no two lists of parts share one)."""
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))

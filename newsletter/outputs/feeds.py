@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import html
 import itertools
 import json
+from _blake2 import blake2b  # hashlib's own, without its OpenSSL set-up (cache.py)
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -378,17 +378,17 @@ def _spliced(
     return before + layout.between.join(kept.get(e.key) or fresh[e.key] for e in page) + after
 
 
-def _site_key(site: Site) -> hashlib.blake2b:
+def _site_key(site: Site) -> blake2b:
     """The part of every document key that is the same for all of a feed's documents: hashed
     once, not for each archive page (`repr(site)` alone is a few kilobytes)."""
-    return _hashed(hashlib.blake2b(digest_size=20), (__version__, repr(site)))
+    return _hashed(blake2b(digest_size=20), (__version__, repr(site)))
 
 
-def _document_key(site_key: hashlib.blake2b, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
+def _document_key(site_key: blake2b, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
     return _hashed(site_key.copy(), (path, repr(links), *keys)).hexdigest()
 
 
-def _hashed(h: hashlib.blake2b, parts: Sequence[str]) -> hashlib.blake2b:
+def _hashed(h: blake2b, parts: Sequence[str]) -> blake2b:
     for part in parts:
         data = part.encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))

@@ -147,25 +147,43 @@ def _writes_entries_only(templates_dir: Path) -> bool:
 
     from .site import parsed_template
 
-    name, seen = "index.html", set()
-    while name not in seen:
-        seen.add(name)
+    trees: list[nodes.Template] = []
+    name: str | None = "index.html"
+    while name is not None:
+        if len(trees) > 8:  # a template that extends itself, or a chain no listing needs
+            return False
         try:
             tree = parsed_template(templates_dir, name)
         except TemplateError:
             return False
-        if not _uses_entries_only(tree):
-            return False
-        parents = list(tree.find_all(nodes.Extends))
+        trees.append(tree)
+        parents = [extends.template for extends in tree.find_all(nodes.Extends)]
         if not parents:
-            return True
-        if len(parents) > 1 or not isinstance(parents[0].template, nodes.Const):
+            name = None
+        elif len(parents) == 1 and isinstance(parents[0], nodes.Const) and isinstance(parents[0].value, str):
+            name = parents[0].value
+        else:  # extended conditionally, or by a name worked out as it renders
             return False
-        name = parents[0].template.value
-    return False  # a template that extends itself
+    # An entry's name is watched in every template of the chain: a block of one may be written
+    # inside another's loop (`scoped`), and sees its variable there.
+    variables: set[str] = set()
+    for tree in trees:
+        for loop in _entry_loops(tree):
+            if loop.test is not None or loop.recursive or not isinstance(loop.target, nodes.Name):
+                return False
+            variables.add(loop.target.name)
+    return all(_uses_entries_only(tree, variables) for tree in trees)
 
 
-def _uses_entries_only(tree: nodes.Template) -> bool:
+def _entry_loops(tree: nodes.Template) -> list[nodes.For]:
+    from jinja2 import nodes
+
+    return [loop for loop in tree.find_all(nodes.For) if _is_items(loop.iter)]
+
+
+def _uses_entries_only(tree: nodes.Template, variables: set[str]) -> bool:
+    """Whether `tree` uses `items`, and the `variables` its loops (in any template of the
+    listing's chain) give each entry, only as the module's docstring says."""
     from jinja2 import nodes
 
     barred = (
@@ -175,22 +193,16 @@ def _uses_entries_only(tree: nodes.Template) -> bool:
     if any(True for _ in tree.find_all(barred)):
         return False
     allowed: set[int] = set()  # the Name nodes used as allowed, by identity
-    names = {"items", "loop", "self", "super"}  # each use of which must be allowed
-    for loop in tree.find_all(nodes.For):
-        if not (isinstance(loop.iter, nodes.Name) and loop.iter.name == "items"):
-            continue
-        if loop.test is not None or loop.recursive or not isinstance(loop.target, nodes.Name):
-            return False
-        variable = loop.target.name
-        names.add(variable)
-        allowed |= {id(loop.iter), id(loop.target)}
+    for loop in _entry_loops(tree):
+        target = cast("nodes.Name", loop.target)
+        allowed |= {id(loop.iter), id(target)}
         for output in (node for part in loop.body for node in _self_and_all(part, nodes.Output)):
             for written in output.nodes:
                 if (
                     isinstance(written, nodes.Getattr)
                     and written.attr == "html"
                     and isinstance(written.node, nodes.Name)
-                    and written.node.name == variable
+                    and written.node.name == target.name
                 ):
                     allowed.add(id(written.node))
     for counted in tree.find_all(nodes.Filter):  # how many: `items|length`
@@ -208,6 +220,7 @@ def _uses_entries_only(tree: nodes.Template) -> bool:
     for asked in tree.find_all(nodes.Getattr):
         if isinstance(asked.node, nodes.Name) and asked.node.name == "loop" and asked.attr in _PLACE:
             allowed.add(id(asked.node))
+    names = {"items", "loop", "self", "super"} | variables  # each use of which must be allowed
     return all(id(name) in allowed for name in tree.find_all(nodes.Name) if name.name in names)
 
 

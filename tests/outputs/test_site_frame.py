@@ -98,6 +98,8 @@ READS_ENTRIES = [
     "{{ item.html ~ '' }}",
     "{{ item }}",
     "{{ loop.changed(item.html) }}",
+    "{{ item.html is string }}",  # asks nothing of the entry, and yet tells a mark from an entry
+    "{% if item.html is defined %}defined{% endif %}",
 ]
 # Around the loop.
 AROUND = ["", "{{ items|length }} ", "{% if items %}some{% else %}none{% endif %}", "{{ site.title }}"]
@@ -175,6 +177,25 @@ def test_a_template_that_includes_another_or_asks_self_gets_no_frame(templates: 
         "{% import '_entry.html' as entry %}{% for item in items %}{{ item.html }}{% endfor %}",
     ):
         assert listing_frame(site, 2, _with_index(templates, text)) is None, text
+
+
+def test_an_entry_seen_by_a_block_of_another_template_is_watched_there(templates: Path) -> None:
+    """A loop's block (`scoped`) may be written by the template that extends the loop's: what
+    that block does with the entry counts too."""
+    site, issues = _issues(3)
+    (templates / "site" / "_listed.html").write_text(
+        "<ol>{% for item in items %}{% block entry scoped %}{{ item.html }}{% endblock %}{% endfor %}</ol>",
+        encoding="utf-8",
+    )
+    _with_index(templates, '{% extends "_listed.html" %}')
+    listed = _listed(site, issues, templates)
+    frame = listing_frame(site, 3, templates)  # the block as the loop's template writes it
+    assert frame is not None and fill(frame, [i.archive_item or "" for i in listed]) == render_index(
+        site, listed, templates
+    )
+    for block in ("{{ item.html is string }}", "{{ item.html }}"):
+        _with_index(templates, '{% extends "_listed.html" %}{% block entry %}' + block + "{% endblock %}")
+        assert listing_frame(site, 3, templates) is None, block
 
 
 def test_a_site_text_holding_the_mark_gets_no_frame(templates: Path) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, ROOT, run_alone, tree_digest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter import build as build_module
 from newsletter.atomic import prune_tree
@@ -395,3 +397,31 @@ def test_two_tasks_are_split_between_two_processes() -> None:
 
 def test_a_task_failing_in_a_forked_process_raises_its_own_error_here() -> None:
     assert _run_all("fail") == ["templates/site/index.html: the index template is broken"]
+
+
+# --- sharing out the documents and the pruning ------------------------------------------------
+
+
+def test_tasks_alike_are_dealt_in_turn() -> None:
+    assert build_module._shares(5, 2, None) == [[0, 2, 4], [1, 3]]
+    assert build_module._shares(5, 2, [5.0] * 5) == [[0, 2, 4], [1, 3]]
+
+
+def test_the_pruning_after_an_edit_goes_alone_beside_the_documents() -> None:
+    """An edit of one of 1,000 issues: four documents to make, and the pruning of a reused
+    folder keeping 4,000 files, which takes about as long as they do together."""
+    weights = [build_module.DOCUMENT_MS] * 4 + [4000 * build_module.PRUNE_MS_PER_FILE]
+    assert build_module._shares(5, 2, weights) == [[4], [0, 1, 2, 3]]
+
+
+@given(
+    weights=st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=1, max_size=40),
+    jobs=st.integers(2, 5),
+)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+def test_every_task_is_in_one_share_and_none_is_much_heavier(weights: list[float], jobs: int) -> None:
+    shares = build_module._shares(len(weights), jobs, weights)
+    assert len(shares) == jobs and sorted(i for share in shares for i in share) == list(range(len(weights)))
+    assert all(share == sorted(share) for share in shares)
+    loads = [sum(weights[i] for i in share) for share in shares]
+    assert max(loads) <= sum(weights) / jobs + max(weights) + 1e-9  # greedy, heaviest first

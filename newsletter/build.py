@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # the process machinery is imported when a build first needs 
     # only when a feed document is made.
     from .model import Translation
     from .outputs.feeds import Document, FeedEntry
+    from .outputs.site_frame import Frame
 
 # Reading and rendering an issue needs the heavy libraries (markdown-it, BeautifulSoup, MJML,
 # css-inline); a rebuild that finds every issue in the cache never imports
@@ -1189,7 +1190,7 @@ def _frame_key(environment: str, language: str | None, count: int) -> str:
 
 def _frame(
     config: Config, count: int, language: str | None, cache: BuildCache | None, key: str
-) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+) -> Frame | None:
     """The listing's frame of `count` entries: kept by the cache under `key`, else made (and kept)."""
     from .outputs.site_frame import is_frame
 
@@ -1197,8 +1198,8 @@ def _frame(
     if data is not None:
         with contextlib.suppress(Exception):  # unreadable: made again
             frame = pickle.loads(data)
-            if is_frame(frame):
-                return cast("tuple[tuple[str, ...], tuple[int, ...]]", frame)
+            if is_frame(frame, count):
+                return cast("Frame", frame)
     from .outputs.site_frame import listing_frame
 
     made = listing_frame(config.site, count, config.templates_dir, language)

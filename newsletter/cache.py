@@ -478,12 +478,14 @@ class BuildCache:
             pass
         _atomic_write(path, data)
 
-    # --- Babel's answers ---------------------------------------------------------------------
+    # --- the code's version ------------------------------------------------------------------
 
     def code_version(self) -> str:
         """`code_version`, remembered by the files' stats in this cache (read as `read` says):
         whichever asks first, the package's files are not read while none of them changed."""
         return code_version(self.folder / "code.pickle", read=self.read)
+
+    # --- Babel's answers ---------------------------------------------------------------------
 
     def answers(self) -> dict[tuple[str, ...], str]:
         """Babel's answers the last build made and found (outputs/labels.py), or {}: none, another

@@ -827,6 +827,20 @@ def test_index_follows_a_changed_title_and_is_reused_after_a_body_edit(
     assert digest == full_build(root)
 
 
+def test_a_damaged_listing_frame_is_made_again(root: Path) -> None:
+    """A frame that cannot be read, or names an entry the listing does not have, is a miss:
+    the listing is made again, right."""
+    frames = [path for path in (root / CACHE_PATH / "documents").iterdir() if _is_frame(path.read_bytes())]
+    assert frames  # the site's listing and each edition's
+    for n, path in enumerate(frames):
+        path.write_bytes(b"\x80not a pickle" if n % 2 else pickle.dumps((("<ol>", "</ol>"), (99,))))
+    path = issue_paths(root)[2]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('\ntitle: "', '\ntitle: "Neu – ', 1), encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 1 and digest == full_build(root)
+
+
 # --- source keys remembered by stat -----------------------------------------------------------
 
 

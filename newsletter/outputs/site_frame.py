@@ -85,8 +85,9 @@ def fill(frame: Frame, entries: Sequence[str]) -> str:
     return "".join(parts)
 
 
-def is_frame(value: object) -> bool:
-    """Whether `value` (read back from a cache) has a frame's shape."""
+def is_frame(value: object, count: int | None = None) -> bool:
+    """Whether `value` (read back from a cache) has a frame's shape; with `count`, a frame of
+    that many entries (each place it names one of them)."""
     if not (isinstance(value, tuple) and len(value) == 2):
         return False
     pieces, order = value
@@ -95,7 +96,7 @@ def is_frame(value: object) -> bool:
         and isinstance(order, tuple)
         and len(pieces) == len(order) + 1
         and all(isinstance(p, str) for p in pieces)
-        and all(isinstance(i, int) for i in order)
+        and all(type(i) is int and (count is None or 0 <= i < count) for i in order)
     )
 
 

@@ -224,3 +224,8 @@ def test_older_templates_without_entries_of_their_own_get_no_frame(templates: Pa
 )
 def test_what_is_not_a_frame_is_told(value: object) -> None:
     assert is_frame(value) == (value == (("a",), ()))
+
+
+def test_a_frame_naming_an_entry_beyond_its_count_is_not_one() -> None:
+    assert is_frame((("a", "b"), (1,)), 2) and not is_frame((("a", "b"), (2,)), 2)
+    assert not is_frame((("a", "b"), (-1,)), 2) and not is_frame((("a", "b"), (True,)), 2)

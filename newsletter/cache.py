@@ -46,12 +46,11 @@ import sys
 import tempfile
 import time
 import zlib
-from _blake2 import blake2b  # hashlib's own, without its OpenSSL set-up (2-3 ms of every build)
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, keys
 from .config import Config
 from .model import Issue
 from .sources.decode import read_limited
@@ -79,12 +78,7 @@ _RENDERING_LIBRARIES = (
 
 def digest(*parts: bytes | str) -> str:
     """A content key: every part counts, and where one ends (no two lists of parts share one)."""
-    h = blake2b(digest_size=20)
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+    return keys.hashed(keys.new_key(), (p.encode() if isinstance(p, str) else p for p in parts)).hexdigest()
 
 
 def _normalized(name: str) -> str:
@@ -216,8 +210,12 @@ def folder_digest(folder: Path) -> str:
 
 def environment_key(config: Config, cache: BuildCache | None = None) -> str:
     """What every issue's rendering depends on besides the issue: code, config, templates."""
-    version = cache.code_version() if cache is not None else code_version(read=False)
-    return digest(version, repr(config), folder_digest(config.templates_dir))
+    return digest(_code_version_of(cache), repr(config), folder_digest(config.templates_dir))
+
+
+def _code_version_of(cache: BuildCache | None) -> str:
+    """The code version, by the cache's memo where there is a cache (`BuildCache.code_version`)."""
+    return cache.code_version() if cache is not None else code_version()
 
 
 def _bundles_issues(data: bytes) -> bool:
@@ -273,7 +271,7 @@ class SourceKeys:
 
     def __init__(self, cache: BuildCache | None, max_bytes: int):
         self.cache, self.max_bytes = cache, max_bytes
-        self.version = digest(cache.code_version() if cache is not None else code_version(), str(max_bytes))
+        self.version = digest(_code_version_of(cache), str(max_bytes))
         self.known: dict[str, tuple[Stamp, str]] = {}
         self.seen: dict[str, tuple[Stamp, str]] = {}
         if cache is not None and cache.read:

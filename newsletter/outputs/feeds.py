@@ -17,13 +17,13 @@ import functools
 import html
 import itertools
 import json
-from _blake2 import blake2b  # hashlib's own, without its OpenSSL set-up (cache.py)
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from .. import __version__
+from ..keys import blake2b, hashed, new_key
 from ..model import Issue, Language, Person, Site, aware
 from ..xmltext import xml_safe
 from . import read_once
@@ -381,7 +381,7 @@ def _spliced(
 def _site_key(site: Site) -> blake2b:
     """The part of every document key that is the same for all of a feed's documents: hashed
     once, not for each archive page (`repr(site)` alone is a few kilobytes)."""
-    return _hashed(blake2b(digest_size=20), (__version__, repr(site)))
+    return _hashed(new_key(), (__version__, repr(site)))
 
 
 def _document_key(site_key: blake2b, path: str, links: list[tuple[str, str]], keys: list[str]) -> str:
@@ -389,11 +389,7 @@ def _document_key(site_key: blake2b, path: str, links: list[tuple[str, str]], ke
 
 
 def _hashed(h: blake2b, parts: Sequence[str]) -> blake2b:
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h
+    return hashed(h, (part.encode("utf-8", "surrogatepass") for part in parts))
 
 
 def _archive_pages(items: Sequence[T], size: int) -> tuple[list[T], list[list[T]]]:

@@ -29,8 +29,9 @@ an edit): it imports the renderers while this one looks the sources up, is given
 to render, and renders while this one places the rest; when not needed, it is ended.
 The feed documents and listings the cache does not have are then made side by side too, in
 processes forked once every issue is done: they inherit the feed entries and write what they
-make, so nothing crosses between processes but the numbers of their share. The output is the
-same bytes either way.
+make, so nothing crosses between processes but the numbers of their share; the pages that hold an
+entry alike (a site's feed page and its edition's) go to the same one, which writes it once. The
+output is the same bytes either way.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import pickle
 import shutil
 import signal
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -1081,7 +1082,7 @@ def _site_files(
 
     `root` a reused folder, `reused` the issues' files written into it: every other file but
     these documents is removed from it meanwhile, by a process of its own where there is one."""
-    from .outputs.feeds import Document, edition_documents, feed_documents
+    from .outputs.feeds import Document, edition_documents, feed_documents, plan_shared_entries
 
     entries = [s for s in due if s.key]  # feed entries, read only for a document made
     cache = store.cache if store is not None else None
@@ -1094,8 +1095,7 @@ def _site_files(
             path = config.site.edition_path(language) + "index.html"
             documents[path] = _index(config, own, store, environment, language)
     documents[".nojekyll"] = Document(bytes, data=b"")
-    todo: list[Callable[[], object]] = []
-    made: list[tuple[str, Document]] = []
+    tasks: list[tuple[str, Document, tuple[str, list[str]] | None]] = []  # the documents to make
     for rel, document in documents.items():
         if store is not None and document.key and store.place(rel, document.key):
             continue
@@ -1107,19 +1107,49 @@ def _site_files(
         else:
             # a feed page that holds an edited issue is made from its last version (`splice`)
             last = store.last_version(rel) if store is not None and document.splice else None
-            todo.append(functools.partial(_make_document, root, rel, document, cache, last))
-            made.append((rel, document))
-    weights = [DOCUMENT_MS] * len(todo)
+            tasks.append((rel, document, last))
+    groups = _together([document.shared for _, document, _ in tasks], workers.jobs)
+    todo: list[Callable[[], object]] = [
+        functools.partial(_make_documents, root, [tasks[i] for i in group], cache) for group in groups
+    ]
+    weights = [DOCUMENT_MS * len(group) for group in groups]
     if reused is not None:  # last: the pruning, weighed by the files it keeps
         todo.append(functools.partial(_prune, root, reused, list(documents)))
         weights.append(len(reused) * PRUNE_MS_PER_FILE)
-    results = workers.run_all(todo, weights)
+    plan_shared_entries(document for _, document, _ in tasks)  # before the processes fork
+    try:
+        results = workers.run_all(todo, weights)
+    finally:
+        plan_shared_entries(())
     if reused is not None:
         del results[-1]
-    for (rel, document), result in zip(made, results, strict=True):
-        if store is not None:
-            store.wrote(rel, document.key, cast("tuple[int, int, int]", result), document.entry_keys)
+    for group, result in zip(groups, results, strict=True):
+        for i, written in zip(group, cast("list[tuple[int, int, int]]", result), strict=True):
+            rel, document, _ = tasks[i]
+            if store is not None:
+                store.wrote(rel, document.key, written, document.entry_keys)
     return list(documents)
+
+
+def _together(shared: Sequence[Sequence[Hashable]], jobs: int) -> list[list[int]]:
+    """The documents numbered as `shared` lists them, in groups each made by one process: those
+    that hold an entry alike (the names in `shared`: a site's feed page and its edition's) go
+    together, so it is written once, as long as a group stays within a share of the work
+    (a quarter of each process's); every other document alone. Each group in order."""
+    limit = max(1, len(shared) // (jobs * 4))
+    group_of: list[int] = list(range(len(shared)))  # each document's group: the first member's
+    members: dict[int, list[int]] = {i: [i] for i in range(len(shared))}
+    seen: dict[Hashable, int] = {}  # the first document holding each entry
+    for i, names in enumerate(shared):
+        for name in names:
+            first = seen.setdefault(name, i)
+            a, b = group_of[first], group_of[i]
+            if a == b or len(members[a]) + len(members[b]) > limit:
+                continue
+            for j in members[b]:
+                group_of[j] = a
+            members[a] += members.pop(b)
+    return [sorted(group) for group in members.values()]
 
 
 def _prune(root: Path, *written: Iterable[str]) -> None:
@@ -1132,6 +1162,13 @@ def _normal(rel: str) -> str:
     `os.path.normpath`'s, called only where it changes the path (a path made here rarely needs
     it, and it costs a few microseconds a path)."""
     return os.path.normpath(rel) if rel[:1] == "." or "/." in rel or "//" in rel or rel[-1:] == "/" else rel
+
+
+def _make_documents(
+    root: Path, documents: list[tuple[str, Document, tuple[str, list[str]] | None]], cache: BuildCache | None
+) -> list[tuple[int, int, int]]:
+    """`_make_document` of each (a task of `_site_files`): the records of the files written."""
+    return [_make_document(root, rel, document, cache, last) for rel, document, last in documents]
 
 
 def _make_document(

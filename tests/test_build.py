@@ -414,6 +414,25 @@ def test_the_pruning_after_an_edit_goes_alone_beside_the_documents() -> None:
     assert build_module._shares(5, 2, weights) == [[4], [0, 1, 2, 3]]
 
 
+def test_documents_holding_an_entry_alike_go_together() -> None:
+    """A site's feed pages and its edition's: each pair holding the same entries in one group
+    (made by one process, their entries written once); a document sharing nothing alone."""
+    site = [(f"{page}a", f"{page}b") for page in range(6)] + [()]  # and the listing
+    edition = [(f"{page}a", f"{page}b") for page in range(5)] + [("5a", "x")]
+    groups = build_module._together([*site, *edition], jobs=1)
+    assert groups == [[0, 7], [1, 8], [2, 9], [3, 10], [4, 11], [5, 12], [6]]
+
+
+def test_a_group_of_documents_stays_within_a_share_of_the_work() -> None:
+    """Documents chained by the entries they share (a trilingual site's pages overlap its
+    editions') are cut into groups of at most a quarter of each process's share."""
+    chained = [(str(i), str(i + 1)) for i in range(40)]
+    groups = build_module._together(chained, jobs=2)
+    assert sorted(i for group in groups for i in group) == list(range(40))
+    assert all(len(group) <= 40 // 8 for group in groups) and len(groups) == 8
+    assert all(group == list(range(group[0], group[0] + len(group))) for group in groups)
+
+
 @given(
     weights=st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=1, max_size=40),
     jobs=st.integers(2, 5),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 import json
+import re
 import shutil
 from email import policy
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import built_message_of
+from conftest import built_message_of, run_alone
 from reader import make_reader
 
 from newsletter.build import build
@@ -258,3 +259,40 @@ def test_the_feeds_link_the_original_article(public: Path) -> None:
     assert "Article original sur novastan.org</a>" in rss.entries[0].content[0].value
     (item,) = json.loads((public / "fr" / "feed.json").read_bytes())["items"]
     assert item["external_url"] == FR_ORIGINAL
+
+
+_BUILT_TWICE = """
+import sys
+from pathlib import Path
+
+from newsletter.build import build
+from newsletter.config import load_config
+from newsletter.outputs import feeds
+
+root = Path(sys.argv[1])
+config = load_config(root / "newsletter.toml")
+build(config, root / "shared", use_cache=False, jobs=2)
+feeds.plan_shared_entries = lambda documents: None  # nothing planned: every document made whole
+build(config, root / "whole", use_cache=False, jobs=2)
+"""
+
+
+def test_entries_written_once_for_the_site_and_its_edition_change_no_byte(tmp_path: Path) -> None:
+    """A trilingual build writes an entry that the site's feeds and its edition's hold alike
+    once (processes forked for the documents, as a build's are): every file is the bytes of a
+    build that makes each document whole. Feed pages of two entries, so each feed has archives."""
+    root = tmp_path / "three"
+    shutil.copytree(EDITIONS, root)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    toml = root / "newsletter.toml"
+    toml.write_text(toml.read_text().replace("[site]\n", "[site]\nfeed_size = 2\n", 1))
+    for source in sorted((root / "issues").glob("*.md")):
+        text = source.read_text()
+        for n in range(1, 10):  # nine more of each: other ids and dates
+            copy = re.sub(r'(?m)^id: "(.*)"$', rf'id: "\1-{n}"', text)
+            copy = re.sub(r"(?m)^date: 2025-11-\d\d", f"date: 2025-10-{n:02d}", copy)
+            (root / "issues" / f"2025-10-{n:02d}-{source.stem[11:]}-{n}.md").write_text(copy)
+    run_alone(_BUILT_TWICE, str(root))
+    shared, whole = _files(root / "shared"), _files(root / "whole")
+    assert len(shared) > 60 and any(name.startswith("de/archive/") for name in shared)
+    assert shared == whole

@@ -8,6 +8,10 @@ Archives (RFC 5005 "archived feeds"): the subscription feed holds the newest `fe
 entries; older ones go to `archive/<n>.atom`, page 1 holding the oldest. Pages fill from the
 oldest end, so a new issue only ever changes the newest archive page (and, when that page is
 full, the one before it gains a `next-archive` link to the new page).
+
+An entry is written from the issue and what of the site it shows (`_atom_view`, `_rss_view`,
+`_json_view`), never the whole site: so it is the same bytes in every document whose site shows
+it alike, and is written once for all of them (`plan_shared_entries`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import functools
 import html
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -220,13 +225,16 @@ class Document:
 
     A feed document also names the entries it holds (`entry_keys`, kept with its record), and
     can be made from its last version (`splice`): the entries that did not change are taken
-    from it as they are, and only the others are written (None when that cannot be done)."""
+    from it as they are, and only the others are written (None when that cannot be done).
+    Made whole, it takes each entry that another document of the build wrote as the same bytes
+    (`shared`, one name per entry) from there."""
 
     make: Callable[[], bytes]
     key: str | None = None
     data: bytes | None = None
     entry_keys: tuple[str, ...] = ()
     splice: Callable[[bytes, Sequence[str]], bytes | None] | None = None
+    shared: tuple[Hashable, ...] = ()  # what each entry is written once by (`plan_shared_entries`)
 
     def found(self, store: DocumentStore | None) -> bytes | None:
         """Its bytes if known: given, or made before and found in `store` by its key."""
@@ -265,6 +273,7 @@ def feed_documents(
     items = sorted(entries, key=lambda e: (e.published, e.id), reverse=True)
     current, pages = _archive_pages(items, max(1, site.feed_size))
     site_key = _site_key(site) if store is not None else None
+    views: dict[_Layout, str] = {}
 
     def document(
         path: str,
@@ -277,8 +286,13 @@ def feed_documents(
         key = _document_key(site_key, path, links, list(keys)) if site_key is not None and all(keys) else None
         if layout is None or not all(keys):  # made whole every time
             return Document(lambda: make(with_bodies(page, bodies)), key)
+        view = views.get(layout)
+        if view is None:  # what its entries are written from, besides themselves
+            view = views[layout] = repr(layout.view(site))
+        shared = tuple((layout, view, k) for k in keys)
+        whole = functools.partial(_made_sharing, make, layout, page, bodies, shared)
         splice = functools.partial(_spliced, make, layout, page, bodies)
-        return Document(lambda: make(with_bodies(page, bodies)), key, entry_keys=keys, splice=splice)
+        return Document(whole, key, entry_keys=keys, splice=splice, shared=shared)
 
     def atom(path: str, links: list[tuple[str, str]], archive: bool) -> _Maker:
         return functools.partial(_atom, site, self_path=path, history=links, archive=archive, home=prefix)
@@ -309,6 +323,23 @@ class _Maker(Protocol):
     def __call__(self, items: Sequence[FeedEntry], *, updated: dt.datetime | None = None) -> bytes: ...
 
 
+def _atom_view(site: Site) -> Site:
+    """The site as an Atom entry shows it: where its pages are (a translation's link) and the
+    feed's language (an entry in another says its own). Entries are written from this alone,
+    so one is the same bytes in every feed whose site shows it alike (`plan_shared_entries`)."""
+    return Site(title="", base_url=site.base_url, language=site.language, feed_id="")
+
+
+def _rss_view(site: Site) -> Site:
+    """As `_atom_view`, and whom an item without authors is credited to (its title)."""
+    return Site(title=_feed_author(site), base_url=site.base_url, language=site.language, feed_id="")
+
+
+def _json_view(site: Site) -> Site:
+    """As `_atom_view`, but a JSON Feed item names its language whatever the feed's."""
+    return Site(title="", base_url=site.base_url, language="", feed_id="")
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Where a pretty-printed feed document's entries stand: each starts a line with `start`
@@ -320,11 +351,12 @@ class _Layout:
     end: bytes
     between: bytes
     within: bytes = b""
+    view: Callable[[Site], Site] = lambda site: site  # what of the site its entries are written from
 
 
-_ATOM = _Layout(b"  <entry", b"</entry>", b"\n")
-_RSS = _Layout(b"    <item>", b"</item>", b"\n")
-_JSON = _Layout(b"    {", b"\n    }", b",\n", within=b'\n  "items": [\n')
+_ATOM = _Layout(b"  <entry", b"</entry>", b"\n", view=_atom_view)
+_RSS = _Layout(b"    <item>", b"</item>", b"\n", view=_rss_view)
+_JSON = _Layout(b"    {", b"\n    }", b",\n", within=b'\n  "items": [\n', view=_json_view)
 
 
 def _entries_of(document: bytes, layout: _Layout) -> tuple[bytes, list[bytes], bytes] | None:
@@ -360,22 +392,77 @@ def _spliced(
 ) -> bytes | None:
     """The feed document of `page` from `last`, its last version, whose entries were those of
     `last_keys`: each entry still in the page taken from it as it is, only the others written
-    (in a document of their own, made as the whole one would be and dated as it is, whose
-    entries and what stands around them are taken). None when that cannot be: `last` is not
-    such a document, or no entry changed (what changed is around them: make it whole)."""
+    (`_stitched`). None when that cannot be: `last` is not such a document, or no entry changed
+    (what changed is around them: make it whole)."""
     parts = _entries_of(last, layout)
     if parts is None or len(parts[1]) != len(last_keys):
         return None
     kept = dict(zip(last_keys, parts[1], strict=True))
-    new = [e for e in page if e.key not in kept]
-    if not new:
+    if all(e.key in kept for e in page):
         return None
+    return _stitched(make, layout, page, bodies, kept)
+
+
+def _stitched(
+    make: _Maker, layout: _Layout, page: Sequence[Entry], bodies: Bodies | None, kept: dict[str, bytes]
+) -> bytes | None:
+    """The feed document of `page` with the entries of `kept` (by key) as written there, and only
+    the others written now: in a document of their own, made as the whole one would be and dated
+    as it is, whose entries and what stands around them are taken (of the first entry, when
+    every one is kept). None when that document is not laid out so."""
+    new = [e for e in page if e.key not in kept] or list(page[:1])
     made = _entries_of(make(with_bodies(new, bodies), updated=_newest([e.loaded() for e in page])), layout)
     if made is None or len(made[1]) != len(new):
         return None
     before, written, after = made
     fresh = dict(zip((e.key for e in new), written, strict=True))
-    return before + layout.between.join(kept.get(e.key) or fresh[e.key] for e in page) + after
+    return before + layout.between.join(fresh.get(e.key) or kept[e.key] for e in page) + after
+
+
+# An issue is in its site's feeds and, on a multilingual site, in its edition's: its entry is the
+# same bytes in both when the two sites show it alike (`_entry_view`: an issue in the site's own
+# language). A build plans which entries more than one of the documents it makes holds alike
+# (`plan_shared_entries`); each is then written once, kept until the last of them takes it.
+_WANTED: dict[Hashable, int] = {}  # how many documents yet to be made hold it
+_WRITTEN: dict[Hashable, bytes] = {}  # written for one of them, by the same names
+
+
+def plan_shared_entries(documents: Iterable[Document]) -> None:
+    """Before `documents` are made (here, or in processes forked after): each entry that more
+    than one of them holds alike is written once. No documents: nothing is kept any more."""
+    counts = Counter(name for document in documents for name in document.shared)
+    _WANTED.clear()
+    _WRITTEN.clear()
+    _WANTED.update((name, n) for name, n in counts.items() if n > 1)
+
+
+def _made_sharing(
+    make: _Maker, layout: _Layout, page: Sequence[Entry], bodies: Bodies | None, shared: tuple[Hashable, ...]
+) -> bytes:
+    """The feed document of `page`, made whole but for the entries another document wrote as
+    the same bytes (`plan_shared_entries`); what it writes that others will hold is kept."""
+    data = None
+    if _WRITTEN:
+        kept = {e.key: _WRITTEN[name] for e, name in zip(page, shared, strict=True) if name in _WRITTEN}
+        data = _stitched(make, layout, page, bodies, kept) if kept else None
+    if data is None:
+        data = make(with_bodies(page, bodies))
+    if not _WANTED:
+        return data
+    parts = _entries_of(data, layout)
+    written = parts[1] if parts is not None and len(parts[1]) == len(page) else None
+    for i, name in enumerate(shared):
+        left = _WANTED.get(name)
+        if left is None:
+            continue
+        if left <= 1:  # the last that holds it
+            del _WANTED[name]
+            _WRITTEN.pop(name, None)
+        else:
+            _WANTED[name] = left - 1
+            if name not in _WRITTEN and written is not None:
+                _WRITTEN[name] = written[i]
+    return data
 
 
 def _site_key(site: Site) -> blake2b:
@@ -452,12 +539,14 @@ def _atom(
     if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
         links.append(fx.AtomLink(site.websub_hub, rel="hub"))
     fx.set_feed_links(fg, links)
+    view = _atom_view(site)
     for item in items:
-        _atom_entry(fg, site, item)
+        _atom_entry(fg, view, item)
     return bytes(fg.atom_str(pretty=True))
 
 
 def _atom_entry(fg: Any, site: Site, item: FeedEntry) -> None:
+    """The entry of `item` in the Atom feed `fg`, written from the site as entries show it."""
     from . import feedgen_fixes as fx
 
     issue, article = item.issue, item.issue.article
@@ -516,24 +605,32 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "", updated: dt.dat
             fx.AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
         ],
     )
+    view = _rss_view(site)
     for item in items:
-        issue, article = item.issue, item.issue.article
-        entry = fx.new_entry(fg, item.updated)
-        entry.guid(issue.id, permalink=False)
-        entry.title(article.title)
-        fx.set_entry_links(entry, [fx.AtomLink(item.url)])
-        entry.published(item.published)
-        if article.summary:  # readers take an RSS description as HTML: escape the plain text
-            entry.summary(html.escape(article.summary, quote=False))
-        entry.content(item.content_html)  # content:encoded beside the summary's description
-        entry.dc.dc_creator([a.name for a in article.authors] or [_feed_author(site)])
-        if not _same_language(issue.language, site.language):
-            entry.dc.dc_language(issue.language)
-        for tag in article.tags:
-            entry.category(term=tag)
-        if article.lead_image:
-            fx.set_entry_image(entry, article.lead_image)
+        _rss_item(fg, view, item)
     return fx.rss_bytes(fg)
+
+
+def _rss_item(fg: Any, site: Site, item: FeedEntry) -> None:
+    """The item of `item` in the RSS feed `fg`, written from the site as entries show it."""
+    from . import feedgen_fixes as fx
+
+    issue, article = item.issue, item.issue.article
+    entry = fx.new_entry(fg, item.updated)
+    entry.guid(issue.id, permalink=False)
+    entry.title(article.title)
+    fx.set_entry_links(entry, [fx.AtomLink(item.url)])
+    entry.published(item.published)
+    if article.summary:  # readers take an RSS description as HTML: escape the plain text
+        entry.summary(html.escape(article.summary, quote=False))
+    entry.content(item.content_html)  # content:encoded beside the summary's description
+    entry.dc.dc_creator([a.name for a in article.authors] or [_feed_author(site)])
+    if not _same_language(issue.language, site.language):
+        entry.dc.dc_language(issue.language)
+    for tag in article.tags:
+        entry.category(term=tag)
+    if article.lead_image:
+        fx.set_entry_image(entry, article.lead_image)
 
 
 # --- JSON Feed 1.1 ------------------------------------------------------------------------
@@ -559,7 +656,8 @@ def _json_feed(
     if site.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     feed["authors"] = [{"name": _feed_author(site)}]
-    feed["items"] = [_json_item(site, item) for item in items]
+    view = _json_view(site)
+    feed["items"] = [_json_item(view, item) for item in items]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

@@ -15,12 +15,15 @@ import pytest
 from lxml import etree
 from reader import UpdatedFeed, make_reader
 
-from newsletter.model import Image, Issue, Site
+from newsletter.model import Edition, Image, Issue, Site
+from newsletter.outputs import feeds
 from newsletter.outputs.feeds import (
     Document,
     archive_path,
+    edition_documents,
     feed_documents,
     feed_entry,
+    plan_shared_entries,
     render_feed_entries,
     render_feeds,
 )
@@ -590,3 +593,75 @@ def test_a_feed_page_made_from_its_last_version_is_the_page_made_whole(
     assert page.splice is not None
     assert page.splice(b"<feed/>", last["archive/1.atom"][1]) is None  # not such a document
     assert page.splice(last["archive/1.atom"][0], last["archive/1.atom"][1][1:]) is None  # other entries
+
+
+@pytest.mark.parametrize("author", ["Novastan", ""])
+@pytest.mark.parametrize("backwards", [False, True])
+def test_an_entry_written_once_for_the_site_and_its_edition_is_the_document_made_whole(
+    site: Site,
+    series: Series,
+    all_fixture_issues: list[Issue],
+    templates_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    author: str,
+    backwards: bool,
+):
+    """A multilingual site's feeds hold each issue its edition's feeds hold too. Planned
+    (`plan_shared_entries`), an entry both hold alike is written once and taken as written by
+    the other document: the same bytes as each document made whole, whichever is made first.
+    Alike means in the site's language, and credited alike where it names no author (a site
+    without an author credits its title, and each edition has its own)."""
+    multilingual = dataclasses.replace(
+        site,
+        author=author,
+        feed_size=4,
+        editions={
+            "de": Edition("de", title="Novastan auf Deutsch"),
+            "fr": Edition("fr", title="Novastan en français"),
+            "en": Edition("en"),
+        },
+    )
+    image = Image("https://example.org/bild.jpg", alt="Ein Bild", caption="Bildtext", width=800, height=600)
+    first, *rest = series(14)
+    pictured = dataclasses.replace(first, article=dataclasses.replace(first.article, image=image))
+    anonymous = dataclasses.replace(rest[0], article=dataclasses.replace(rest[0].article, authors=()))
+    issues = [*all_fixture_issues, pictured, anonymous, *rest[1:]]
+    assert {i.language for i in issues} >= {"de", "fr"}
+
+    def documents() -> dict[str, Document]:
+        entries = [
+            feed_entry(multilingual, i, templates_dir, key=f"{i.id}@{i.last_modified}") for i in issues
+        ]
+        made = feed_documents(multilingual, entries)
+        made |= edition_documents(multilingual, entries)
+        return dict(reversed(made.items())) if backwards else made
+
+    plan_shared_entries(())
+    whole = {path: document.make() for path, document in documents().items()}
+    taken = []
+    stitched = feeds._stitched
+
+    def counted(make, layout, page, bodies, kept):
+        taken.append(len(kept))
+        return stitched(make, layout, page, bodies, kept)
+
+    monkeypatch.setattr(feeds, "_stitched", counted)
+    planned = documents()
+    plan_shared_entries(planned.values())
+    try:
+        assert {path: document.make() for path, document in planned.items()} == whole
+        assert not feeds._WANTED and not feeds._WRITTEN  # each taken by the last that holds it
+    finally:
+        plan_shared_entries(())
+    newest = sorted(issues, key=lambda i: (i.date, i.id), reverse=True)
+    current = {i.id for i in newest[:4]}  # the site's RSS and JSON Feed
+
+    def also_current(language: str) -> int:  # in its edition's too
+        return len(current & set([i.id for i in newest if i.language == language][:4]))
+
+    german = sum(i.language == "de" for i in issues)
+    # every German entry is in one of the site's Atom documents and in one of its edition's (an
+    # entry in another language says so in the site's); JSON Feed items name their language in
+    # every feed; RSS items are credited alike, unless no author is named (then: the titles)
+    json_items = sum(also_current(language) for language in multilingual.languages)
+    assert sum(taken) == german + json_items + (also_current("de") if author else 0)

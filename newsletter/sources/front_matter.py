@@ -19,6 +19,7 @@ from ..inline_text import clean_inline_text
 from ..model import Image, Language, Person, RelatedLink, Translation
 from ..sanitize import pixels
 from . import simple_yaml
+from .slug import is_slug as is_slug
 from .slug import slugify as slugify
 
 
@@ -291,7 +292,7 @@ def translations_field(value: Any, path: str, line: int | None = None) -> tuple[
         target = target.strip() if isinstance(target, str) else ""
         if target.startswith(("https://", "http://")):
             target = url_field(target, f"translations: {language}", path) or ""
-        elif target != slugify(target, max_length=200) or not target:
+        elif not is_slug(target):
             raise NewsletterError(
                 f"front matter 'translations: {language}' must be an issue's slug (a-z, 0-9 and '-') "
                 "or an absolute http(s) URL",

@@ -30,6 +30,7 @@ from .draft import Draft
 from .front_matter import (
     FRONT_MATTER,
     image_field,
+    is_slug,
     parse_datetime,
     people_field,
     related_field,
@@ -243,7 +244,7 @@ def import_article(
     when = _aware(date) if date else _aware(draft.date) if draft.date else _local_now()
 
     if slug is not None:
-        if not slug or slug != slugify(slug, max_length=200):
+        if not is_slug(slug):
             raise NewsletterError(f"--slug {slug!r} may hold only a-z, 0-9 and '-' (no folders)", path=source)
     else:
         slug = slugify(article.title, language=lang)

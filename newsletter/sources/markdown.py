@@ -58,11 +58,11 @@ from .front_matter import (
     Fields,
     field_line,
     image_field,
+    is_slug,
     language_field,
     parse_datetime,
     people_field,
     related_field,
-    slugify,
     split_front_matter,
     strings_field,
     text_field,
@@ -260,7 +260,7 @@ def read_issue(
             (" ".join(b.text.split()) for s in sections for b in s.blocks if b.kind == "paragraph"), ""
         )
     slug = str(data.get("slug") or file_slug(path))
-    if slug != slugify(slug, max_length=200):
+    if not is_slug(slug):
         raise NewsletterError(f"slug {slug!r} may hold only a-z, 0-9 and '-'", path=p)
     article = Article(
         title=title,

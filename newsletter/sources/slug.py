@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from slugify import slugify as _transliterated_slug
-
 from ..model import Language
 
 _UMLAUTS = [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"]]
@@ -28,6 +26,16 @@ LANGUAGE_RULES: dict[str, list[list[str]]] = {
 }
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: The longest slug a file may name: what `slugify` keeps of a longer one.
+MAX_SLUG = 200
+
+
+def is_slug(text: str) -> bool:
+    """Whether `text` is a slug as written, i.e. `slugify(text, max_length=MAX_SLUG)` gives it
+    back: ASCII letters and digits in words joined by single hyphens, at most MAX_SLUG long.
+    Decided without python-slugify, which reading an issue then need not import."""
+    return len(text) <= MAX_SLUG and _SLUG.fullmatch(text) is not None
 
 
 def slugify(text: str, max_length: int = 60, language: str = "") -> str:
@@ -35,6 +43,8 @@ def slugify(text: str, max_length: int = 60, language: str = "") -> str:
 
     Cut at a word boundary below `max_length`; `language` (a BCP 47 tag) picks its own rules.
     """
+    from slugify import slugify as _transliterated_slug  # only to make one: 5 ms to import
+
     tag = Language.parse(language)
     rules = LANGUAGE_RULES.get(tag.primary, []) if tag else []
     slug = _transliterated_slug(text, replacements=[*rules, ["ß", "ss"]], lowercase=True)

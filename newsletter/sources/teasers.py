@@ -28,10 +28,10 @@ from .front_matter import (
     IMAGE_KEYS,
     field_line,
     image_field,
+    is_slug,
     language_field,
     parse_datetime,
     read_fields,
-    slugify,
     text_field,
     yaml_loader,
 )
@@ -155,7 +155,7 @@ def _from_issue(
         target = find_issue_file(name, issues_dir)
         what = f"no issue file {name!r} in {issues_dir}"
     else:
-        if name != slugify(name, max_length=200):
+        if not is_slug(name):
             raise item.error(
                 f"{name!r} is neither an https URL, an issue file (….md) nor an issue's slug (a-z, 0-9, '-')"
             )

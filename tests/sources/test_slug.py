@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, run_alone
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from newsletter.config import load_config
 from newsletter.sources.importer import import_article
 from newsletter.sources.markdown import read_issues
-from newsletter.sources.slug import slugify
+from newsletter.sources.slug import MAX_SLUG, is_slug, slugify
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,31 @@ def test_existing_issue_slugs_still_read() -> None:
     """Slugs are minted once: the issues already written keep theirs under the new rules."""
     for issue in read_issues(ROOT / "issues"):
         assert slugify(issue.slug, max_length=200) == issue.slug
+
+
+@given(st.text(alphabet=st.sampled_from("ab9-- _.Äß/é\u00a0\n"), max_size=12) | st.text(max_size=8))
+@example("a" * MAX_SLUG)
+@example("a" * (MAX_SLUG + 1))
+@example("ab-" * 70)
+@example("")
+@example("issue")
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+def test_a_slug_as_written_is_one_slugify_gives_back(text: str) -> None:
+    """Reading an issue checks its slug without python-slugify: the same answer."""
+    assert is_slug(text) == (slugify(text, max_length=MAX_SLUG) == text)
+
+
+def test_reading_an_issue_does_not_import_python_slugify() -> None:
+    assert (
+        run_alone(
+            """
+        import sys
+        from pathlib import Path
+        from newsletter.sources.markdown import read_issues
+        read_issues(Path(sys.argv[1]))
+        print("slugify" in sys.modules)
+        """,
+            str(ROOT / "issues"),
+        ).strip()
+        == "False"
+    )

@@ -420,9 +420,10 @@ def _stitched(
 
 
 # An issue is in its site's feeds and, on a multilingual site, in its edition's: its entry is the
-# same bytes in both when the two sites show it alike (`_entry_view`: an issue in the site's own
-# language). A build plans which entries more than one of the documents it makes holds alike
-# (`plan_shared_entries`); each is then written once, kept until the last of them takes it.
+# same bytes in both when the two sites show it alike (`_atom_view`, `_rss_view`, `_json_view`:
+# an issue in the site's own language, any JSON Feed item). A build plans which entries more than
+# one of the documents it makes holds alike (`plan_shared_entries`); each is then written once,
+# kept until the last of them takes it.
 _WANTED: dict[Hashable, int] = {}  # how many documents yet to be made hold it
 _WRITTEN: dict[Hashable, bytes] = {}  # written for one of them, by the same names
 

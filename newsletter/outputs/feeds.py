@@ -9,9 +9,9 @@ entries; older ones go to `archive/<n>.atom`, page 1 holding the oldest. Pages f
 oldest end, so a new issue only ever changes the newest archive page (and, when that page is
 full, the one before it gains a `next-archive` link to the new page).
 
-An entry is written from the issue and what of the site it shows (`_atom_view`, `_rss_view`,
-`_json_view`), never the whole site: so it is the same bytes in every document whose site shows
-it alike, and is written once for all of them (`plan_shared_entries`).
+An entry is written from the issue and what of the site it shows (`_entry_site`, as each
+format's layout asks), never the whole site: so it is the same bytes in every document whose
+site shows it alike, and is written once for all of them (`plan_shared_entries`).
 """
 
 from __future__ import annotations
@@ -323,21 +323,18 @@ class _Maker(Protocol):
     def __call__(self, items: Sequence[FeedEntry], *, updated: dt.datetime | None = None) -> bytes: ...
 
 
-def _atom_view(site: Site) -> Site:
-    """The site as an Atom entry shows it: where its pages are (a translation's link) and the
-    feed's language (an entry in another says its own). Entries are written from this alone,
-    so one is the same bytes in every feed whose site shows it alike (`plan_shared_entries`)."""
-    return Site(title="", base_url=site.base_url, language=site.language, feed_id="")
-
-
-def _rss_view(site: Site) -> Site:
-    """As `_atom_view`, and whom an item without authors is credited to (its title)."""
-    return Site(title=_feed_author(site), base_url=site.base_url, language=site.language, feed_id="")
-
-
-def _json_view(site: Site) -> Site:
-    """As `_atom_view`, but a JSON Feed item names its language whatever the feed's."""
-    return Site(title="", base_url=site.base_url, language="", feed_id="")
+def _entry_site(site: Site, *, language: bool = True, credit: bool = False) -> Site:
+    """The site as a feed entry shows it: where its pages are (a translation's link); with
+    `language`, the feed's language (an entry in another says its own; a JSON Feed item names
+    its own in every feed); with `credit`, whom an entry without authors is credited to (RSS).
+    Entries are written from this alone (each format's `_Layout.view`), so one is the same bytes
+    in every feed whose site shows it alike (`plan_shared_entries`)."""
+    return Site(
+        title=_feed_author(site) if credit else "",
+        base_url=site.base_url,
+        language=site.language if language else "",
+        feed_id="",
+    )
 
 
 @dataclass(frozen=True)
@@ -350,13 +347,19 @@ class _Layout:
     start: bytes
     end: bytes
     between: bytes
+    view: Callable[[Site], Site]  # what of the site its entries are written from (`_entry_site`)
     within: bytes = b""
-    view: Callable[[Site], Site] = lambda site: site  # what of the site its entries are written from
 
 
-_ATOM = _Layout(b"  <entry", b"</entry>", b"\n", view=_atom_view)
-_RSS = _Layout(b"    <item>", b"</item>", b"\n", view=_rss_view)
-_JSON = _Layout(b"    {", b"\n    }", b",\n", within=b'\n  "items": [\n', view=_json_view)
+_ATOM = _Layout(b"  <entry", b"</entry>", b"\n", view=_entry_site)
+_RSS = _Layout(b"    <item>", b"</item>", b"\n", view=functools.partial(_entry_site, credit=True))
+_JSON = _Layout(
+    b"    {",
+    b"\n    }",
+    b",\n",
+    within=b'\n  "items": [\n',
+    view=functools.partial(_entry_site, language=False),
+)
 
 
 def _entries_of(document: bytes, layout: _Layout) -> tuple[bytes, list[bytes], bytes] | None:
@@ -420,8 +423,8 @@ def _stitched(
 
 
 # An issue is in its site's feeds and, on a multilingual site, in its edition's: its entry is the
-# same bytes in both when the two sites show it alike (`_atom_view`, `_rss_view`, `_json_view`:
-# an issue in the site's own language, any JSON Feed item). A build plans which entries more than
+# same bytes in both when the two sites show it alike (`_entry_site`: an issue in the site's own
+# language, any JSON Feed item). A build plans which entries more than
 # one of the documents it makes holds alike (`plan_shared_entries`); each is then written once,
 # kept until the last of them takes it.
 _WANTED: dict[Hashable, int] = {}  # how many documents yet to be made hold it
@@ -540,7 +543,7 @@ def _atom(
     if site.websub_hub and not archive:  # archive pages never change: nothing to subscribe to
         links.append(fx.AtomLink(site.websub_hub, rel="hub"))
     fx.set_feed_links(fg, links)
-    view = _atom_view(site)
+    view = _ATOM.view(site)
     for item in items:
         _atom_entry(fg, view, item)
     return bytes(fg.atom_str(pretty=True))
@@ -606,7 +609,7 @@ def _rss(site: Site, items: Sequence[FeedEntry], home: str = "", updated: dt.dat
             fx.AtomLink(site.base_url + home, rel="alternate", type=HTML_TYPE),
         ],
     )
-    view = _rss_view(site)
+    view = _RSS.view(site)
     for item in items:
         _rss_item(fg, view, item)
     return fx.rss_bytes(fg)
@@ -657,7 +660,7 @@ def _json_feed(
     if site.websub_hub:
         feed["hubs"] = [{"type": "WebSub", "url": site.websub_hub}]
     feed["authors"] = [{"name": _feed_author(site)}]
-    view = _json_view(site)
+    view = _JSON.view(site)
     feed["items"] = [_json_item(view, item) for item in items]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

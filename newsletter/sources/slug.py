@@ -25,8 +25,9 @@ LANGUAGE_RULES: dict[str, list[list[str]]] = {
     "no": _NORDIC,
 }
 
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORD = "a-z0-9"  # what a slug's words are made of; a single hyphen joins them
+_NOT_SLUG = re.compile(f"[^{_WORD}]+")
+_SLUG = re.compile(f"[{_WORD}]+(?:-[{_WORD}]+)*")
 #: The longest slug a file may name: what `slugify` keeps of a longer one.
 MAX_SLUG = 200
 

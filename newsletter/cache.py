@@ -198,6 +198,13 @@ def code_version(memo: Path | None = None, *, read: bool = True) -> str:
     return version
 
 
+def remember_code_version(version: str) -> None:
+    """Take `version` as this process's code version (`code_version`), as the process that
+    forked it found it: sent with its work, it is not made again here."""
+    if not _code_version:
+        _code_version.append(version)
+
+
 def folder_digest(folder: Path) -> str:
     """A hash of every file under `folder`, names and bytes (templates, labels)."""
     parts: list[bytes | str] = []
@@ -501,16 +508,17 @@ class BuildCache:
         keep_parsed = {f"{key}.pickle" for key in parsed}
         kept = ((self.parsed_folder, keep_parsed), (self.documents_folder, set(documents)))
         for folder, keep in kept:
-            if not folder.is_dir():
+            try:  # names, not paths: an edit build lists a thousand entries here
+                with os.scandir(folder) as listing:
+                    entries = [entry for entry in listing if entry.name not in keep]
+            except OSError:  # no such folder
                 continue
-            for path in folder.iterdir():
-                if path.name in keep:
-                    continue
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
+            for entry in entries:
+                if entry.is_dir():
+                    shutil.rmtree(entry.path, ignore_errors=True)
                 else:
                     with contextlib.suppress(OSError):
-                        path.unlink()
+                        os.unlink(entry.path)
 
 
 class EntryBodies:

@@ -147,6 +147,37 @@ def test_unchanged_rebuild_needs_no_parsed_entry(root: Path) -> None:
     assert tree_digest(root / "public") == full_build(root)
 
 
+def test_the_cache_holds_what_the_last_build_used_and_nothing_else(root: Path) -> None:
+    cache = root / CACHE_PATH
+    before = set(os.listdir(cache / "parsed"))
+    (cache / "parsed" / "left.pickle").write_bytes(b"an entry no build uses")
+    (cache / "documents" / "a-folder").mkdir()  # left by another version of the cache
+    (cache / "documents" / "a-folder" / "page").write_bytes(b"")
+    documents = set(os.listdir(cache / "documents"))
+    edit(issue_paths(root)[2], "Genf")
+    assert rebuild(root)[1] == 1
+    after = set(os.listdir(cache / "parsed"))
+    assert len(after) == ISSUES and len(after - before) == 1  # the edit's entry replaced its last one
+    removed = documents - set(os.listdir(cache / "documents"))
+    assert "a-folder" in removed and len(removed) > 1  # and the last versions of the pages made again
+
+
+def test_a_build_whose_process_ends_leaves_what_it_read_to_the_end(root: Path) -> None:
+    """`build(exiting=True)`, as the command builds: the records and summaries are kept for the
+    process's end rather than freed as the build returns; the output is the same."""
+    left = len(build_module._LEFT)
+    edit(issue_paths(root)[2], "Genf")
+    result = build(load_config(root), root / "public", exiting=True)
+    assert result.rendered == 1 and len(build_module._LEFT) == left + 1
+    manifest, records, summaries = build_module._LEFT[-1][:3]  # type: ignore[index, misc]
+    assert len(manifest) == len(records) and len(summaries) == ISSUES
+    assert tree_digest(root / "public") == full_build(root)
+    assert len(build_module._LEFT) == left + 1  # a build not told so leaves nothing
+    CliRunner().invoke(main, ["build", "--config", str(root), "--out", str(root / "public")])
+    assert len(build_module._LEFT) == left + 2  # the command tells it
+    del build_module._LEFT[left:]
+
+
 def test_corrupted_parsed_entry_is_ignored_and_rebuilt(root: Path) -> None:
     for entry in (root / CACHE_PATH / "parsed").iterdir():
         entry.write_bytes(b"\x80\x05 not a pickle")
@@ -701,7 +732,8 @@ def test_the_process_forked_for_an_edit_knows_babels_answers(root: Path) -> None
 
 def test_the_process_forked_for_an_edit_knows_the_code_version_by_the_files_stats(root: Path) -> None:
     """It is forked before this process has asked for the code version, which keys the source
-    it parses: it asks the cache's memo too, and reads none of the package's modules."""
+    it parses: it is sent with its work (this process asked the cache's memo), so neither
+    reads any of the package's modules."""
     _build_alone(root, min_aside=1)  # the memo made, whenever the package's modules were last changed
     edit(issue_paths(root)[1], "Genf")
     (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_CODE_READ": "1"})

@@ -83,7 +83,7 @@ def build_command(out: Path, no_cache: bool, jobs: int | None, config_path: Path
     """
     from ..build import build
 
-    result = build(load_config(config_path), out, use_cache=not no_cache, jobs=jobs)
+    result = build(load_config(config_path), out, use_cache=not no_cache, jobs=jobs, exiting=True)
     click.echo(
         f"built {result.count} issue(s), {result.files} files into {out}/ "
         f"({result.rendered} rendered, {result.count - result.rendered} from the cache)"

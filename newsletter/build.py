@@ -508,6 +508,8 @@ class _Context:
     # the code version, which keys the sources it parses, for such a process likewise: without
     # it, it would read and hash the package's modules again
     code: str = ""
+    # and the email frames the last build kept (`BuildCache.frames`)
+    frames: dict[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -673,14 +675,27 @@ class _Done:
     answers: dict[Question, str]  # Babel's, made for this job (outputs/labels.py)
     source: tuple[str, Stamp | None]  # the source's key, and its stamp when it may be remembered
     body: bytes = b""  # its feed entry's, kept apart from the summary (`FeedEntry.apart`)
+    # the email frames the worker made or taught since it last sent them (`email_frame.learned`),
+    # with the last issue of a chunk: kept by the cache for the next build's processes
+    frames: dict[str, bytes] = field(default_factory=dict)
 
 
-def _renderers() -> None:
-    """Import what reading and rendering issues needs (see the imports at the top). Before a
-    pool of workers forks, so they share it; issues rendered in one process (here, or one
-    forked aside) are rendered by a process that imports it when it first needs it."""
+#: How many email frames the cache keeps: one per edition and shape of email, the newest taught.
+FRAMES_KEPT = 16
+
+
+def _renderers(frames: dict[str, bytes] | None = None) -> None:
+    """Import what reading and rendering issues needs (see the imports at the top), and take
+    the email `frames` an earlier build kept. Before a pool of workers forks, so they share
+    it; issues rendered in one process (here, or one forked aside) are rendered by a process
+    that imports it when it first needs it."""
     from .outputs import email, feeds, plaintext  # noqa: F401
     from .sources import markdown  # noqa: F401
+
+    if frames:
+        from .outputs.email_frame import adopt
+
+        adopt(frames)
 
 
 def _parse(context: _Context, job: _Job) -> tuple[Issue, bool, tuple[str, Stamp | None]]:
@@ -723,6 +738,7 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
         remember_answers(context.answers)
     if context.code:
         remember_code_version(context.code)
+    _renderers(context.frames)
     out = []
     made: set[str] = set()
     for job in jobs:
@@ -743,6 +759,10 @@ def _render_jobs(context: _Context, jobs: list[_Job]) -> list[_Done]:
             listing, replace(entry, content=b"", apart=True), _listing_key(listing), item
         )
         out.append(_Done(summary, parsed, written, answers_made(), source, entry.content))
+    from .outputs.email_frame import learned
+
+    if out and (frames := learned()):
+        out[-1] = replace(out[-1], frames=frames)
     return out
 
 
@@ -955,6 +975,8 @@ def _build(
                 # it imports them while this one looks things up (first of all, the answers)
                 workers.ready_aside(_renderers)
             known = cache.answers() if cache else {}
+            frames = cache.frames() if cache else {}  # the email frames the last build kept
+            frames_learned = False
             remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""
             spare = cache.spare_folder if cache else None
@@ -986,12 +1008,13 @@ def _build(
                             todo.append(_Job(path, key))  # new or changed: rendered as the rest is placed
                         else:
                             found_in_last.append((_Job(path, key), done_key, record))
-                    if workers.pools(todo):
-                        _renderers()
                     aside = len(found_in_last) >= MIN_ASIDE and not workers.pools(todo)
-                    if aside:  # to the process forked before: with the answers and the code version
+                    if todo and not aside:  # rendered here, or by a pool forked after: sharing them
+                        _renderers(frames)
+                    if aside:  # to the process forked before: with the answers, code version, frames
                         code = cache.code_version() if cache else ""
-                        render = functools.partial(_render_jobs, replace(context, answers=known, code=code))
+                        aside_context = replace(context, answers=known, code=code, frames=frames)
+                        render = functools.partial(_render_jobs, aside_context)
                     done = workers.map(render, todo, 8, aside=aside)
                     late: list[_Job] = []  # recorded, but its files are gone or changed
                     for job, done_key, record in found_in_last:
@@ -1005,7 +1028,7 @@ def _build(
                             written.update(placed[0])
                     if late:
                         if workers.pools(late):
-                            _renderers()
+                            _renderers(frames)
                         done = itertools.chain(done, workers.map(render, late, 8))
                     if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,
                         from .outputs import feedgen_fixes  # noqa: F401  (what they are made with)
@@ -1029,6 +1052,10 @@ def _build(
                         parsed += result.parsed
                         written.update(result.files)
                         remember_answers(result.answers)  # for the listings made here, and the cache
+                        for mjml, taught in result.frames.items():  # the newest taught last
+                            frames.pop(mjml, None)
+                            frames[mjml] = taught
+                            frames_learned = True
                         key, stamp = result.source
                         if job.key is None:
                             keys.append(key)
@@ -1053,6 +1080,8 @@ def _build(
                 answers = known_answers()
                 if answers != known:
                     cache.store_answers(answers)
+                if frames_learned:
+                    cache.store_frames(dict(list(frames.items())[-FRAMES_KEPT:]))
                 cache.prune(keys, store.used if store else ())
     finally:
         workers.close()

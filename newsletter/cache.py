@@ -501,6 +501,18 @@ class BuildCache:
     def store_answers(self, answers: dict[tuple[str, ...], str]) -> None:
         _keep(self.folder / "answers.pickle", self.code_version(), answers)
 
+    # --- email frames -----------------------------------------------------------------------
+
+    def frames(self) -> dict[str, bytes]:
+        """The email frames the last build kept (`email_frame.learned`: each pickled, by its
+        MJML), or {}: none, another code version's (the email libraries' are in it), unreadable,
+        or `read` False."""
+        frames = _load_kept(self.folder / "frames.pickle", self.code_version()) if self.read else None
+        return frames if isinstance(frames, dict) else {}
+
+    def store_frames(self, frames: dict[str, bytes]) -> None:
+        _keep(self.folder / "frames.pickle", self.code_version(), frames)
+
     # --- housekeeping ------------------------------------------------------------------------
 
     def prune(self, parsed: Iterable[str], documents: Iterable[str] = ()) -> None:

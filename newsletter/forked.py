@@ -115,9 +115,30 @@ def fork(target: Callable[[int, int], None], *, inbox: bool = False) -> Child:
 def send(fd: int, value: object) -> None:
     """`value` pickled behind its length, written whole to `fd`."""
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _fit(fd, _LENGTH.size + len(data))
     view = memoryview(_LENGTH.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+#: What a pipe holds unless told otherwise (Linux), and the most it is made to hold.
+_PIPE_SIZE, _PIPE_MAX = 1 << 16, 1 << 20
+
+
+def _fit(fd: int, size: int) -> None:
+    """Make the pipe `fd` writes to hold `size` bytes where the system allows it (Linux lets
+    anyone grow a pipe to 1 MiB), so the writer does not wait for the reader to take a message
+    it reads later: a build sends the process made ready for an edit its work while that
+    process is still importing, and Babel's answers alone grow with the issues (48 KB for
+    1,000). Where it does not, the writer waits, as before."""
+    if size <= _PIPE_SIZE:
+        return
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, _PIPE_MAX))
+    except (ImportError, AttributeError, OSError):  # not Linux, or not allowed: the writer waits
+        pass
 
 
 def receive(fd: int) -> object:

@@ -29,6 +29,7 @@ from newsletter.cache import CACHE_PATH
 from newsletter.cli import main
 from newsletter.config import load_config
 from newsletter.errors import NewsletterError
+from newsletter.outputs import email_frame as email_frame_module
 from newsletter.outputs import feeds as feeds_module
 from newsletter.outputs import labels as labels_module
 from newsletter.outputs import site as site_module
@@ -649,6 +650,13 @@ def render(context, jobs):
     return real(context, jobs)
 
 build_module._render_jobs = render
+if os.environ.get("NO_CSS_INLINE"):  # the edit's email filled from the frame the last build kept
+    def filled_from_the_frame(context, jobs):
+        done = render(context, jobs)
+        assert "css_inline" not in sys.modules, "css-inline was loaded to render the edit"
+        return done
+
+    build_module._render_jobs = filled_from_the_frame
 if os.environ.get("NO_CODE_READ"):  # the package's modules may not be read to know the code version
     package = os.path.dirname(cache_module.__file__)
 
@@ -739,6 +747,49 @@ def test_the_process_forked_for_an_edit_knows_the_code_version_by_the_files_stat
     (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_CODE_READ": "1"})
     assert rendered == "1", error
     assert renderers == (root.parent / "ready").read_text().split() and pid not in renderers
+
+
+def _fresh_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's email frames forgotten, as in a new one (a build keeps those it made)."""
+    monkeypatch.setattr(email_frame_module, "_FRAMES", {})
+    monkeypatch.setattr(email_frame_module, "_REPORTED", {})
+    monkeypatch.setattr(email_frame_module, "_SEEN", set())
+
+
+def test_the_process_forked_for_an_edit_fills_its_email_from_the_frame_kept(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last build kept the email frames its processes made (`BuildCache.frames`); they are
+    sent with the edit's work, so its one email is filled from a frame, and css-inline (and the
+    `email` package it loads) is not even imported there."""
+    _fresh_frames(monkeypatch)
+    build(load_config(root), root / "public", use_cache=False)
+    assert len(cache_module.BuildCache(root / CACHE_PATH).frames()) == 1
+    edit(issue_paths(root)[1], "Genf")
+    (pid, rendered, error), renderers = _build_alone(root, min_aside=1, env={"NO_CSS_INLINE": "1"})
+    assert rendered == "1", error
+    assert renderers == (root.parent / "ready").read_text().split() and pid not in renderers
+    assert tree_digest(root / "public") == full_build(root)
+
+
+@pytest.mark.parametrize("version", ["this", "another"])
+def test_a_kept_email_frame_is_used_only_by_the_code_version_that_made_it(
+    root: Path, monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    _fresh_frames(monkeypatch)
+    build(load_config(root), root / "public", use_cache=False)
+    stored = root / CACHE_PATH / "frames.pickle"
+    code, frames = pickle.loads(cache_module._read_record(stored))
+    ((mjml, kept),) = frames.items()
+    frame = pickle.loads(kept)
+    frame.parts = [part.replace("</body>", "BOGUS</body>") for part in frame.parts]
+    tampered = {mjml: pickle.dumps(frame)}
+    cache_module._write_record(stored, pickle.dumps((code if version == "this" else "x", tampered)))
+    _fresh_frames(monkeypatch)
+    edit(issue_paths(root)[1], "Genf")
+    assert rebuild(root)[1] == 1
+    emails = [p.read_bytes() for p in (root / "public" / "issues").glob("*/email.html")]
+    assert sum(b"BOGUS" in email for email in emails) == (1 if version == "this" else 0)
 
 
 def test_a_process_made_ready_and_not_needed_is_ended(root: Path) -> None:

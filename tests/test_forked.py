@@ -158,3 +158,26 @@ def test_a_fork_that_fails_leaves_no_pipe_open() -> None:
         """
     )
     assert out.split() == ["BlockingIOError", "True"]
+
+
+def test_work_larger_than_a_pipe_is_sent_without_waiting_for_its_reader() -> None:
+    """An edit's work (Babel's answers, the email frames kept) goes to a process that is still
+    importing: the pipe is made to hold it (on Linux, up to 1 MiB), so the build sends it and
+    goes on; beyond that it waits, as for any pipe."""
+    out = run_alone(
+        """
+        import os
+        from newsletter.forked import receive, send
+
+        r, w = os.pipe()
+        os.set_blocking(w, False)  # a write the pipe cannot hold fails here instead of waiting
+        work = {"answers": "x" * 300_000}
+        send(w, work)
+        print(receive(r) == work)
+        try:
+            send(w, "y" * 3_000_000)
+        except BlockingIOError:
+            print("waits")
+        """
+    )
+    assert out.split() == ["True", "waits"]

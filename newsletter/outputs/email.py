@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from mjml import mjml2html
@@ -59,9 +58,6 @@ PREHEADER_PAD = "\u200c\u00a0" * 60
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"„«“‘(]?[^\W\d_])")
-
-# Styles are only read locally: a remote stylesheet would make a build depend on the network.
-_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
 
 
 def shorten(text: str, limit: int = PREHEADER_MAX) -> str:
@@ -240,7 +236,18 @@ def inline_css(html: str) -> str:
     The <style> tags stay: their media queries make the layout single-column on phones and
     readable in dark mode, which inline styles cannot express.
     """
-    return _INLINER.inline(html)
+    return _inliner().inline(html)
+
+
+@cache
+def _inliner() -> Any:
+    """css-inline's inliner, imported when first needed: a process that fills its emails from a
+    frame kept by an earlier build (`email_frame.adopt`) may never need it (it and the `email`
+    package it imports take 10-15 ms to load)."""
+    import css_inline
+
+    # Styles are only read locally: a remote stylesheet would make a build depend on the network.
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=True)
 
 
 def render_email(site: Site, issue: Issue, templates_dir: Path) -> str:

@@ -24,6 +24,7 @@ makes `fill` return None, and the email is made the slow way: either way the byt
 
 from __future__ import annotations
 
+import pickle
 import re
 import threading
 import unicodedata
@@ -130,6 +131,37 @@ _FRAMES: dict[str, _Frame | None] = {}
 #: one email in its process. `_SEEN`: the frames whose first email was made the slow way.
 _FIRST_ALONE = True
 _SEEN: set[str] = set()
+
+
+#: What `learned` reported of each frame: how many shapes it knew then.
+_REPORTED: dict[str, int] = {}
+
+
+def learned() -> dict[str, bytes]:
+    """The frames made in this process, or that learned a shape, since this was last asked,
+    pickled: for the build to keep, so the processes of the next one take them (`adopt`)."""
+    out: dict[str, bytes] = {}
+    for key, frame in list(_FRAMES.items()):
+        if frame is not None and _REPORTED.get(key) != len(frame.styles):
+            _REPORTED[key] = len(frame.styles)
+            out[key] = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def adopt(frames: dict[str, bytes]) -> None:
+    """Take frames a build made with this very code (`learned`) as this process's own: its first
+    email is then filled too, without compiling the frame or asking css-inline (unless the email
+    has an element of a shape the frame has not met). One that cannot be read is not taken."""
+    for key, data in frames.items():
+        if key in _FRAMES or len(_FRAMES) >= _MAX_FRAMES:
+            continue
+        try:
+            frame = pickle.loads(data)
+        except Exception:  # torn or foreign: made again when needed
+            continue
+        if isinstance(frame, _Frame):
+            _FRAMES[key] = frame
+            _REPORTED[key] = len(frame.styles)
 
 
 def _split(mjml: str) -> tuple[str, list[str], list[str]] | None:

@@ -227,6 +227,40 @@ def test_the_first_heading_of_a_text_is_styled_as_the_first_child() -> None:
     assert first["style"] != second["style"]  # .a h2:first-child
 
 
+def test_a_frame_learned_in_one_process_fills_the_first_email_of_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`learned` gives the frames made or taught here since it was last asked, pickled (a build
+    keeps them); `adopt` takes them in a process that has made none, whose first email would be
+    made the slow way: it is filled from the frame, to the slow way's bytes, without compiling
+    MJML or asking css-inline, unless it has an element of a shape the frame has not met."""
+    monkeypatch.setattr(email_frame, "_REPORTED", {})
+    first = mjml("<p>eins <em>1</em></p>", title="Eins")
+    assert fill(first) == slow(first)
+    kept = email_frame.learned()
+    assert len(kept) == 1 and email_frame.learned() == {}  # nothing new since
+    email_frame._FRAMES.clear()  # as in the next build's process
+    monkeypatch.setattr(email_frame, "_REPORTED", {})
+    monkeypatch.setattr(email_frame, "_FIRST_ALONE", True)
+    email_frame.adopt({**kept, "another": b"not a frame"})
+    assert len(email_frame._FRAMES) == 1 and email_frame.learned() == {}
+
+    def not_compiled(source: str) -> str:
+        raise AssertionError("the frame was compiled again")
+
+    asked: list[str] = []
+
+    def inline(html: str) -> str:
+        asked.append(html)
+        return inline_css(html)
+
+    second = mjml("<p>zwei <em>2</em></p>", title="Zwei")
+    assert email_frame.fill(second, not_compiled, inline) == slow(second) and asked == []
+    third = mjml("<p>drei <strong>3</strong></p>", title="Drei")  # a shape not met: asked once
+    assert email_frame.fill(third, not_compiled, inline) == slow(third) and len(asked) == 1
+    assert list(email_frame.learned()) == list(kept)  # taught: kept again
+
+
 def test_a_linked_stylesheet_is_made_the_slow_way() -> None:
     source = mjml("<p>x</p>").replace(
         "</mj-head>", '<mj-raw><link rel="stylesheet" href="s.css"></mj-raw></mj-head>'

@@ -142,9 +142,13 @@ def learned() -> dict[str, bytes]:
     pickled: for the build to keep, so the processes of the next one take them (`adopt`)."""
     out: dict[str, bytes] = {}
     for key, frame in list(_FRAMES.items()):
-        if frame is not None and _REPORTED.get(key) != len(frame.styles):
-            _REPORTED[key] = len(frame.styles)
+        if frame is None or _REPORTED.get(key) == (known := len(frame.styles)):
+            continue
+        try:
             out[key] = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+        except RuntimeError:  # another thread teaching it a shape meanwhile: reported next time
+            continue
+        _REPORTED[key] = known
     return out
 
 

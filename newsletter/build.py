@@ -975,7 +975,7 @@ def _build(
                 # it imports them while this one looks things up (first of all, the answers)
                 workers.ready_aside(_renderers)
             known = cache.answers() if cache else {}
-            frames = cache.frames() if cache else {}  # the email frames the last build kept
+            frames: dict[str, bytes] = {}  # the email frames the last build kept, read to render
             frames_learned = False
             remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""
@@ -1009,6 +1009,8 @@ def _build(
                         else:
                             found_in_last.append((_Job(path, key), done_key, record))
                     aside = len(found_in_last) >= MIN_ASIDE and not workers.pools(todo)
+                    if todo and cache is not None:
+                        frames = cache.frames()
                     if todo and not aside:  # rendered here, or by a pool forked after: sharing them
                         _renderers(frames)
                     if aside:  # to the process forked before: with the answers, code version, frames
@@ -1027,8 +1029,9 @@ def _build(
                             records[done_key] = placed
                             written.update(placed[0])
                     if late:
-                        if workers.pools(late):
-                            _renderers(frames)
+                        if not frames and cache is not None:
+                            frames = cache.frames()
+                        _renderers(frames)  # rendered here, or by a pool forked after
                         done = itertools.chain(done, workers.map(render, late, 8))
                     if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,
                         from .outputs import feedgen_fixes  # noqa: F401  (what they are made with)

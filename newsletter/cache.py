@@ -49,6 +49,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import __version__, keys
 from .config import Config
@@ -490,25 +491,26 @@ class BuildCache:
         whichever asks first, the package's files are not read while none of them changed."""
         return code_version(self.folder / "code.pickle", read=self.read)
 
-    # --- Babel's answers ---------------------------------------------------------------------
+    # --- what the code version keeps: Babel's answers, the email frames ---------------------
+
+    def _kept(self, name: str) -> dict[Any, Any]:
+        """The dict kept as `name` under this code version, or {}: none, another code version's
+        (the libraries' versions are in it), unreadable, or `read` False."""
+        kept = _load_kept(self.folder / name, self.code_version()) if self.read else None
+        return kept if isinstance(kept, dict) else {}
 
     def answers(self) -> dict[tuple[str, ...], str]:
-        """Babel's answers the last build made and found (outputs/labels.py), or {}: none, another
-        code version's (Babel's is in it), unreadable, or `read` False."""
-        answers = _load_kept(self.folder / "answers.pickle", self.code_version()) if self.read else None
-        return answers if isinstance(answers, dict) else {}  # else Babel answers again
+        """Babel's answers the last build made and found (outputs/labels.py), or {} (`_kept`):
+        Babel answers again."""
+        return self._kept("answers.pickle")
 
     def store_answers(self, answers: dict[tuple[str, ...], str]) -> None:
         _keep(self.folder / "answers.pickle", self.code_version(), answers)
 
-    # --- email frames -----------------------------------------------------------------------
-
     def frames(self) -> dict[str, bytes]:
         """The email frames the last build kept (`email_frame.learned`: each pickled, by its
-        MJML), or {}: none, another code version's (the email libraries' are in it), unreadable,
-        or `read` False."""
-        frames = _load_kept(self.folder / "frames.pickle", self.code_version()) if self.read else None
-        return frames if isinstance(frames, dict) else {}
+        MJML), or {} (`_kept`)."""
+        return self._kept("frames.pickle")
 
     def store_frames(self, frames: dict[str, bytes]) -> None:
         _keep(self.folder / "frames.pickle", self.code_version(), frames)

@@ -772,6 +772,16 @@ def test_the_process_forked_for_an_edit_fills_its_email_from_the_frame_kept(
     assert tree_digest(root / "public") == full_build(root)
 
 
+def test_a_build_with_nothing_to_render_reads_no_email_frame(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read(self: cache_module.BuildCache) -> dict[str, bytes]:
+        raise AssertionError("the kept frames were read")
+
+    monkeypatch.setattr(cache_module.BuildCache, "frames", read)
+    assert rebuild(root)[1] == 0
+
+
 @pytest.mark.parametrize("version", ["this", "another"])
 def test_a_kept_email_frame_is_used_only_by_the_code_version_that_made_it(
     root: Path, monkeypatch: pytest.MonkeyPatch, version: str

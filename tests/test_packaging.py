@@ -72,6 +72,8 @@ def test_make_makes_the_venv_with_a_clearly_faster_interpreter(tmp_path: Path) -
     assert _pick(first, cannot).stdout.strip() == "/opt/a/python3"  # no venv there
     assert _pick(cannot, faster).stdout.strip() == "/opt/b/python3.11"  # python3 cannot: the one that can
     assert _pick(cannot).stdout.strip() == "python3"  # none can: making the venv says why
+    newer = _fake_python(tmp_path, "python3.14", "/opt/e/python3.14 1 0.001 3.14.0")
+    assert _pick(first, newer).stdout.strip() == "/opt/a/python3"  # never newer than python3
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "PYTHON ?= $(shell python3 tools/pick-python.py || echo python3)" in makefile
 

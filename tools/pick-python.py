@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Print the interpreter `make` creates .venv with: of the Python 3.11+ interpreters found here
-(python3 first, then python3.1x on PATH and the system's), the one that runs Python code fastest,
-when it is clearly faster than python3 (else python3). What it chose, and why, goes to stderr.
+(python3 first, then python3.1x on PATH and the system's) and no newer than python3, the one that
+runs Python code fastest, when it is clearly faster than python3 (else python3). What it chose,
+and why, goes to stderr.
 
     python3 tools/pick-python.py [PYTHON ...]   (the interpreters to choose from; default: found)
 
@@ -67,6 +68,10 @@ def probe(path: str) -> tuple[str, float, str] | None:
     return (os.path.realpath(executable), float(seconds), version) if ok == "1" else None
 
 
+def _minor(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
 #: Rounds of probing, each candidate in turn: its best round counts, so a moment when the machine
 #: was busy with something else does not decide.
 ROUNDS = 3
@@ -90,7 +95,10 @@ def main(argv: list[str]) -> int:
         print("python3")  # none can: making the venv says why
         return 0
     first = next(iter(found))  # python3 when it can, else the first that can
-    fastest = min(found, key=lambda path: found[path][0])
+    # never a newer Python than python3 (the project's dependencies may have no build for it yet)
+    minor = _minor(found[first][1])
+    allowed = [path for path in found if _minor(found[path][1]) <= minor]
+    fastest = min(allowed, key=lambda path: found[path][0])
     chosen = fastest if found[fastest][0] < found[first][0] * (1 - MARGIN) else first
     if chosen != first:
         faster = 1 - found[chosen][0] / found[first][0]

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 
-#: How much faster (the median of a few short runs) a candidate must be to be chosen over python3:
+#: How much faster (its best of several short runs) a candidate must be to be chosen over python3:
 #: enough that the noise of a busy machine never decides it.
 MARGIN = 0.10
 

@@ -975,8 +975,8 @@ def _build(
                 # it imports them while this one looks things up (first of all, the answers)
                 workers.ready_aside(_renderers)
             known = cache.answers() if cache else {}
-            frames: dict[str, bytes] = {}  # the email frames the last build kept, read to render
-            frames_learned = False
+            frames: dict[str, bytes] = {}  # the email frames the last build kept: read once, to render
+            frames_read = frames_learned = False
             remember_answers(known)  # before a pool's processes fork: they know them too
             environment = environment_key(config, cache) if cache else ""
             spare = cache.spare_folder if cache else None
@@ -1010,7 +1010,7 @@ def _build(
                             found_in_last.append((_Job(path, key), done_key, record))
                     aside = len(found_in_last) >= MIN_ASIDE and not workers.pools(todo)
                     if todo and cache is not None:
-                        frames = cache.frames()
+                        frames, frames_read = cache.frames(), True
                     if todo and not aside:  # rendered here, or by a pool forked after: sharing them
                         _renderers(frames)
                     if aside:  # to the process forked before: with the answers, code version, frames
@@ -1029,8 +1029,8 @@ def _build(
                             records[done_key] = placed
                             written.update(placed[0])
                     if late:
-                        if not frames and cache is not None:
-                            frames = cache.frames()
+                        if not frames_read and cache is not None:
+                            frames, frames_read = cache.frames(), True
                         _renderers(frames)  # rendered here, or by a pool forked after
                         done = itertools.chain(done, workers.map(render, late, 8))
                     if todo and found_in_last:  # an edit: feed documents will be made; meanwhile,

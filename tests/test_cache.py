@@ -782,6 +782,26 @@ def test_a_build_with_nothing_to_render_reads_no_email_frame(
     assert rebuild(root)[1] == 0
 
 
+def test_a_build_reads_the_kept_email_frames_once(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit, and an issue whose files were changed under the build (rendered again late), with
+    no frames kept: the cache is asked for them once, not again for the late issue."""
+    (root / CACHE_PATH / "frames.pickle").unlink(missing_ok=True)
+    reads: list[int] = []
+    kept = cache_module.BuildCache.frames
+
+    def counted(self: cache_module.BuildCache) -> dict[str, bytes]:
+        reads.append(1)
+        return kept(self)
+
+    monkeypatch.setattr(cache_module.BuildCache, "frames", counted)
+    edit(issue_paths(root)[1], "Genf")
+    changed = sorted((root / "public" / "issues").glob("*/email.txt"))[-1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    digest, rendered = rebuild(root)
+    assert rendered == 2 and len(reads) == 1
+    assert digest == full_build(root)
+
+
 @pytest.mark.parametrize("version", ["this", "another"])
 def test_a_kept_email_frame_is_used_only_by_the_code_version_that_made_it(
     root: Path, monkeypatch: pytest.MonkeyPatch, version: str

@@ -1,6 +1,6 @@
 # The two commands: `make build` and `make test`. Both set everything up on a fresh machine.
-# The interpreter .venv is made with: the fastest Python 3.11+ found here when it is clearly faster
-# than python3 (tools/pick-python.py says which, and why); `make PYTHON=... build` to choose.
+# The interpreter .venv is made with: the fastest Python the project runs on found here, when it is
+# clearly faster than python3 (tools/pick-python.py says which, and why). `make PYTHON=...` chooses.
 PYTHON ?= $(shell python3 tools/pick-python.py || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin

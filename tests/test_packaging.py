@@ -4,6 +4,7 @@ setuptools takes without deprecation warnings, and `make build` saying each thin
 from __future__ import annotations
 
 import re
+import runpy
 import subprocess
 import sys
 import tomllib
@@ -76,6 +77,13 @@ def test_make_makes_the_venv_with_a_clearly_faster_interpreter(tmp_path: Path) -
     assert _pick(first, newer).stdout.strip() == "/opt/a/python3"  # never newer than python3
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "PYTHON ?= $(shell python3 tools/pick-python.py || echo python3)" in makefile
+
+
+def test_the_picker_takes_the_oldest_python_from_pyproject() -> None:
+    """The oldest Python the project runs on is decided once, in pyproject.toml."""
+    picker = runpy.run_path(str(ROOT / "tools" / "pick-python.py"))
+    oldest = ".".join(map(str, picker["oldest"]()))
+    assert PYPROJECT["project"]["requires-python"] == f">={oldest}"
 
 
 def test_the_interpreter_chosen_here_can_make_the_venv() -> None:

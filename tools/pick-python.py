@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Print the interpreter `make` creates .venv with: of the Python 3.11+ interpreters found here
-(python3 first, then python3.1x on PATH and the system's) and no newer than python3, the one that
-runs Python code fastest, when it is clearly faster than python3 (else python3). What it chose,
-and why, goes to stderr.
+"""Print the interpreter `make` creates .venv with: of the interpreters found here that the project
+runs on (pyproject.toml's `requires-python`: python3 first, then python3.N on PATH and the
+system's) and no newer than python3, the one that runs Python code fastest, when it is clearly
+faster than python3 (else python3). What it chose, and why, goes to stderr.
 
     python3 tools/pick-python.py [PYTHON ...]   (the interpreters to choose from; default: found)
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,11 +25,16 @@ import sys
 #: enough that the noise of a busy machine never decides it.
 MARGIN = 0.10
 
-# Run by each candidate: whether it can make the venv, and how long a short piece of the kind of
-# work a build does (calls, strings, dicts, lists) takes it, the best of several runs.
+#: The project's own statement of the oldest Python it runs on.
+PYPROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "pyproject.toml")
+
+# Run by each candidate, given that oldest version: whether it can make the venv, and how long a
+# short piece of the kind of work a build does (calls, strings, dicts, lists) takes it, the best
+# of several runs.
 PROBE = r"""
 import importlib.util, sys, time
-ok = sys.version_info >= (3, 11) and all(importlib.util.find_spec(m) for m in ("venv", "ensurepip"))
+oldest = tuple(int(part) for part in sys.argv[1:3])
+ok = sys.version_info >= oldest and all(importlib.util.find_spec(m) for m in ("venv", "ensurepip"))
 
 def work():
     seen = {}
@@ -46,11 +52,20 @@ print(sys.executable, int(ok), best, "%d.%d.%d" % sys.version_info[:3])
 """
 
 
-def candidates() -> list[str]:
-    names = ["python3"] + [f"python3.{minor}" for minor in range(11, 16)]
+def oldest() -> tuple[int, int]:
+    """pyproject.toml's `requires-python = ">=3.N"` (read without tomllib: python3 may be older)."""
+    with open(PYPROJECT, encoding="utf-8") as f:
+        found = re.search(r'^requires-python\s*=\s*">=\s*(\d+)\.(\d+)', f.read(), re.MULTILINE)
+    if found is None:
+        raise SystemExit(f'{PYPROJECT}: no requires-python = ">=3.N"')
+    return int(found.group(1)), int(found.group(2))
+
+
+def candidates(since: tuple[int, int]) -> list[str]:
+    names = ["python3"] + [f"python3.{minor}" for minor in range(since[1], since[1] + 5)]
     found = [path for name in names if (path := shutil.which(name))]
     for folder in ("/usr/bin", "/usr/local/bin"):
-        found += sorted(glob.glob(os.path.join(folder, "python3.1[1-9]")))
+        found += sorted(p for p in glob.glob(os.path.join(folder, "python3.*")) if re.search(r"3\.\d+$", p))
     unique: list[str] = []
     for path in found:
         if path not in unique:
@@ -58,10 +73,12 @@ def candidates() -> list[str]:
     return unique
 
 
-def probe(path: str) -> tuple[str, float, str] | None:
-    """(the interpreter's own path, its time, its version) if it can make the venv."""
+def probe(path: str, since: tuple[int, int]) -> tuple[str, float, str] | None:
+    """(the interpreter's own path, its time, its version) if it is `since` or newer and can make
+    the venv."""
+    argv = [path, "-c", PROBE, *map(str, since)]
     try:
-        out = subprocess.run([path, "-c", PROBE], capture_output=True, text=True, timeout=30, check=True)
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True)
         executable, ok, seconds, version = out.stdout.split()
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
@@ -79,16 +96,17 @@ ROUNDS = 3
 
 def main(argv: list[str]) -> int:
     """`argv`: the interpreters to choose from, the first in python3's place (default: those found)."""
+    since = oldest()
     found: dict[str, tuple[float, str]] = {}
     paths: dict[str, str] = {}  # each interpreter found, by the path it was found at
-    for path in argv or candidates():
-        result = probe(path)
+    for path in argv or candidates(since):
+        result = probe(path, since)
         if result is not None and result[0] not in found:
             found[result[0]] = result[1:]
             paths[result[0]] = path
     for _ in range(ROUNDS - 1):
         for executable, path in paths.items():
-            result = probe(path)
+            result = probe(path, since)
             if result is not None and result[1] < found[executable][0]:
                 found[executable] = result[1:]
     if not found:
